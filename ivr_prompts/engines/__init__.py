@@ -1,0 +1,1 @@
+"""Speech engines behind one Protocol; see base.py."""

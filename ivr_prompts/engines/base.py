@@ -1,0 +1,63 @@
+"""The interface every speech engine implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+# "local" is not an engine of its own: it resolves per language to the best installed
+# offline engine (Piper where a voice exists, else espeak-ng). See engines/registry.py.
+EngineName = Literal["local", "piper", "espeak", "waves"]
+ResolvedEngine = Literal["piper", "espeak", "waves"]
+ENGINE_NAMES: tuple[EngineName, ...] = ("local", "piper", "espeak", "waves")
+
+FloatAudio = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class SynthesisRequest:
+    """One prompt x locale to speak. `text` is what the engine must say."""
+
+    prompt_id: str
+    locale: str
+    text: str
+    language: str
+    voice: str
+    speed: float
+    model: str
+    cache_key: str
+    # Remote dictionary ids (Waves); local engines get text with the dictionary already applied.
+    pronunciation_dicts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """Mono float32 samples in [-1, 1] at the engine's native rate, plus facts for the manifest."""
+
+    samples: FloatAudio
+    sample_rate: int
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    """A speech engine. Models load lazily: an engine never asked to speak costs nothing."""
+
+    name: ResolvedEngine
+    # Applies the pronunciation dictionary itself (remotely); otherwise the pipeline applies it.
+    remote_lexicon: bool
+    max_concurrency: int
+
+    def identity(self, request_voice: str, model: str) -> dict[str, str]:
+        """Everything about this engine that changes the audio (version, voice file hash...)."""
+        ...
+
+    async def synthesize(self, request: SynthesisRequest) -> Synthesis:
+        """Speak one request; raise EngineError on failure."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release clients and models."""
+        ...
