@@ -508,12 +508,12 @@ def _prompts(
         if not isinstance(item, dict):
             r.problem(key, f"expected a table, got {_show(item)}")
             continue
-        r.known(item, key, _PROMPT_KEYS)
         pid = r.get(item, key, "id", str, "")
         if not pid:
             r.problem(f"{key}.id", "missing; every prompt needs an id like 'main/welcome'")
             continue
         key = f"prompts[{i}] (id {pid!r})"
+        r.known(item, key, _PROMPT_KEYS)
         # Matrix ids are checked after expansion, when they are real names.
         if "{{" not in pid and (why := check_prompt_id(pid)) is not None:
             r.problem(f"{key}.id", f"{why}, got {pid!r}")

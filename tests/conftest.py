@@ -1,0 +1,68 @@
+"""Shared fixtures: a small real prompt project written into tmp_path."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+BASE_TOML = """
+[project]
+name = "test-set"
+output = "dist"
+cache = "cache"
+
+[synth]
+engine = "espeak"
+
+[limits]
+min_seconds = 0.2
+max_seconds = 20
+
+[locales.en-US]
+language = "en"
+pronunciations = "pron/en-US.toml"
+vars = { company = "Acme Bank", hours = "nine to five" }
+
+[locales.es-US]
+language = "es"
+vars = { company = "Banco Acme", hours = "de nueve a cinco" }
+
+[[prompts]]
+id = "main/welcome"
+template = "welcome.j2"
+
+[[prompts]]
+id = "main/hours"
+text = "{{ hours }}"
+
+[[prompts]]
+id = "digits/{{ n }}"
+text = "{{ n }}"
+matrix = { n = [1, 2] }
+"""
+
+Project = Callable[..., Path]
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Project:
+    """Write prompts.toml, templates and a dictionary; return the prompts.toml path."""
+
+    def make(toml: str = BASE_TOML, files: dict[str, str] | None = None) -> Path:
+        defaults = {
+            "templates/welcome.j2": "Welcome to {{ company }}.\n",
+            "templates/es-US/welcome.j2": "Bienvenido a {{ company }}.\n",
+            "pron/en-US.toml": '"Acme" = "Ack-mee"\n',
+        }
+        for name, text in {**defaults, **(files or {})}.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        config = tmp_path / "prompts.toml"
+        config.write_text(textwrap.dedent(toml), encoding="utf-8")
+        return config
+
+    return make
