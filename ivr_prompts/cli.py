@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__, config as config_mod, pipeline
 from .engines.base import ENGINE_NAMES
@@ -68,7 +69,7 @@ def _boundary(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except IvrPromptsError as exc:
             for line in exc.lines():
-                err.print(f"[red]error:[/red] {line}", markup=True, highlight=False)
+                err.print(Text.assemble(("error: ", "red"), line))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             err.print("interrupted: finished prompts are cached; nothing was published")

@@ -68,9 +68,10 @@ class AudioError(IvrPromptsError):
 class BuildFailed(IvrPromptsError):
     """Some prompts failed; nothing was published. Holds one line per failure."""
 
-    def __init__(self, failures: Sequence[str]) -> None:
+    def __init__(self, failures: Sequence[str], prompts: int) -> None:
         self.failures = list(failures)
-        super().__init__(f"{len(self.failures)} prompt(s) failed; nothing was published")
+        self.prompts = prompts
+        super().__init__(f"{prompts} prompt(s) failed; nothing was published")
 
     def lines(self) -> list[str]:
         return [*self.failures, self.message]

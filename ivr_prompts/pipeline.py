@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fnmatch
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from . import audio, cache, lexicon, publish, render
-from .config import Config, LocaleConfig
+from . import audio, cache, lexicon, publish, render, validate
+from .config import Config, LocaleConfig, PromptConfig
 from .engines.base import EngineName, ResolvedEngine, SynthesisRequest
 from .engines.registry import Engines, resolve, voice_for
 from .errors import BuildFailed, ConfigError, EngineUnavailable, IvrPromptsError
+from .profiles import ProfileName, profile_rules
 
 log = logging.getLogger(__name__)
 
 Action = Literal["synthesize", "process", "cached", "reuse", "keep"]
+
+# Bump when audio.process changes what it makes from the same input: processed entries then miss.
+PROCESSING_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,7 @@ def processing_fields(config: Config) -> dict[str, Any]:
         "lead_pad_ms": a.lead_pad_ms,
         "trail_pad_ms": a.trail_pad_ms,
         "silence_threshold_dbfs": a.silence_threshold_dbfs,
-        "processing": audio.PROCESSING_VERSION,
+        "processing": PROCESSING_VERSION,
     }
 
 
@@ -239,7 +245,7 @@ async def build(
     finally:
         await engines.aclose()
     if report.failures:
-        raise BuildFailed(report.failures)
+        raise BuildFailed(report.failures, len(report.failures))
     items = _items(plan, audio_for)
     try:
         manifest, changed = publish.publish(
@@ -247,7 +253,8 @@ async def build(
         )
     except publish.PublishProblems as exc:
         report.failures = exc.problems
-        raise BuildFailed(exc.problems) from None
+        failed = {line.split(": ", 1)[0] for line in exc.problems}
+        raise BuildFailed(exc.problems, len(failed)) from None
     report.manifest = manifest
     report.published = changed
     return report
@@ -359,16 +366,47 @@ def _old_files(record: publish.PromptRecord) -> list[publish.PlannedFile]:
 
 
 def _validator(config: Config, plan: Plan) -> publish.Validator:
-    from . import validate
-
+    """Checks every staged file against its target's profile (and publish.profiles for WAV)."""
     by_pair = {(p.rendered.id, p.locale.code): p for p in plan.pairs}
+    base = validate.Rules.from_settings(config.audio, config.limits)
+    memo: dict[tuple[str, float | None, float | None], list[validate.Rules]] = {}
 
-    def check(path: Any, planned: publish.PlannedFile, record: publish.PromptRecord) -> list[str]:
+    def rules_for(target: str, prompt: PromptConfig) -> list[validate.Rules]:
+        key = (target, prompt.min_seconds, prompt.max_seconds)
+        if key not in memo:
+            rules = dataclasses.replace(
+                base,
+                min_seconds=prompt.min_seconds or base.min_seconds,
+                max_seconds=prompt.max_seconds or base.max_seconds,
+            )
+            names: list[ProfileName] = [target] if target in ("asterisk", "freeswitch") else []  # type: ignore[list-item]
+            if target == "wav":
+                names.extend(config.publish.profiles)
+            memo[key] = [profile_rules(n, rules) for n in names] or [rules]
+        return memo[key]
+
+    def check(path: Path, planned: publish.PlannedFile, record: publish.PromptRecord) -> list[str]:
         pair = by_pair[(record["id"], record["locale"])]
-        findings = validate.check_published(path, planned, config, pair.rendered.prompt, record["text"])
-        return [f"{pair.name}: {planned.path}: {f.message}" for f in findings if f.severity == "error"]
+        try:
+            file = audio.read_audio(path)
+        except IvrPromptsError as exc:
+            return [f"{pair.name}: {planned.path}: {exc.message}"]
+        problems: list[str] = []
+        for rules in rules_for(planned.target, pair.rendered.prompt):
+            for finding in validate.check_audio(file, rules, text=record["text"]):
+                # A problem of the sound itself shows in every file: say it once per prompt.
+                where = "" if finding.check in _SIGNAL_CHECKS else f"{planned.path}: "
+                line = f"{pair.name}: {where}{finding.check}: {finding.message}"
+                if finding.severity == "error" and line not in problems:
+                    problems.append(line)
+        return problems
 
     return check
+
+
+_SIGNAL_CHECKS = frozenset(
+    {"duration", "speaking-rate", "level", "clipping", "lead-silence", "trail-silence", "silent", "dc"}
+)
 
 
 def _selected(rendered: render.Rendered, options: BuildOptions) -> bool:

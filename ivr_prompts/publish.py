@@ -227,7 +227,8 @@ def publish(
                 item.record["files"] = _write_item(staging, out, item)
                 if validator is not None:
                     for planned in item.files:
-                        problems.extend(validator(staging / planned.path, planned, item.record))
+                        found = validator(staging / planned.path, planned, item.record)
+                        problems.extend(p for p in found if p not in problems)
             if problems:
                 raise PublishProblems(problems)
             manifest = new_manifest(config, records)

@@ -1,23 +1,38 @@
-"""espeak-ng through its command line: fast, deterministic, about a hundred languages."""
+"""espeak-ng, in-process through the library the espeakng-loader wheel ships: fast, deterministic,
+about a hundred languages, and nothing to install beyond pip."""
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import functools
-import shutil
-import struct
-import subprocess
+import importlib.metadata
+import importlib.util
+import threading
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import EngineError, EngineUnavailable
-from .base import SynthesisRequest, Synthesis
+from .base import Synthesis, SynthesisRequest
 
-INSTALL_HINT = "install it with: apt-get install espeak-ng"
+INSTALL_HINT = "install the local engines with: pip install 'ivr-prompts[local]'"
 _WORDS_PER_MINUTE = 165
+
+# espeak-ng's speak_lib.h constants.
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+_PARAM_RATE = 1
 
 # Where espeak-ng's voice name differs from "<language>-<region>" in lower case.
 _REGIONAL = {"es-us": "es-419", "es-mx": "es-419", "en-au": "en-gb", "en-ca": "en-us"}
+_KNOWN_REGIONAL = {"en-us", "en-gb", "pt-br", "pt-pt", "es-419", "fr-be", "fr-ch", "vi-vn"}
+
+_Callback = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+)
 
 
 def default_voice(locale: str, language: str) -> str:
@@ -25,32 +40,95 @@ def default_voice(locale: str, language: str) -> str:
     code = locale.lower()
     if code in _REGIONAL:
         return _REGIONAL[code]
-    if code in {"en-us", "en-gb", "pt-br", "pt-pt", "es-419", "fr-be", "fr-ch", "vi-vn"}:
-        return code
-    return language
+    return code if code in _KNOWN_REGIONAL else language
 
 
-@functools.cache
-def _binary() -> str | None:
-    return shutil.which("espeak-ng")
+def available() -> bool:
+    return importlib.util.find_spec("espeakng_loader") is not None
 
 
 @functools.cache
 def espeak_version() -> str:
-    """The espeak-ng version line (part of the cache key: a new release changes the audio)."""
-    binary = _binary()
-    if binary is None:
+    """The bundled library's version (part of the cache key: a new release changes the audio)."""
+    try:
+        return importlib.metadata.version("espeakng-loader")
+    except importlib.metadata.PackageNotFoundError:
         return "not-installed"
-    out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
-    return out.stdout.split("Data at")[0].strip()
+
+
+class _Library:
+    """The process-wide espeak-ng library: it keeps global state, so every call holds the lock."""
+
+    _instance: _Library | None = None
+    _guard = threading.Lock()
+
+    def __init__(self) -> None:
+        import espeakng_loader
+
+        lib = ctypes.CDLL(str(espeakng_loader.get_library_path()))
+        lib.espeak_Initialize.restype = ctypes.c_int
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
+        data = str(espeakng_loader.get_data_path()).encode()
+        self.rate = int(lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0))
+        if self.rate <= 0:
+            raise EngineUnavailable(f"espeak-ng failed to start; reinstall it: {INSTALL_HINT}")
+        self.lib = lib
+        self.chunks: list[npt.NDArray[np.int16]] = []
+        # Kept on self: ctypes must not free the callback while the library holds it.
+        self.callback = _Callback(self._collect)
+        lib.espeak_SetSynthCallback(self.callback)
+
+    def _collect(self, wav: Any, count: int, events: Any) -> int:
+        if count > 0:
+            self.chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        return 0
+
+    @classmethod
+    def get(cls) -> _Library:
+        with cls._guard:
+            if cls._instance is None:
+                if not available():
+                    raise EngineUnavailable(f"espeak-ng is not installed; {INSTALL_HINT}")
+                cls._instance = cls()
+            return cls._instance
+
+    def speak(self, text: str, voice: str, words_per_minute: int) -> npt.NDArray[np.int16]:
+        with self._guard:
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise EngineError(
+                    f"espeak-ng has no voice {voice!r}; set espeak_voice to one of "
+                    "its voices (e.g. en-us, es-419, hi, ta)"
+                )
+            self.lib.espeak_SetParameter(_PARAM_RATE, words_per_minute, 0)
+            self.chunks = []
+            blob = text.encode()
+            status = self.lib.espeak_Synth(
+                blob, len(blob) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+            )
+            chunks, self.chunks = self.chunks, []
+        if status != 0 or not chunks:
+            raise EngineError(f"espeak-ng produced no audio (status {status}) for {text!r}")
+        return np.concatenate(chunks)
 
 
 class EspeakEngine:
-    """Engine Protocol implementation that runs one espeak-ng process per request."""
+    """Engine Protocol implementation for espeak-ng; the library loads on first use."""
 
     name = "espeak"
     remote_lexicon = False
-    max_concurrency = 2
+    max_concurrency = 1  # the library is single-threaded; it runs far faster than real time
 
     def __init__(self) -> None:
         self.calls = 0
@@ -59,40 +137,14 @@ class EspeakEngine:
         return {"engine": "espeak", "engine_version": espeak_version(), "voice": request_voice}
 
     def _speak(self, request: SynthesisRequest) -> Synthesis:
-        binary = _binary()
-        if binary is None:
-            raise EngineUnavailable(f"espeak-ng is not installed; {INSTALL_HINT}")
+        library = _Library.get()
         self.calls += 1
-        wpm = str(round(_WORDS_PER_MINUTE * request.speed))
-        # Text on stdin, so a prompt starting with "-" is never read as an option.
-        proc = subprocess.run(
-            [binary, "-v", request.voice, "-s", wpm, "--stdout"],
-            input=request.text.encode(),
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode != 0 or not proc.stdout:
-            detail = proc.stderr.decode(errors="replace").strip().splitlines()
-            raise EngineError(
-                f"espeak-ng failed for voice {request.voice!r}: "
-                f"{detail[-1] if detail else f'exit {proc.returncode}'}; "
-                "list voices with: espeak-ng --voices"
-            )
-        return _read_wav(proc.stdout, request.voice)
+        pcm = library.speak(request.text, request.voice, round(_WORDS_PER_MINUTE * request.speed))
+        samples = (pcm.astype(np.float32) / 32768.0).astype(np.float32)
+        return Synthesis(samples, library.rate, {"voice": request.voice})
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
         return await asyncio.to_thread(self._speak, request)
 
     async def aclose(self) -> None:
         return None
-
-
-def _read_wav(blob: bytes, voice: str) -> Synthesis:
-    # espeak-ng writes its streamed header with placeholder sizes; the data runs to the end.
-    data_at = blob.find(b"data")
-    if not blob.startswith(b"RIFF") or data_at < 0:
-        raise EngineError(f"espeak-ng returned no WAV audio for voice {voice!r}")
-    (rate,) = struct.unpack_from("<I", blob, 24)  # fmt chunk directly after "WAVE"
-    pcm = np.frombuffer(blob[data_at + 8 :][: (len(blob) - data_at - 8) // 2 * 2], dtype="<i2")
-    samples = (pcm.astype(np.float32) / 32768.0).astype(np.float32)
-    return Synthesis(samples, rate, {"voice": voice})

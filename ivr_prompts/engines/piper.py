@@ -19,7 +19,7 @@ from .base import SynthesisRequest, Synthesis
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = "install the embedded engine with: pip install 'ivr-prompts[piper]'"
+INSTALL_HINT = "install the embedded engine with: pip install 'ivr-prompts[local]'"
 
 
 @dataclass(frozen=True)
