@@ -1,4 +1,4 @@
-"""Cache keys (pure) and a content-addressed store: sharded, written atomically, verified on read."""
+"""Cache keys (pure) and a content-addressed store: sharded, atomic, verified on read."""
 
 from __future__ import annotations
 

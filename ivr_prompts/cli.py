@@ -1,4 +1,4 @@
-"""The command line: parses options, calls one library function, prints, maps errors to exit codes."""
+"""The command line: parse options, call one library function, print, map errors to exit codes."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, config as config_mod, pipeline
+from . import __version__, pipeline
+from . import config as config_mod
 from .engines.base import ENGINE_NAMES
 from .errors import IvrPromptsError
 
@@ -134,13 +135,33 @@ def _progress(enabled: bool) -> Iterator[pipeline.Progress]:
 
 @main.command()
 @config_option
-@click.option("--only", multiple=True, metavar="PATTERN", help="Rebuild only prompt ids matching this glob (repeatable); others keep their published files.")
-@click.option("--locale", "locales", multiple=True, metavar="CODE", help="Rebuild only this locale (repeatable).")
-@click.option("--engine", type=click.Choice(ENGINE_NAMES), default=None, help="Use this engine for every prompt ('local': offline, no key).")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="PATTERN",
+    help="Rebuild only ids matching this glob (repeatable); the rest stay as published.",
+)
+@click.option(
+    "--locale",
+    "locales",
+    multiple=True,
+    metavar="CODE",
+    help="Rebuild only this locale (repeatable).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINE_NAMES),
+    default=None,
+    help="Use this engine for every prompt ('local': offline, no key).",
+)
 @json_option
 @_boundary
 def build(
-    config_path: Path | None, only: tuple[str, ...], locales: tuple[str, ...], engine: str | None, as_json: bool
+    config_path: Path | None,
+    only: tuple[str, ...],
+    locales: tuple[str, ...],
+    engine: str | None,
+    as_json: bool,
 ) -> None:
     """Render, synthesize, process, validate and publish the prompt set."""
     cfg = _load(config_path)
@@ -198,11 +219,15 @@ def _print_build(report: pipeline.BuildReport) -> None:
 
 @main.command("render")
 @config_option
-@click.option("--only", multiple=True, metavar="PATTERN", help="Show only prompt ids matching this glob.")
+@click.option(
+    "--only", multiple=True, metavar="PATTERN", help="Show only prompt ids matching this glob."
+)
 @click.option("--locale", "locales", multiple=True, metavar="CODE", help="Show only this locale.")
 @json_option
 @_boundary
-def render_cmd(config_path: Path | None, only: tuple[str, ...], locales: tuple[str, ...], as_json: bool) -> None:
+def render_cmd(
+    config_path: Path | None, only: tuple[str, ...], locales: tuple[str, ...], as_json: bool
+) -> None:
     """Show each prompt's text, before and after the pronunciation dictionary."""
     cfg = _load(config_path)
     rows = pipeline.review(cfg, pipeline.BuildOptions(only=only, locales=locales))

@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 
 from .engines.base import ENGINE_NAMES, EngineName
 from .errors import ConfigError
@@ -201,7 +201,7 @@ class _Reader:
         if check is not None and (message := check(value)) is not None:
             self.problem(where, f"{message}, got {_show(value)}")
             return default
-        return value  # type: ignore[return-value]
+        return cast(T, value)
 
     def choice(
         self, data: Mapping[str, Any], key: str, name: str, choices: tuple[str, ...], default: str
@@ -319,8 +319,8 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         voice=r.get(s, "synth", "voice", str, "magnus"),
         model=r.choice(s, "synth", "model", get_args(WavesModel), "lightning_v3.1"),  # type: ignore[arg-type]
         speed=float(r.get(s, "synth", "speed", (int, float), 1.0, _between(0.5, 2.0))),
-        piper_voice=r.get(s, "synth", "piper_voice", str, None),  # type: ignore[arg-type]
-        espeak_voice=r.get(s, "synth", "espeak_voice", str, None),  # type: ignore[arg-type]
+        piper_voice=r.get(s, "synth", "piper_voice", str, None),
+        espeak_voice=r.get(s, "synth", "espeak_voice", str, None),
     )
 
     w = r.table(data.get("waves"), "waves")
@@ -329,7 +329,9 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     rate_check = _one_of_numbers(WAVES_RATES)
     api_key_env = r.get(w, "waves", "api_key_env", str, d.api_key_env)
     if api_key_env.startswith("sk_"):
-        r.problem("waves.api_key_env", "looks like an API key; name an environment variable instead")
+        r.problem(
+            "waves.api_key_env", "looks like an API key; name an environment variable instead"
+        )
         api_key_env = d.api_key_env
     waves = WavesSettings(
         base_url=r.get(w, "waves", "base_url", str, d.base_url, _url),
@@ -452,7 +454,7 @@ def _locales(
     r: _Reader, table: dict[str, Any], synth: SynthSettings, root: Path
 ) -> dict[str, LocaleConfig]:
     if not table:
-        r.problem("locales", "define at least one locale, e.g. [locales.en-US] language = \"en\"")
+        r.problem("locales", 'define at least one locale, e.g. [locales.en-US] language = "en"')
     out: dict[str, LocaleConfig] = {}
     for code, raw in table.items():
         key = f"locales.{code}"
@@ -470,8 +472,8 @@ def _locales(
             engine=r.choice(loc, key, "engine", ENGINE_NAMES, synth.engine),  # type: ignore[arg-type]
             vars=vars_,
             pronunciations=(root / pron) if pron else None,
-            piper_voice=r.get(loc, key, "piper_voice", str, synth.piper_voice),  # type: ignore[arg-type]
-            espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice),  # type: ignore[arg-type]
+            piper_voice=r.get(loc, key, "piper_voice", str, synth.piper_voice),
+            espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice),
         )
         if pron and not (root / pron).is_file():
             r.problem(f"{key}.pronunciations", f"file not found: {pron}")
@@ -497,7 +499,9 @@ def _prompts(
     r: _Reader, raw: Any, locales: Mapping[str, LocaleConfig], raw_text: str
 ) -> tuple[PromptConfig, ...]:
     if raw is None:
-        r.problem("prompts", "define at least one [[prompts]] entry with an id and a template or text")
+        r.problem(
+            "prompts", "define at least one [[prompts]] entry with an id and a template or text"
+        )
         return ()
     if not isinstance(raw, list):
         r.problem("prompts", "must be an array of tables: write [[prompts]]")
@@ -517,14 +521,14 @@ def _prompts(
         # Matrix ids are checked after expansion, when they are real names.
         if "{{" not in pid and (why := check_prompt_id(pid)) is not None:
             r.problem(f"{key}.id", f"{why}, got {pid!r}")
-        template = r.get(item, key, "template", str, None)  # type: ignore[arg-type]
-        text = r.get(item, key, "text", str, None)  # type: ignore[arg-type]
+        template = r.get(item, key, "template", str, None)
+        text = r.get(item, key, "text", str, None)
         if (template is None) == (text is None):
             r.problem(key, "needs exactly one of 'template' (a file in templates/) or 'text'")
         matrix = _matrix(r, item, key)
         if "{{" in pid and not matrix:
             r.problem(f"{key}.id", "uses {{ }} but the prompt has no matrix to expand it")
-        only = r.get(item, key, "locales", list, None)  # type: ignore[arg-type]
+        only = r.get(item, key, "locales", list, None)
         if only is not None:
             for code in only:
                 if code not in locales:
@@ -537,11 +541,15 @@ def _prompts(
                 matrix=matrix,
                 vars=r.get(item, key, "vars", dict, {}),
                 locales=tuple(only) if only is not None else None,
-                voice=r.get(item, key, "voice", str, None),  # type: ignore[arg-type]
-                speed=_opt_float(r.get(item, key, "speed", (int, float), None, _between(0.5, 2))),  # type: ignore[arg-type]
+                voice=r.get(item, key, "voice", str, None),
+                speed=_opt_float(r.get(item, key, "speed", (int, float), None, _between(0.5, 2))),
                 engine=r.choice(item, key, "engine", ENGINE_NAMES, None),  # type: ignore[arg-type]
-                min_seconds=_opt_float(r.get(item, key, "min_seconds", (int, float), None, _positive)),  # type: ignore[arg-type]
-                max_seconds=_opt_float(r.get(item, key, "max_seconds", (int, float), None, _positive)),  # type: ignore[arg-type]
+                min_seconds=_opt_float(
+                    r.get(item, key, "min_seconds", (int, float), None, _positive)
+                ),
+                max_seconds=_opt_float(
+                    r.get(item, key, "max_seconds", (int, float), None, _positive)
+                ),
                 line=_line_of(raw_text, pid),
                 index=i,
             )

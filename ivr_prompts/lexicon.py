@@ -68,7 +68,7 @@ def load(locale: str, path: Path | None) -> Lexicon:
     for word, respelling in data.items():
         if not isinstance(respelling, str) or not respelling.strip():
             problems.append(
-                f"{path.name}: {word!r}: expected a respelling string like \"ack-mee\", "
+                f'{path.name}: {word!r}: expected a respelling string like "ack-mee", '
                 f"got {respelling!r}"
             )
         elif not word.strip() or word != word.strip():

@@ -1,4 +1,4 @@
-"""build(config) -> report: render -> plan -> synthesize -> process -> validate -> publish. No click."""
+"""build(config) -> report: render, plan, synthesize, process, validate, publish. No click."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -127,8 +127,10 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
     for code in options.locales:
         if code not in config.locales:
             raise ConfigError(
-                [f"--locale {code}: not a locale of {config.path.name} "
-                 f"(have: {', '.join(config.locales)})"]
+                [
+                    f"--locale {code}: not a locale of {config.path.name} "
+                    f"(have: {', '.join(config.locales)})"
+                ]
             )
     lexicons = load_lexicons(config)
     rendered = render.render_all(config)
@@ -164,7 +166,19 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
         audio_key = cache.make_key({"synth": synth_key, **processing})
         selected = _selected(r, options)
         pairs.append(
-            Pair(r, loc, engine_name, voice, model, speed, spoken, synth_key, audio_key, selected, used)
+            Pair(
+                r,
+                loc,
+                engine_name,
+                voice,
+                model,
+                speed,
+                spoken,
+                synth_key,
+                audio_key,
+                selected,
+                used,
+            )
         )
     previous = publish.read_manifest(config.project.output)
     plan = Plan(config, pairs, lexicons, previous)
@@ -199,12 +213,15 @@ def _same(old: publish.PromptRecord, new: publish.PromptRecord, config: Config, 
     planned = publish.planned_files(config, pair.rendered.id, pair.locale)
     old_files = [(f["path"], f["format"]) for f in old["files"]]
     keys = ("id", "locale", "text", "spoken_text", "cache_key", "source", "voice", "engine")
+    before, after = dict(old), dict(new)
     return old_files == [(f.path, f.format) for f in planned] and all(
-        old[k] == new[k] for k in keys  # type: ignore[literal-required]
+        before[k] == after[k] for k in keys
     )
 
 
-def _record(config: Config, pair: Pair, meta: Mapping[str, Any] | None = None) -> publish.PromptRecord:
+def _record(
+    config: Config, pair: Pair, meta: Mapping[str, Any] | None = None
+) -> publish.PromptRecord:
     meta = meta or {}
     return publish.PromptRecord(
         id=pair.rendered.id,
@@ -298,7 +315,9 @@ async def _produce(
             report.failures.append(f"{pair.name}: {exc.message}")
             progress("failed", pair)
 
-    todo = [(i, p) for i, p in enumerate(plan.pairs) if p.action in ("synthesize", "process", "cached")]
+    todo = [
+        (i, p) for i, p in enumerate(plan.pairs) if p.action in ("synthesize", "process", "cached")
+    ]
     for pair in plan.pairs:
         if pair.action in ("reuse", "keep"):
             progress("done", pair)
@@ -381,7 +400,7 @@ def _validator(config: Config, plan: Plan) -> publish.Validator:
             )
             names: list[ProfileName] = [target] if target in ("asterisk", "freeswitch") else []  # type: ignore[list-item]
             if target == "wav":
-                names.extend(config.publish.profiles)
+                names.extend(cast("tuple[ProfileName, ...]", config.publish.profiles))
             memo[key] = [profile_rules(n, rules) for n in names] or [rules]
         return memo[key]
 
@@ -405,7 +424,16 @@ def _validator(config: Config, plan: Plan) -> publish.Validator:
 
 
 _SIGNAL_CHECKS = frozenset(
-    {"duration", "speaking-rate", "level", "clipping", "lead-silence", "trail-silence", "silent", "dc"}
+    {
+        "duration",
+        "speaking-rate",
+        "level",
+        "clipping",
+        "lead-silence",
+        "trail-silence",
+        "silent",
+        "dc",
+    }
 )
 
 

@@ -1,4 +1,4 @@
-"""Layouts (Asterisk, FreeSWITCH, contact-center WAV), manifest and indexes; staged, then swapped in."""
+"""Layouts (Asterisk, FreeSWITCH, contact-center WAV), manifest, indexes; staged, then swapped."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypedDict
@@ -96,7 +96,9 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
                 files.append(PlannedFile(f"{base}.wav", target, "pcm16-wav"))
         elif target == "freeswitch":
             folder, _, name = prompt_id.rpartition("/")
-            voice_dir = f"freeswitch/{locale.language}/{locale.country}/{config.publish.freeswitch_voice}"
+            voice_dir = (
+                f"freeswitch/{locale.language}/{locale.country}/{config.publish.freeswitch_voice}"
+            )
             middle = f"{folder}/8000" if folder else "8000"
             files.append(PlannedFile(f"{voice_dir}/{middle}/{name}.wav", target, "pcm16-wav"))
         else:
@@ -116,7 +118,7 @@ def encode_file(pcm: npt.NDArray[np.int16], fmt: FileFormat) -> bytes:
 
 @dataclass
 class PublishItem:
-    """One prompt x locale to publish: its record (files filled in here) and where its bytes come from."""
+    """One prompt x locale to publish: its record and where its bytes come from."""
 
     record: PromptRecord
     files: list[PlannedFile]
@@ -174,7 +176,7 @@ def check_output(config: Config) -> Path:
     if out == root or out in root.parents:
         raise UsageError(
             f"{config.path.name}: project.output: {out} contains the project itself; "
-            "choose a folder of its own such as \"dist\""
+            'choose a folder of its own such as "dist"'
         )
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and read_manifest(out) is None)):
         raise UsageError(
@@ -374,14 +376,13 @@ def _phrase_xml(locale: LocaleConfig, records: Sequence[PromptRecord]) -> str:
     for record in records:
         folder, _, _ = record["id"].rpartition("/")
         categories.setdefault(folder, []).append(record)
-    lines = ['<include>', f'  <language name={quoteattr(locale.language)}>']
+    lines = ["<include>", f"  <language name={quoteattr(locale.language)}>"]
     for folder, items in categories.items():
         lines.append(f"    <category name={quoteattr(folder or 'root')}>")
         for record in items:
             name = record["id"].rpartition("/")[2]
-            lines.append(
-                f"      <prompt phrase={quoteattr(record['text'])} filename={quoteattr(name + '.wav')}/>"
-            )
+            phrase, filename = quoteattr(record["text"]), quoteattr(f"{name}.wav")
+            lines.append(f"      <prompt phrase={phrase} filename={filename}/>")
         lines.append("    </category>")
     lines += ["  </language>", "</include>"]
     return "\n".join(lines)

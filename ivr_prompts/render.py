@@ -1,4 +1,4 @@
-"""Jinja (sandboxed, StrictUndefined) -> one text per prompt x locale. Pure apart from reading templates."""
+"""Jinja (sandboxed, StrictUndefined) -> one normalised text per prompt x locale."""
 
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ class Renderer:
         )
         self._inline: dict[str, jinja2.Template] = {}
 
-    def template_for(self, prompt: PromptConfig, locale: LocaleConfig) -> tuple[str, jinja2.Template]:
+    def template_for(
+        self, prompt: PromptConfig, locale: LocaleConfig
+    ) -> tuple[str, jinja2.Template]:
         """The locale's own template when it exists, else the shared one."""
         assert prompt.template is not None
         for name in (f"{locale.code}/{prompt.template}", prompt.template):
@@ -121,10 +123,8 @@ class Renderer:
             try:
                 text = self._compile_inline(prompt.text).render(context)
             except jinja2.TemplateError as exc:
-                line = f":{prompt.line}" if prompt.line else ""
-                raise ConfigError(
-                    [f"{where}: {source}{line}: text: {_describe(exc, locale)}"]
-                ) from exc
+                at = f"{source}:{prompt.line}" if prompt.line else source
+                raise ConfigError([f"{where}: {at}: text: {_describe(exc, locale)}"]) from exc
         text = normalise(text)
         if not text:
             raise ConfigError([f"{where}: {source}: renders to empty text; give it words to speak"])
@@ -133,9 +133,8 @@ class Renderer:
 
 def _describe(exc: jinja2.TemplateError, locale: LocaleConfig | None = None) -> str:
     if isinstance(exc, jinja2.UndefinedError) and locale is not None:
-        return (
-            f"{exc.message}; define it in [locales.{locale.code}].vars, the prompt's vars or its matrix"
-        )
+        where = f"[locales.{locale.code}].vars"
+        return f"{exc.message}; define it in {where}, the prompt's vars or its matrix"
     return str(exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else exc)
 
 

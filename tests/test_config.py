@@ -29,7 +29,7 @@ def test_load_sample_defaults_resolve_relative_to_file(make_project: Project) ->
 
 
 def test_load_unknown_keys_suggest_the_right_name(make_project: Project) -> None:
-    toml = BASE_TOML.replace('[synth]\n', '[synth]\nvoise = "x"\n').replace(
+    toml = BASE_TOML.replace("[synth]\n", '[synth]\nvoise = "x"\n').replace(
         'id = "main/hours"', 'id = "main/hours"\ntemplte = "x.j2"'
     )
     assert problems(make_project(toml)) == [
@@ -56,7 +56,10 @@ def test_load_many_problems_reported_in_one_run(make_project: Project) -> None:
         ("../etc/passwd", "must not contain empty, '.' or '..' segments"),
         ("/abs/path", "must be a relative path like 'main/welcome'"),
         ("main//x", "must not contain empty, '.' or '..' segments"),
-        ("main/we lcome", "may use only letters, digits, '_', '-' and '.' in each '/'-separated part"),
+        (
+            "main/we lcome",
+            "may use only letters, digits, '_', '-' and '.' in each '/'-separated part",
+        ),
         ("C:\\x", "must be a relative path like 'main/welcome'"),
     ],
 )
@@ -116,7 +119,7 @@ def test_load_prompt_locale_must_exist(make_project: Project) -> None:
 
 
 def test_load_matrix_id_without_matrix_rejected(make_project: Project) -> None:
-    toml = BASE_TOML.replace('matrix = { n = [1, 2] }', "")
+    toml = BASE_TOML.replace("matrix = { n = [1, 2] }", "")
     assert problems(make_project(toml)) == [
         "prompts.toml: prompts[2] (id 'digits/{{ n }}').id: uses {{ }} but the prompt has "
         "no matrix to expand it"

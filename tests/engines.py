@@ -1,0 +1,54 @@
+"""Engines for pipeline tests: the real espeak-ng engine, wrapped to count, delay or fail on cue."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from ivr_prompts.config import Config
+from ivr_prompts.engines.base import Engine, ResolvedEngine, Synthesis, SynthesisRequest
+from ivr_prompts.engines.espeak import EspeakEngine
+from ivr_prompts.engines.registry import Engines
+from ivr_prompts.errors import EngineError
+
+
+@dataclass
+class CountingEngine:
+    """Speaks through real espeak-ng; records every request; fails texts containing `fail_on`."""
+
+    name: ResolvedEngine = "espeak"
+    remote_lexicon: bool = False
+    max_concurrency: int = 2
+    delay: float = 0.0
+    fail_on: str | None = None
+    requests: list[SynthesisRequest] = field(default_factory=list)
+    inner: EspeakEngine = field(default_factory=EspeakEngine)
+
+    def identity(self, request_voice: str, model: str) -> dict[str, str]:
+        return self.inner.identity(request_voice, model)
+
+    async def synthesize(self, request: SynthesisRequest) -> Synthesis:
+        self.requests.append(request)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail_on is not None and self.fail_on in request.text:
+            raise EngineError(f"scripted failure for {request.text!r}")
+        return await self.inner.synthesize(request)
+
+    async def aclose(self) -> None:
+        return None
+
+    @property
+    def texts(self) -> list[str]:
+        return sorted(r.text for r in self.requests)
+
+
+def engines_with(config: Config, engine: CountingEngine) -> tuple[Engines, list[str]]:
+    """An Engines set whose every engine name is served by `engine`; lists the names created."""
+    created: list[str] = []
+
+    def factory(name: ResolvedEngine, cfg: Config) -> Engine:
+        created.append(name)
+        return engine
+
+    return Engines(config, factory), created
