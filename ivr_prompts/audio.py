@@ -76,8 +76,8 @@ def _ulaw_reference_encode(pcm: Int16Audio) -> Codes:
         top >>= 1
     low = 0xF - ((mag >> seg) & 0xF)
     code = ((0x8 - seg) << 4) | low
-    code = np.where(lin >= 0, code | 0x80, code)
-    return code.astype(np.uint8)
+    signed: npt.NDArray[np.int32] = np.where(lin >= 0, code | 0x80, code)
+    return signed.astype(np.uint8)
 
 
 def _ulaw_reference_decode(codes: Codes) -> Int16Audio:
@@ -141,7 +141,7 @@ def _decode_table(codec: Codec) -> Int16Audio:
 def _check_codec(codec: str) -> Codec:
     if codec not in _G711_TAGS:
         raise AudioError(f"codec {codec!r}: unknown; use 'ulaw' or 'alaw'")
-    return codec  # type: ignore[return-value]
+    return "ulaw" if codec == "ulaw" else "alaw"
 
 
 def g711_encode(pcm: Int16Audio, codec: Codec) -> Codes:
@@ -191,7 +191,8 @@ def decode(data: bytes, codec: Codec) -> Int16Audio:
 def to_pcm16(x: FloatAudio) -> Int16Audio:
     """Float samples (full scale 1.0) to int16, rounded and clipped."""
     scaled = np.rint(np.asarray(x, dtype=np.float32) * np.float32(32768.0))
-    return np.clip(scaled, -32768, 32767).astype(np.int16)
+    clipped: npt.NDArray[np.float32] = np.clip(scaled, -32768, 32767)
+    return clipped.astype(np.int16)
 
 
 def to_float(pcm: Int16Audio) -> FloatAudio:
@@ -278,7 +279,7 @@ _P56_THRESHOLDS = 2.0 ** -np.arange(16, dtype=np.float64)[::-1]  # 2**-15 .. 1, 
 
 
 def active_level_dbov(x: FloatAudio, rate: int) -> float:
-    """ITU-T P.56 method B active speech level in dBov (0 dBov = full-scale RMS); SILENCE_DB for silence."""
+    """ITU-T P.56 method B active level in dBov (0 dBov = full-scale RMS); SILENCE_DB if silent."""
     data = np.asarray(x, dtype=np.float64)
     if data.size == 0:
         return SILENCE_DB
@@ -349,10 +350,7 @@ def speech_bounds(
 def trim(
     x: FloatAudio, rate: int, threshold_dbfs: float, lead_pad_ms: int, trail_pad_ms: int
 ) -> FloatAudio:
-    """Cut edge silence, keeping exactly the pads (zero-filled where the input lacks them).
-
-    All-silent input returns an empty array: there is nothing to keep.
-    """
+    """Cut edge silence keeping exactly the pads (zero-filled if short); silence -> empty array."""
     data = np.asarray(x, dtype=np.float32)
     bounds = speech_bounds(data, rate, threshold_dbfs)
     if bounds is None:
@@ -364,9 +362,7 @@ def trim(
     body = data[max(lo, 0) : min(hi, data.size)]
     before, after = max(0, -lo), max(0, hi - data.size)
     if before or after:
-        body = np.concatenate(
-            (np.zeros(before, np.float32), body, np.zeros(after, np.float32))
-        )
+        body = np.concatenate((np.zeros(before, np.float32), body, np.zeros(after, np.float32)))
     return np.ascontiguousarray(body, dtype=np.float32)
 
 
@@ -410,15 +406,15 @@ def _mono(samples: npt.NDArray[np.floating] | FloatAudio) -> FloatAudio:
 
 
 def process(samples: FloatAudio, rate: int, settings: AudioSettings) -> Processed:
-    """High-pass, resample to 8 kHz, normalise (P.56), trim edges, convert to int16.
-
-    Normalising before trimming makes the silence threshold relative to a known speech
-    level, whatever level the engine produced. (n, channels) input is mixed to mono.
-    """
+    """Mono 8 kHz prompt: resample, high-pass, normalise (P.56), trim edges, to int16."""
     x = resample(_mono(samples), rate, RATE)
     x = high_pass(x, RATE)
+    # Normalising first makes the silence threshold relative to a known speech level,
+    # whatever the engine produced; normalising again corrects the shift trimming causes
+    # (P.56 counts a trailing pad inside its hangover as active).
     x = normalize(x, RATE, settings.level_dbov, settings.peak_headroom_db)
     x = trim(x, RATE, settings.silence_threshold_dbfs, settings.lead_pad_ms, settings.trail_pad_ms)
+    x = normalize(x, RATE, settings.level_dbov, settings.peak_headroom_db)
     pcm = to_pcm16(x)
     final = to_float(pcm)
     return Processed(
@@ -481,12 +477,7 @@ def pcm16_wav_bytes(pcm: Int16Audio, rate: int = RATE) -> bytes:
 
 @dataclass(frozen=True)
 class AudioFile:
-    """A decoded audio file plus what its header claims.
-
-    `samples` is the first channel only, decoded to int16 (empty when the codec cannot be
-    decoded, then `decoded` is False); `header_findings` lists places where the header
-    does not tell the truth about the file.
-    """
+    """A decoded audio file (first channel, int16) plus what its header claims."""
 
     path: Path
     container: Container
@@ -494,7 +485,9 @@ class AudioFile:
     sample_rate: int
     channels: int
     bits: int
+    # First channel only; empty (and decoded False) when the codec cannot be decoded.
     samples: Int16Audio
+    # Places where the header does not tell the truth about the file.
     header_findings: list[str] = field(default_factory=list)
     file_size: int = 0
     format_tag: int | None = None
@@ -508,11 +501,13 @@ class AudioFile:
 
 
 def read_audio(
-    path: Path, *, raw_codec: RawCodec | None = None, ffmpeg: str | None = "ffmpeg"
+    path: Path, *, raw_codec: str | None = None, ffmpeg: str | None = "ffmpeg"
 ) -> AudioFile:
     """Read WAV (own chunk walker), raw G.711/SLIN by extension, or other formats via ffmpeg."""
     path = Path(path)
     ext = path.suffix.lower()
+    if raw_codec is not None and raw_codec not in ("pcm16", "ulaw", "alaw"):
+        raise AudioError(f"{path}: raw codec {raw_codec!r} is unknown; use ulaw, alaw or pcm16")
     if raw_codec is None and ext not in RAW_EXTENSIONS and ext != ".wav":
         return _read_with_ffmpeg(path, ffmpeg)
     try:
@@ -522,7 +517,10 @@ def read_audio(
             f"{path}: cannot read ({exc.strerror or exc}); check the path and permissions"
         ) from exc
     if raw_codec is not None or ext in RAW_EXTENSIONS:
-        return _read_raw(path, data, raw_codec or RAW_EXTENSIONS[ext])
+        codec: RawCodec = RAW_EXTENSIONS.get(ext, "pcm16")
+        if raw_codec is not None:
+            codec = "ulaw" if raw_codec == "ulaw" else "alaw" if raw_codec == "alaw" else "pcm16"
+        return _read_raw(path, data, codec)
     return _read_wav(path, data)
 
 
@@ -536,9 +534,7 @@ def _read_raw(path: Path, data: bytes, codec: RawCodec) -> AudioFile:
         )
     if codec == "pcm16":
         if len(data) % 2:
-            findings.append(
-                f"16-bit raw file has an odd size ({len(data)} bytes); it is truncated"
-            )
+            findings.append(f"16-bit raw file has an odd size ({len(data)} bytes); it is truncated")
         samples = np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.int16)
         bits = 16
     else:
@@ -627,19 +623,18 @@ def _read_wav(path: Path, data: bytes) -> AudioFile:
                 f"no fact chunk; a non-PCM WAV ({_TAG_NAMES.get(real_tag, tag)}) must give "
                 "its sample count in one"
             )
-    if channels < 1 or rate < 1 or bits < 1:
-        raise AudioError(
-            f"{path}: fmt chunk says {channels} channels, {rate} Hz, {bits} bits; re-export it"
-        )
-    frame = max(1, channels * ((bits + 7) // 8))
-    if align != frame:
+    if channels < 1 or rate < 1:
+        raise AudioError(f"{path}: fmt chunk says {channels} channels at {rate} Hz; re-export it")
+    linear = real_tag in (WAV_TAG_PCM, WAV_TAG_FLOAT, WAV_TAG_ALAW, WAV_TAG_ULAW)
+    frame = max(1, channels * ((bits + 7) // 8)) if linear else max(1, align)
+    if linear and align != frame:
         findings.append(f"fmt block align is {align}, expected {frame} for {channels}x{bits} bits")
-    if byte_rate != rate * frame:
+    if linear and byte_rate != rate * frame:
         findings.append(f"fmt byte rate is {byte_rate}, expected {rate * frame}")
     usable = data_len - data_len % frame
     if data_claim % frame and data_claim <= size - data_off:
         findings.append(f"data size {data_claim} is not a whole number of {frame}-byte frames")
-    if fact is not None and real_tag != WAV_TAG_PCM and fact != data_claim // frame:
+    if fact is not None and linear and real_tag != WAV_TAG_PCM and fact != data_claim // frame:
         findings.append(
             f"fact chunk says {fact} samples but the data chunk holds {data_claim // frame}"
         )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-from .validate import Rules
+if TYPE_CHECKING:
+    # Rules lives in validate, which imports this module for the names.
+    from .validate import Rules
 
 ProfileName = Literal["asterisk", "freeswitch", "amazon-connect", "genesys", "cisco-uccx", "avaya"]
 PROFILE_NAMES: tuple[ProfileName, ...] = get_args(ProfileName)
@@ -15,9 +17,8 @@ _ULAW_WAV = "sox IN -r 8000 -c 1 -e u-law OUT.wav"
 _G711_WAV = "sox IN -r 8000 -c 1 -e u-law OUT.wav (or -e a-law)"
 
 
-def profile_rules(name: ProfileName, base: Rules | None = None) -> Rules:
-    """`base` (generic rules by default) with the platform's formats, limits and name rules."""
-    base = base if base is not None else Rules()
+def profile_rules(name: ProfileName, base: Rules) -> Rules:
+    """`base` with the platform's formats, limits and name rules applied."""
     if name == "asterisk":
         return dataclasses.replace(
             base,

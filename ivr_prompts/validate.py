@@ -1,4 +1,4 @@
-"""Pure checks on decoded audio and its header -> findings that say what is wrong and how to fix it."""
+"""Pure checks on decoded audio and its header -> findings that say what is wrong and the fix."""
 
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ from .audio import (
     to_float,
 )
 from .errors import AudioError
+from .profiles import ProfileName, profile_rules
 
 if TYPE_CHECKING:
     from .config import AudioSettings, LimitSettings
-    from .profiles import ProfileName
 
 Severity = Literal["error", "warning"]
 
@@ -147,7 +147,7 @@ def _db(value: float) -> float:
 
 
 def check_audio(file: AudioFile, rules: Rules, *, text: str | None = None) -> list[Finding]:
-    """Every problem `rules` finds in `file`; `text` (the transcript) enables the speaking-rate check."""
+    """Every problem `rules` finds in `file`; a transcript `text` adds the speaking-rate check."""
     found: list[Finding] = []
     where = str(file.path)
 
@@ -164,7 +164,7 @@ def check_audio(file: AudioFile, rules: Rules, *, text: str | None = None) -> li
         add(
             "codec",
             "error",
-            f"{ext or 'no extension'} ({file.detail}) is not a {rules.platform} prompt format; "
+            f"{ext or 'no extension'} ({file.detail}) is not a prompt format for {rules.platform}; "
             f"use one of {exts} (e.g. {rules.convert_hint})",
         )
     elif file.codec not in allowed:
@@ -249,9 +249,7 @@ def _check_signal(file: AudioFile, rules: Rules, text: str | None) -> list[Findi
     if active_level_dbov(ac, rate) <= _SILENT_DBOV:
         dc_db = _db(abs(mean))
         what = (
-            f"only a constant DC offset at {dc_db:.1f} dBFS"
-            if dc_db > -60.0
-            else "digital silence"
+            f"only a constant DC offset at {dc_db:.1f} dBFS" if dc_db > -60.0 else "digital silence"
         )
         add(
             "silent",
@@ -360,8 +358,6 @@ def validate_paths(
     paths: Sequence[Path], profile: ProfileName | None, rules: Rules | None = None
 ) -> list[Finding]:
     """Check every audio file under `paths` against a profile (or generic rules)."""
-    from .profiles import profile_rules  # profiles builds on Rules defined here
-
     base = rules if rules is not None else Rules()
     effective = profile_rules(profile, base) if profile is not None else base
     files, found = audio_files(paths)
