@@ -20,10 +20,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, pipeline
+from . import __version__, pipeline, report, validate
 from . import config as config_mod
+from .check import plan_issues, run_check
 from .engines.base import ENGINE_NAMES
+from .engines.registry import Engines
 from .errors import IvrPromptsError
+from .profiles import PROFILE_NAMES, ProfileName
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -240,3 +243,139 @@ def render_cmd(
         out.print(f"  text:   {row['text']}", markup=False)
         if row["spoken_text"] != row["text"]:
             out.print(f"  spoken: {row['spoken_text']}", markup=False)
+
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(report.FORMATS),
+    default="text",
+    show_default=True,
+    help="Output for people (text) or machines (json, GitHub annotations, JUnit XML).",
+)
+
+
+def _emit(text: str) -> None:
+    if text:
+        click.echo(text)
+
+
+@main.command()
+@config_option
+@format_option
+@_boundary
+def check(config_path: Path | None, fmt: report.Format) -> None:
+    """Lint sources and compare them with the published set (no synthesis, no network).
+
+    Exit 0 when clean, 1 with findings (warnings alone do not fail), 2 when it cannot run.
+    """
+    result = run_check(config_path)
+    _emit(report.render(result.issues, fmt, suite="ivr-prompts check", subjects=result.subjects))
+    if fmt == "text" and not result.issues:
+        click.echo(f"ok: {len(result.subjects)} prompt(s) match the published set")
+    sys.exit(1 if result.failed else 0)
+
+
+@main.command()
+@config_option
+@click.option(
+    "--engine", type=click.Choice(ENGINE_NAMES), default=None, help="Plan for this engine."
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there is nothing to do, 2 when a build would change something, 1 on error.",
+)
+@format_option
+def plan(
+    config_path: Path | None, engine: str | None, detailed_exitcode: bool, fmt: report.Format
+) -> None:
+    """Show what a build would synthesize (and bill), reuse from cache, and remove."""
+    try:
+        changes = _plan(config_path, engine, fmt)
+    except SystemExit as exc:
+        # terraform's convention: with --detailed-exitcode every error is 1.
+        if detailed_exitcode and exc.code not in (0, None):
+            sys.exit(1)
+        raise
+    sys.exit(2 if detailed_exitcode and changes else 0)
+
+
+@_boundary
+def _plan(config_path: Path | None, engine: str | None, fmt: report.Format) -> bool:
+    cfg = _load(config_path)
+    options = pipeline.BuildOptions(engine=engine)  # type: ignore[arg-type]
+    the_plan = pipeline.make_plan(cfg, options, Engines(cfg))
+    issues, subjects = plan_issues(the_plan)
+    changes = bool(issues)
+    if fmt == "json":
+        click.echo(json.dumps(_plan_json(the_plan), indent=2, ensure_ascii=False))
+        return changes
+    if fmt != "text":
+        _emit(report.render(issues, fmt, suite="ivr-prompts plan", subjects=subjects))
+        return changes
+    for issue in issues:
+        click.echo(f"  {issue.code:<10} {issue.subject}: {issue.message}")
+    counts = {a: the_plan.count(a) for a in ("synthesize", "process", "cached", "reuse")}
+    click.echo(
+        f"plan: {counts['synthesize']} to synthesize ({the_plan.billed_chars} characters billed "
+        f"by Waves), {counts['process'] + counts['cached']} from cache, "
+        f"{counts['reuse']} unchanged, {len(the_plan.removed)} to remove"
+    )
+    return changes
+
+
+def _plan_json(the_plan: pipeline.Plan) -> dict[str, Any]:
+    return {
+        "pairs": [
+            {
+                "id": p.rendered.id,
+                "locale": p.locale.code,
+                "action": p.action,
+                "engine": p.engine,
+                "voice": p.voice,
+                "characters": len(p.spoken),
+                "cache_key": p.audio_key,
+            }
+            for p in the_plan.pairs
+        ],
+        "remove": [{"id": i, "locale": loc} for i, loc in the_plan.removed],
+        "billed_characters": the_plan.billed_chars,
+    }
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--profile", type=click.Choice(PROFILE_NAMES), default=None, help="Platform rules to apply."
+)
+@click.option(
+    "--level",
+    "level_dbov",
+    type=float,
+    default=None,
+    help="Expected active speech level (dBov); default: not checked.",
+)
+@format_option
+@_boundary
+def validate_cmd(
+    paths: tuple[Path, ...],
+    profile: ProfileName | None,
+    level_dbov: float | None,
+    fmt: report.Format,
+) -> None:
+    """Check any prompt files (ours or studio recordings) against a platform's rules.
+
+    WAV (PCM, G.711) and raw .ulaw/.alaw/.sln files; other formats through ffmpeg when installed.
+    Exit 0 when every file passes, 1 with errors.
+    """
+    rules = validate.Rules(level_dbov=level_dbov)
+    findings = validate.validate_paths(list(paths), profile, rules)
+    issues = [report.Issue(f.path, 0, f.severity, f.check, f.path, f.message) for f in findings]
+    files, _ = validate.audio_files(list(paths))
+    _emit(
+        report.render(issues, fmt, suite="ivr-prompts validate", subjects=[str(f) for f in files])
+    )
+    if fmt == "text" and not issues:
+        click.echo(f"ok: {len(files)} file(s) pass")
+    sys.exit(1 if any(f.severity == "error" for f in findings) else 0)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, get_args
 
 from .engines.base import ENGINE_NAMES, EngineName
-from .errors import ConfigError
+from .errors import ConfigError, ConfigNotFound
 
 Codec = Literal["ulaw", "alaw"]
 Target = Literal["asterisk", "freeswitch", "wav"]
@@ -285,7 +285,7 @@ def load(path: Path | str | None = None) -> Config:
     try:
         raw_text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
+        raise ConfigNotFound(
             [f"{file}: not found; run in the folder holding {DEFAULT_FILE} or pass --config PATH"]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:

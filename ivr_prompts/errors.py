@@ -36,6 +36,10 @@ class ConfigError(UsageError):
         return list(self.problems)
 
 
+class ConfigNotFound(ConfigError):
+    """There is no prompts.toml where the command looked."""
+
+
 class EngineError(IvrPromptsError):
     """A synthesis request failed; `retryable` says whether trying again may help."""
 
