@@ -24,6 +24,7 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 
+from ..audio import alaw_decode, ulaw_decode
 from ..config import Config, Endpoint, WavesFormat, WavesSettings
 from ..errors import EngineError, EngineUnavailable
 from .base import ResolvedEngine, Synthesis, SynthesisRequest
@@ -99,9 +100,11 @@ class VoiceJson(TypedDict):
 
 @dataclass(frozen=True)
 class TtsResult:
-    """The raw audio bytes of one synthesis and the ids the server gave it."""
+    """One synthesis: the raw body, its decoded samples and the ids the server gave it."""
 
     audio: bytes
+    samples: AudioArray
+    sample_rate: int
     request_id: str | None
     external_request_id: str | None
 
@@ -348,7 +351,7 @@ class WavesClient:
             raise self._status_error(response, response.content)
         audio = response.content
         _check_audio_body(response, audio, request_id)
-        return TtsResult(audio, request_id, response.headers.get("x-external-request-id"))
+        return _result(body, audio, request_id, response.headers.get("x-external-request-id"))
 
     async def _sse_once(self, path: str, body: TtsBody) -> TtsResult:
         headers = {"Accept": "text/event-stream"}
@@ -387,7 +390,7 @@ class WavesClient:
                 request_id=request_id,
                 retryable=True,
             )
-        return TtsResult(audio, request_id, response.headers.get("x-external-request-id"))
+        return _result(body, audio, request_id, response.headers.get("x-external-request-id"))
 
     async def _json_call(self, method: str, path: str, body: object, label: str) -> Any:
         async def once() -> Any:
@@ -552,6 +555,12 @@ class WavesClient:
         )
 
 
+def _result(body: TtsBody, audio: bytes, request_id: str | None, external: str | None) -> TtsResult:
+    # Decoding inside the attempt makes a truncated or odd-sized body a retryable failure.
+    samples, rate = decode_audio(audio, body["output_format"], body["sample_rate"], request_id)
+    return TtsResult(audio, samples, rate, request_id, external)
+
+
 def _remote_dict(data: Any) -> RemoteDict:
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         raise EngineError("Waves pronunciation dictionary answer has no id")
@@ -576,14 +585,14 @@ def _check_audio_body(response: httpx.Response, audio: bytes, request_id: str | 
             retryable=True,
         )
     declared = response.headers.get("content-length")
-    if (
-        declared is not None
-        and declared.isdigit()
-        and response.num_bytes_downloaded < int(declared)
-    ):
+    # Content-Length counts bytes on the wire, which differ from the body when it is encoded.
+    received = (
+        response.num_bytes_downloaded if "content-encoding" in response.headers else len(audio)
+    )
+    if declared is not None and declared.isdigit() and received < int(declared):
         raise EngineError(
             _with_id(
-                f"Waves body was cut short: {response.num_bytes_downloaded} of {declared} bytes",
+                f"Waves body was cut short: {received} of {declared} bytes",
                 request_id,
             ),
             status=200,
@@ -679,36 +688,6 @@ def _sse_frame(data: str, request_id: str | None) -> tuple[bytes, bool]:
 # -- audio decoding -------------------------------------------------------------------------------
 
 
-def _g711_tables() -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]]:
-    codes = np.arange(256, dtype=np.int32)
-    u = ~codes & 0xFF
-    exponent = (u >> 4) & 0x07
-    mantissa = u & 0x0F
-    magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
-    ulaw = np.where(u & 0x80, -magnitude, magnitude).astype(np.int16)
-    a = codes ^ 0x55
-    exponent = (a >> 4) & 0x07
-    mantissa = a & 0x0F
-    magnitude = np.where(
-        exponent == 0, (mantissa << 4) + 8, ((mantissa << 4) + 0x108) << np.maximum(exponent - 1, 0)
-    )
-    alaw = np.where(a & 0x80, magnitude, -magnitude).astype(np.int16)
-    return ulaw, alaw
-
-
-_ULAW, _ALAW = _g711_tables()
-
-
-def ulaw_to_pcm(data: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
-    """G.711 mu-law bytes to 16-bit linear samples."""
-    return _ULAW[data]
-
-
-def alaw_to_pcm(data: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
-    """G.711 A-law bytes to 16-bit linear samples."""
-    return _ALAW[data]
-
-
 Encoding = Literal["pcm", "ulaw", "alaw"]
 _WAV_TAGS: dict[int, Encoding] = {1: "pcm", 6: "alaw", 7: "ulaw"}
 
@@ -781,7 +760,7 @@ def decode_audio(
         ints = np.frombuffer(data, dtype="<i2")
     else:
         raw = np.frombuffer(data, dtype=np.uint8)
-        ints = ulaw_to_pcm(raw) if encoding == "ulaw" else alaw_to_pcm(raw)
+        ints = ulaw_decode(raw) if encoding == "ulaw" else alaw_decode(raw)
     return (ints.astype(np.float32) / 32768.0), rate
 
 
@@ -951,10 +930,7 @@ class WavesEngine:
                 ) from exc
             body["pronunciation_dicts"] = fresh
             result = await self.client.tts(body)
-        samples, rate = decode_audio(
-            result.audio, self.settings.output_format, self.settings.sample_rate, result.request_id
-        )
-        return samples, rate, result.request_id
+        return result.samples, result.sample_rate, result.request_id
 
     async def _refresh(self, dict_ids: list[str]) -> list[str] | None:
         if self.dictionary_refresher is None:
