@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -20,16 +21,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, pipeline, report, validate
+from . import __version__, dicts, pipeline, report, validate
 from . import config as config_mod
 from .check import plan_issues, run_check
+from .config import WavesSettings
 from .engines.base import ENGINE_NAMES
 from .engines.registry import Engines
+from .engines.waves import WavesClient, api_key_from_env
 from .errors import IvrPromptsError
 from .profiles import PROFILE_NAMES, ProfileName
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -379,3 +383,106 @@ def validate_cmd(
     if fmt == "text" and not issues:
         click.echo(f"ok: {len(files)} file(s) pass")
     sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
+
+
+def _waves_settings(config_path: Path | None) -> tuple[config_mod.Config | None, WavesSettings]:
+    """The project's [waves] settings, or the defaults outside a project."""
+    path = config_path or Path(config_mod.DEFAULT_FILE)
+    if config_path is None and not path.exists():
+        return None, WavesSettings()
+    cfg = _load(path)
+    return cfg, cfg.waves
+
+
+def _with_client(
+    settings: WavesSettings, call: Callable[[WavesClient], Coroutine[Any, Any, T]]
+) -> T:
+    async def run() -> T:
+        async with WavesClient(settings, api_key_from_env(settings)) as client:
+            return await call(client)
+
+    return asyncio.run(run())
+
+
+@main.command()
+@config_option
+@click.option("--language", default=None, help="Only voices speaking this language (code or name).")
+@click.option("--gender", default=None, help="Only voices of this gender.")
+@click.option("--accent", default=None, help="Only voices with this accent.")
+@json_option
+@_boundary
+def voices(
+    config_path: Path | None,
+    language: str | None,
+    gender: str | None,
+    accent: str | None,
+    as_json: bool,
+) -> None:
+    """List the Waves voice catalog; warn about locales whose voice lacks their language."""
+    cfg, settings = _waves_settings(config_path)
+    catalog = _with_client(settings, dicts.list_voices)
+    shown = dicts.filter_voices(catalog, language=language, gender=gender, accent=accent)
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(v) for v in shown], indent=2))
+    else:
+        table = Table(show_header=True, header_style="bold")
+        for column in ("voice id", "name", "languages", "accent", "gender"):
+            table.add_column(column)
+        for v in shown:
+            table.add_row(v.voice_id, v.display_name, ", ".join(v.languages), v.accent, v.gender)
+        out.print(table)
+    for warning in dicts.voice_language_warnings(cfg, catalog) if cfg else []:
+        err.print(Text.assemble(("warning: ", "yellow"), warning))
+
+
+@main.group("dicts")
+def dicts_group() -> None:
+    """Pronunciation dictionaries on the Waves API (the files in the repo are the source)."""
+
+
+@dicts_group.command("sync")
+@config_option
+@_boundary
+def dicts_sync(config_path: Path | None) -> None:
+    """Create or update each locale's remote dictionary and record its id in the lock file."""
+    cfg = _load(config_path)
+    lexicons = {c: lx for c, lx in pipeline.load_lexicons(cfg).items() if lx.entries}
+    ids = _with_client(
+        cfg.waves, lambda client: dicts.sync_dictionaries(client, lexicons, cfg.lock_path)
+    )
+    for code, dict_id in sorted(ids.items()):
+        click.echo(f"{code}: {dict_id}")
+    click.echo(f"lock file: {cfg.lock_path}")
+
+
+@dicts_group.command("list")
+@config_option
+@json_option
+@_boundary
+def dicts_list(config_path: Path | None, as_json: bool) -> None:
+    """List the account's remote dictionaries and which locale of the lock file uses each."""
+    cfg, settings = _waves_settings(config_path)
+    remote = _with_client(settings, dicts.list_remote)
+    used = {e["id"]: code for code, e in dicts.read_lock(cfg.lock_path).items()} if cfg else {}
+    if as_json:
+        click.echo(json.dumps(remote, indent=2, ensure_ascii=False))
+        return
+    for d in remote:
+        owner = used.get(d["id"], "not in the lock file")
+        click.echo(f"{d['id']}  {len(d.get('items', []))} word(s)  {owner}")
+
+
+@dicts_group.command("prune")
+@config_option
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@_boundary
+def dicts_prune(config_path: Path | None, dry_run: bool) -> None:
+    """Delete remote dictionaries the lock file no longer references."""
+    cfg = _load(config_path)
+    doomed = _with_client(
+        cfg.waves, lambda client: dicts.prune(client, cfg.lock_path, dry_run=dry_run)
+    )
+    verb = "would delete" if dry_run else "deleted"
+    for dict_id in doomed:
+        click.echo(f"{verb} {dict_id}")
+    click.echo(f"{verb} {len(doomed)} dictionary(ies)")

@@ -16,8 +16,10 @@ import numpy.typing as npt
 
 from . import audio, cache, lexicon, publish, render, validate
 from .config import Config, LocaleConfig, PromptConfig
+from .dicts import attach_dictionaries
 from .engines.base import EngineName, ResolvedEngine, SynthesisRequest
-from .engines.registry import Engines, resolve, voice_for
+from .engines.registry import DeferredWaves, Engines, resolve, voice_for
+from .engines.waves import WavesEngine
 from .errors import BuildFailed, ConfigError, EngineUnavailable, IvrPromptsError
 from .profiles import ProfileName, profile_rules
 
@@ -298,7 +300,7 @@ async def _produce(
                     gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
                     async with gate:
                         progress("synthesize", pair)
-                        made = await engine.synthesize(_request(plan, pair))
+                        made = await engine.synthesize(_request(pair, dict_ids))
                     report.synthesized += 1
                     synth = cache.AudioEntry(
                         audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta)
@@ -318,6 +320,7 @@ async def _produce(
     todo = [
         (i, p) for i, p in enumerate(plan.pairs) if p.action in ("synthesize", "process", "cached")
     ]
+    dict_ids = await _remote_dictionaries(plan, engines)
     for pair in plan.pairs:
         if pair.action in ("reuse", "keep"):
             progress("done", pair)
@@ -332,7 +335,22 @@ async def _produce(
     return results
 
 
-def _request(plan: Plan, pair: Pair) -> SynthesisRequest:
+async def _remote_dictionaries(plan: Plan, engines: Engines) -> dict[str, str]:
+    """Sync the dictionaries of the locales Waves will speak (only when it will speak)."""
+    config = plan.config
+    codes = {p.locale.code for p in plan.pairs if p.action == "synthesize" and p.engine == "waves"}
+    lexicons = {c: plan.lexicons[c] for c in sorted(codes) if plan.lexicons[c].entries}
+    if not lexicons or not config.waves.dictionaries:
+        return {}
+    engine = engines.get("waves")
+    real = engine.engine if isinstance(engine, DeferredWaves) else engine
+    if not isinstance(real, WavesEngine):
+        return {}
+    return await attach_dictionaries(real, lexicons, config.lock_path)
+
+
+def _request(pair: Pair, dict_ids: Mapping[str, str]) -> SynthesisRequest:
+    remote = dict_ids.get(pair.locale.code)
     return SynthesisRequest(
         prompt_id=pair.rendered.id,
         locale=pair.locale.code,
@@ -342,6 +360,7 @@ def _request(plan: Plan, pair: Pair) -> SynthesisRequest:
         speed=pair.speed,
         model=pair.model,
         cache_key=pair.synth_key,
+        pronunciation_dicts=(remote,) if remote else (),
     )
 
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from ..config import Config, LocaleConfig, PromptConfig
 from ..errors import EngineUnavailable
 from . import espeak, piper
-from .base import Engine, EngineName, ResolvedEngine
+from .base import Engine, EngineName, ResolvedEngine, Synthesis, SynthesisRequest
+from .waves import WavesEngine, make_waves_engine, waves_identity
 
 EngineFactory = Callable[[ResolvedEngine, Config], Engine]
 
@@ -44,9 +45,38 @@ def default_factory(name: ResolvedEngine, config: Config) -> Engine:
         return piper.PiperEngine(config.audio.sentence_pause_ms)
     if name == "espeak":
         return espeak.EspeakEngine()
-    from .waves import make_waves_engine
+    return DeferredWaves(config)
 
-    return make_waves_engine(config)
+
+class DeferredWaves:
+    """Waves, connected (key read, client opened) only when it must speak: plan, check and
+    cached builds need its identity alone, and work with no key set."""
+
+    name: ResolvedEngine = "waves"
+    remote_lexicon = True
+
+    def __init__(self, config: Config, make: Callable[[Config], WavesEngine] | None = None) -> None:
+        self.config = config
+        self.max_concurrency = config.waves.concurrency
+        self._make = make or make_waves_engine
+        self._engine: WavesEngine | None = None
+
+    @property
+    def engine(self) -> WavesEngine:
+        if self._engine is None:
+            self._engine = self._make(self.config)
+        return self._engine
+
+    def identity(self, request_voice: str, model: str) -> dict[str, str]:
+        pause = self.config.audio.sentence_pause_ms
+        return waves_identity(self.config.waves, request_voice, model, pause)
+
+    async def synthesize(self, request: SynthesisRequest) -> Synthesis:
+        return await self.engine.synthesize(request)
+
+    async def aclose(self) -> None:
+        if self._engine is not None:
+            await self._engine.aclose()
 
 
 class Engines:

@@ -849,16 +849,7 @@ class WavesEngine:
 
     def identity(self, request_voice: str, model: str) -> dict[str, str]:
         """Fields that change the audio; never the key or the base URL."""
-        return {
-            "engine": "waves",
-            "voice": request_voice,
-            "model": model,
-            "route": "legacy-lightning-v3.1" if self.settings.legacy_routes else "v1-tts",
-            "sample_rate": str(self.settings.sample_rate),
-            "output_format": self.settings.output_format,
-            "max_chars": str(self.settings.max_chars),
-            "pause_ms": str(self.pause_ms),
-        }
+        return waves_identity(self.settings, request_voice, model, self.pause_ms)
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
         """Speak one request piece by piece; raise EngineError naming the prompt on failure."""
@@ -947,6 +938,22 @@ class WavesEngine:
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self.client.aclose()
+
+
+def waves_identity(
+    settings: WavesSettings, voice: str, model: str, pause_ms: int
+) -> dict[str, str]:
+    """What about a Waves synthesis changes its audio; needs no key, so plan and check work."""
+    return {
+        "engine": "waves",
+        "voice": voice,
+        "model": model,
+        "route": "legacy-lightning-v3.1" if settings.legacy_routes else "v1-tts",
+        "sample_rate": str(settings.sample_rate),
+        "output_format": settings.output_format,
+        "max_chars": str(settings.max_chars),
+        "pause_ms": str(pause_ms),
+    }
 
 
 def make_waves_engine(
