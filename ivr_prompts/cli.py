@@ -55,10 +55,19 @@ class _Redact(logging.Filter):
         return True
 
 
+class _Formatter(logging.Formatter):
+    """Warnings read like the CLI's own lines; -v adds the level and logger name to the rest."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno == logging.WARNING:
+            return f"warning: {record.getMessage()}"
+        return f"{record.levelname.lower()} {record.name}: {record.getMessage()}"
+
+
 def _setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_Formatter())
     handler.addFilter(_Redact([v for k, v in os.environ.items() if "API_KEY" in k]))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from . import audio, cache, lexicon, publish, render, validate
 from .config import Config, LocaleConfig, PromptConfig
-from .dicts import attach_dictionaries
+from .dicts import attach_dictionaries, list_voices, voice_language_warnings
 from .engines.base import EngineName, ResolvedEngine, SynthesisRequest
 from .engines.registry import DeferredWaves, Engines, resolve, voice_for
 from .engines.waves import WavesEngine
@@ -336,15 +336,24 @@ async def _produce(
 
 
 async def _remote_dictionaries(plan: Plan, engines: Engines) -> dict[str, str]:
-    """Sync the dictionaries of the locales Waves will speak (only when it will speak)."""
+    """Before Waves speaks (and only then): check voices, sync the locales' dictionaries."""
     config = plan.config
     codes = {p.locale.code for p in plan.pairs if p.action == "synthesize" and p.engine == "waves"}
-    lexicons = {c: plan.lexicons[c] for c in sorted(codes) if plan.lexicons[c].entries}
-    if not lexicons or not config.waves.dictionaries:
+    if not codes:
         return {}
     engine = engines.get("waves")
     real = engine.engine if isinstance(engine, DeferredWaves) else engine
     if not isinstance(real, WavesEngine):
+        return {}
+    try:
+        for warning in voice_language_warnings(config, await list_voices(real.client)):
+            log.warning("%s", warning)
+    except EngineUnavailable:
+        raise
+    except IvrPromptsError as exc:  # the catalog is advice; the build does not depend on it
+        log.info("could not list Waves voices to check them: %s", exc.message)
+    lexicons = {c: plan.lexicons[c] for c in sorted(codes) if plan.lexicons[c].entries}
+    if not lexicons or not config.waves.dictionaries:
         return {}
     return await attach_dictionaries(real, lexicons, config.lock_path)
 

@@ -149,7 +149,7 @@ def test_waves_build_key_in_no_output_log_manifest_lock_or_cache(
     server.script("500", "truncate", "429")
     result = cli(path, "-vvv", "build", url=server.url)
     assert result.returncode == 0, result.stderr
-    assert "DEBUG" in result.stderr  # the most verbose logging really ran
+    assert "debug ivr_prompts" in result.stderr  # the most verbose logging really ran
     assert KEY not in result.stdout + result.stderr
     for file in path.parent.rglob("*"):
         if file.is_file():
@@ -258,3 +258,15 @@ def test_waves_sse_endpoint_builds_same_set(make_project: Project, server: Waves
     assert {r.path for r in server.tts_records()} == {"/waves/v1/tts/live"}
     digest = hashlib.sha256((path.parent / "dist/manifest.json").read_bytes()).hexdigest()
     assert digest
+
+
+def test_waves_build_warns_when_voice_lacks_locale_language(
+    make_project: Project, server: WavesServer
+) -> None:
+    path = make_project(WAVES_TOML.replace('voice = "lucia"', 'voice = "olivia"'), FILES)
+    result = cli(path, "build", url=server.url)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "warning: locales.es-US.voice: 'olivia' does not list spanish "
+        "(it lists english); see `ivr-prompts voices --language es`"
+    ) in result.stderr.splitlines()
