@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,14 @@ def make_project(tmp_path: Path) -> Project:
         return config
 
     return make
+
+
+def run_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command in a real process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "ivr_prompts", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )

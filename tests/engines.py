@@ -10,6 +10,7 @@ from ivr_prompts.engines.base import Engine, ResolvedEngine, Synthesis, Synthesi
 from ivr_prompts.engines.espeak import EspeakEngine
 from ivr_prompts.engines.registry import Engines
 from ivr_prompts.errors import EngineError
+from ivr_prompts.pipeline import BuildOptions, BuildReport, build
 
 
 @dataclass
@@ -41,6 +42,14 @@ class CountingEngine:
     @property
     def texts(self) -> list[str]:
         return sorted(r.text for r in self.requests)
+
+
+def build_with(
+    config: Config, engine: CountingEngine, options: BuildOptions | None = None
+) -> BuildReport:
+    """Build `config` with every engine served by `engine`."""
+    engines, _ = engines_with(config, engine)
+    return asyncio.run(build(config, options, engines=engines))
 
 
 def engines_with(config: Config, engine: CountingEngine) -> tuple[Engines, list[str]]:

@@ -1,29 +1,19 @@
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from ivr_prompts import config, pipeline
+from ivr_prompts import config
 from ivr_prompts.check import run_check
 
 from .conftest import BASE_TOML, Project
-from .engines import CountingEngine, engines_with
+from .conftest import run_cli as cli
+from .engines import CountingEngine, build_with
 
 
 def build(path: Path) -> None:
-    cfg = config.load(path)
-    engines, _ = engines_with(cfg, CountingEngine())
-    asyncio.run(pipeline.build(cfg, engines=engines))
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ivr_prompts", *args], capture_output=True, text=True, check=False
-    )
+    build_with(config.load(path), CountingEngine())
 
 
 def flagged(path: Path) -> dict[str, str]:

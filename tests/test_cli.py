@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -10,13 +8,7 @@ from click.testing import CliRunner
 from ivr_prompts.cli import main
 
 from .conftest import BASE_TOML, Project
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """The real command in a real process, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "ivr_prompts", *args], capture_output=True, text=True, check=False
-    )
+from .conftest import run_cli as cli
 
 
 def test_build_cli_bad_config_one_line_per_problem_exit_2(make_project: Project) -> None:

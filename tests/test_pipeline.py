@@ -11,7 +11,7 @@ from ivr_prompts import cache, config, pipeline, publish
 from ivr_prompts.errors import BuildFailed, UsageError
 
 from .conftest import BASE_TOML, Project
-from .engines import CountingEngine, engines_with
+from .engines import CountingEngine, build_with, engines_with
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -24,9 +24,7 @@ def snapshot(root: Path) -> dict[str, str]:
 
 
 def run(cfg: config.Config, engine: CountingEngine, **options: object) -> pipeline.BuildReport:
-    engines, _ = engines_with(cfg, engine)
-    opts = pipeline.BuildOptions(**options)  # type: ignore[arg-type]
-    return asyncio.run(pipeline.build(cfg, opts, engines=engines))
+    return build_with(cfg, engine, pipeline.BuildOptions(**options))  # type: ignore[arg-type]
 
 
 def test_build_publishes_every_target_with_manifest(make_project: Project) -> None:

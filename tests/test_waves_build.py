@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Project
+from .conftest import Project, run_cli
 from .waves_server import WavesServer
 
 KEY = "sk_test_0123456789abcdef"
@@ -74,15 +74,13 @@ def server() -> Iterator[WavesServer]:
 def cli(
     project: Path, *args: str, key: str = KEY, url: str = ""
 ) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, "--config", str(project), env=waves_env(key, url))
+
+
+def waves_env(key: str, url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMALLEST_")}
     env.update(SMALLEST_API_KEY=key, SMALLEST_BASE_URL=url)
-    return subprocess.run(
-        [sys.executable, "-m", "ivr_prompts", *args, "--config", str(project)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    return env
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
@@ -168,7 +166,7 @@ def test_waves_build_wrong_key_one_line_exit_2_previous_set_untouched(
     lines = result.stderr.splitlines()
     assert len(lines) == 1
     assert re.fullmatch(
-        r"error: main/hours \[en-US\]: Waves rejected the API key in SMALLEST_API_KEY "
+        r"error: Waves rejected the API key in SMALLEST_API_KEY "
         r"\(401 Unauthorized\): set a valid key from the Smallest AI console "
         r"\(request id [0-9a-f-]{36}\)",
         lines[0],
@@ -183,8 +181,13 @@ def test_waves_build_unknown_voice_fails_prompt_with_vendor_message(
     path = make_project(WAVES_TOML.replace('voice = "lucia"', 'voice = "nobody"'), FILES)
     result = cli(path, "build", url=server.url)
     assert result.returncode == 1
-    lines = result.stderr.splitlines()
+    warning, *lines = result.stderr.splitlines()
+    assert warning == (
+        "warning: locales.es-US.voice: 'nobody' is not in the Waves voice catalog; "
+        "see `ivr-prompts voices`"
+    )
     assert lines[-1] == "error: 5 prompt(s) failed; nothing was published"
+    assert all(line.startswith("error: ") for line in lines)
     assert all("[es-US]" in line and "nobody" in line for line in lines[:-1])
     assert len(lines) == 6
     assert not (path.parent / "dist").exists()
@@ -210,11 +213,9 @@ def test_waves_build_killed_midway_previous_set_intact_and_work_kept(
         synth_dir = path.parent / "cache/synth"
         cached_before = sum(1 for p in synth_dir.rglob("*") if p.is_file())
         path.write_text(path.read_text().replace("[1, 2, 3]", "[4, 5, 6, 7, 8, 9]"))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SMALLEST_")}
-        env.update(SMALLEST_API_KEY=KEY, SMALLEST_BASE_URL=s.url)
         proc = subprocess.Popen(
             [sys.executable, "-m", "ivr_prompts", "build", "--config", str(path)],
-            env=env,
+            env=waves_env(KEY, s.url),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
