@@ -5,13 +5,14 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import numpy as np
+import numpy.typing as npt
 
 from ivr_prompts import audio
 
 from .conftest import run_cli
 
 
-def tone(seconds: float = 1.0, level: float = 0.05) -> np.ndarray:  # type: ignore[type-arg]
+def tone(seconds: float = 1.0, level: float = 0.05) -> npt.NDArray[np.int16]:
     t = np.arange(int(8000 * seconds)) / 8000
     return audio.to_pcm16((np.sin(2 * np.pi * 440 * t) * level).astype(np.float32))
 
