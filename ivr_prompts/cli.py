@@ -226,9 +226,9 @@ def _print_build(report: pipeline.BuildReport) -> None:
         table.add_row(code, engine, str(n), str(synth), str(cached), str(same))
     out.print(table)
     where = plan.config.project.output
-    if report.published:
+    if report.published and report.manifest is not None:
         removed = f", removed {len(plan.removed)}" if plan.removed else ""
-        out.print(f"published {len(plan.pairs)} prompt(s) to {where}{removed}")
+        out.print(f"published {len(report.manifest['prompts'])} prompt(s) to {where}{removed}")
     else:
         out.print(f"up to date: {where} already holds this set")
 

@@ -182,6 +182,17 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
                 used,
             )
         )
+    if (options.only or options.locales) and not any(p.selected for p in pairs):
+        wanted = " ".join(
+            [*(f"--only {o}" for o in options.only), *(f"--locale {c}" for c in options.locales)]
+        )
+        raise ConfigError(
+            [
+                f"{wanted}: selects no prompt; ids look like {pairs[0].rendered.id!r}"
+                if pairs
+                else f"{wanted}: selects no prompt"
+            ]
+        )
     previous = publish.read_manifest(config.project.output)
     plan = Plan(config, pairs, lexicons, previous)
     _decide(plan, cache.Cache(config.project.cache))

@@ -79,3 +79,13 @@ def test_cli_missing_config_exit_2(tmp_path: Path) -> None:
         f"error: {tmp_path / 'x.toml'}: not found; run in the folder holding prompts.toml "
         "or pass --config PATH"
     )
+
+
+def test_build_cli_only_matching_nothing_exit_2_nothing_published(make_project: Project) -> None:
+    path = make_project()
+    result = cli("build", "--config", str(path), "--only", "nothing*")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: --only nothing*: selects no prompt; ids look like 'main/welcome'"
+    ]
+    assert not (path.parent / "dist").exists()
