@@ -17,12 +17,15 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from .errors import UsageError
+
 log = logging.getLogger(__name__)
 
 # Bump when the meaning of a key or the entry format changes: old entries then simply miss.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _MAGIC = b"IVRC1\n"
 _HEADER = struct.Struct("<I")
+_DIGEST = 32
 
 Kind = Literal["synth", "audio"]
 
@@ -80,40 +83,45 @@ class Cache:
     def put(self, kind: Kind, key: str, entry: AudioEntry) -> None:
         """Store atomically: a reader sees the old state or the whole new entry, never a part."""
         path = self.path(kind, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, _encode(entry))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, _encode(entry))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the cache at {self.root}: {exc.strerror or exc}; "
+                "free space or point project.cache at a writable folder"
+            ) from exc
 
 
 def _encode(entry: AudioEntry) -> bytes:
+    """MAGIC, header length, JSON header, samples, then a SHA-256 of everything before it."""
     payload = entry.samples.astype("<i2", copy=False).tobytes()
-    meta = {
-        "sample_rate": entry.sample_rate,
-        "sha256": hashlib.sha256(payload).hexdigest(),
-        "bytes": len(payload),
-        "meta": entry.meta,
-    }
-    head = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode()
-    return _MAGIC + _HEADER.pack(len(head)) + head + payload
+    head = json.dumps(
+        {"sample_rate": entry.sample_rate, "bytes": len(payload), "meta": entry.meta},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+    body = _MAGIC + _HEADER.pack(len(head)) + head + payload
+    return body + hashlib.sha256(body).digest()
 
 
 def _decode(blob: bytes) -> AudioEntry | None:
     start = len(_MAGIC) + _HEADER.size
-    if not blob.startswith(_MAGIC) or len(blob) < start:
+    body, digest = blob[:-_DIGEST], blob[-_DIGEST:]
+    if not body.startswith(_MAGIC) or len(body) < start:
         return None
-    (size,) = _HEADER.unpack_from(blob, len(_MAGIC))
+    if hashlib.sha256(body).digest() != digest:
+        return None
+    (size,) = _HEADER.unpack_from(body, len(_MAGIC))
     try:
-        meta = json.loads(blob[start : start + size])
-    except ValueError:
+        head = json.loads(body[start : start + size])
+        payload = body[start + size :]
+        if head["bytes"] != len(payload):
+            return None
+        rate, meta = int(head["sample_rate"]), dict(head["meta"])
+    except (ValueError, KeyError, TypeError):
         return None
-    payload = blob[start + size :]
-    if (
-        not isinstance(meta, dict)
-        or meta.get("bytes") != len(payload)
-        or meta.get("sha256") != hashlib.sha256(payload).hexdigest()
-    ):
-        return None
-    samples = np.frombuffer(payload, dtype="<i2").astype(np.int16)
-    return AudioEntry(samples, int(meta["sample_rate"]), dict(meta.get("meta", {})))
+    return AudioEntry(np.frombuffer(payload, dtype="<i2").astype(np.int16), rate, meta)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

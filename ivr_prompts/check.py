@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,8 +10,8 @@ from pathlib import Path
 from . import config as config_mod
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable
-from .pipeline import BuildOptions, Pair, Plan, make_plan
-from .publish import PromptRecord, planned_files
+from .pipeline import BuildOptions, Pair, Plan, make_plan, stale_reasons
+from .publish import file_problem, read_index
 from .report import Issue
 
 _TEMPLATE_AT = re.compile(r"(templates/[^:\s]+):(\d+)")
@@ -151,6 +150,7 @@ def _line_of_word(path: Path, word: str) -> int:
 def _staleness(plan: Plan) -> list[Issue]:
     cfg = plan.config
     out = cfg.project.output
+    index = read_index(out)
     issues: list[Issue] = []
     previous = {(r["id"], r["locale"]): r for r in (plan.previous or {"prompts": []})["prompts"]}
     for pair in plan.pairs:
@@ -168,7 +168,7 @@ def _staleness(plan: Plan) -> list[Issue]:
                 )
             )
             continue
-        reasons = _stale_reasons(cfg, pair, record)
+        reasons = stale_reasons(pair, record)
         if reasons:
             issues.append(
                 Issue(
@@ -182,7 +182,7 @@ def _staleness(plan: Plan) -> list[Issue]:
             )
             continue
         for f in record["files"]:
-            problem = _file_problem(out / f["path"], f["sha256"])
+            problem = file_problem(out, f, index)
             if problem:
                 issues.append(
                     Issue(
@@ -209,51 +209,6 @@ def _staleness(plan: Plan) -> list[Issue]:
                 )
             )
     return issues
-
-
-def _stale_reasons(cfg: config_mod.Config, pair: Pair, record: PromptRecord) -> list[str]:
-    reasons: list[str] = []
-    if record["text"] != pair.rendered.text:
-        reasons.append(f"text changed (published {record['text']!r}, now {pair.rendered.text!r})")
-    elif record["spoken_text"] != pair.spoken or (
-        record["synth_key"] != pair.synth_key and _lexicon_only(record, pair)
-    ):
-        reasons.append("pronunciation dictionary changed")
-    for key, now in (("engine", pair.engine), ("voice", pair.voice), ("model", pair.model)):
-        if record[key] != now:  # type: ignore[literal-required]
-            reasons.append(f"{key} changed ({record[key]!r} -> {now!r})")  # type: ignore[literal-required]
-    if record["speed"] != pair.speed:
-        reasons.append(f"speed changed ({record['speed']} -> {pair.speed})")
-    if not reasons and record["synth_key"] != pair.synth_key:
-        reasons.append("engine or voice version changed")
-    if not reasons and record["cache_key"] != pair.audio_key:
-        reasons.append("audio settings changed")
-    planned = [(f.path, f.format) for f in planned_files(cfg, pair.rendered.id, pair.locale)]
-    if not reasons and [(f["path"], f["format"]) for f in record["files"]] != planned:
-        reasons.append("publish settings changed (targets, codecs or layout)")
-    return reasons
-
-
-def _lexicon_only(record: PromptRecord, pair: Pair) -> bool:
-    """Same text, engine and voice but another synthesis: a remote dictionary entry changed."""
-    return (
-        record["engine"] == pair.engine == "waves"
-        and record["voice"] == pair.voice
-        and record["speed"] == pair.speed
-        and bool(pair.lexicon_words)
-    )
-
-
-def _file_problem(path: Path, sha256: str) -> str | None:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return "file is missing"
-    except OSError as exc:
-        return f"unreadable ({exc.strerror})"
-    if hashlib.sha256(data).hexdigest() != sha256:
-        return "file differs from the manifest (edited or replaced by hand)"
-    return None
 
 
 def plan_issues(plan: Plan) -> tuple[list[Issue], Sequence[str]]:

@@ -28,7 +28,7 @@ from .config import WavesSettings
 from .engines.base import ENGINE_NAMES
 from .engines.registry import Engines
 from .engines.waves import WavesClient, api_key_from_env
-from .errors import IvrPromptsError
+from .errors import BuildFailed, IvrPromptsError
 from .profiles import PROFILE_NAMES, ProfileName
 
 P = ParamSpec("P")
@@ -113,13 +113,6 @@ def main(verbose: int) -> None:
     _setup_logging(verbose)
 
 
-def _load(config_path: Path | None) -> config_mod.Config:
-    cfg = config_mod.load(config_path)
-    for warning in cfg.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
-    return cfg
-
-
 @contextmanager
 def _progress(enabled: bool) -> Iterator[pipeline.Progress]:
     if not enabled:
@@ -180,10 +173,15 @@ def build(
     as_json: bool,
 ) -> None:
     """Render, synthesize, process, validate and publish the prompt set."""
-    cfg = _load(config_path)
+    cfg = config_mod.load(config_path)
     options = pipeline.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
-    with _progress(not as_json and err.is_terminal) as progress:
-        report = asyncio.run(pipeline.build(cfg, options, progress=progress))
+    try:
+        with _progress(not as_json and err.is_terminal) as progress:
+            report = asyncio.run(pipeline.build(cfg, options, progress=progress))
+    except BuildFailed as exc:
+        if as_json:
+            click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
+        raise
     if as_json:
         out.print_json(json.dumps(_build_json(report)))
     else:
@@ -245,7 +243,7 @@ def render_cmd(
     config_path: Path | None, only: tuple[str, ...], locales: tuple[str, ...], as_json: bool
 ) -> None:
     """Show each prompt's text, before and after the pronunciation dictionary."""
-    cfg = _load(config_path)
+    cfg = config_mod.load(config_path)
     rows = pipeline.review(cfg, pipeline.BuildOptions(only=only, locales=locales))
     if as_json:
         out.print_json(json.dumps(rows))
@@ -316,7 +314,7 @@ def plan(
 
 @_boundary
 def _plan(config_path: Path | None, engine: str | None, fmt: report.Format) -> bool:
-    cfg = _load(config_path)
+    cfg = config_mod.load(config_path)
     options = pipeline.BuildOptions(engine=engine)  # type: ignore[arg-type]
     the_plan = pipeline.make_plan(cfg, options, Engines(cfg))
     issues, subjects = plan_issues(the_plan)
@@ -399,7 +397,7 @@ def _waves_settings(config_path: Path | None) -> tuple[config_mod.Config | None,
     path = config_path or Path(config_mod.DEFAULT_FILE)
     if config_path is None and not path.exists():
         return None, WavesSettings()
-    cfg = _load(path)
+    cfg = config_mod.load(path)
     return cfg, cfg.waves
 
 
@@ -454,7 +452,7 @@ def dicts_group() -> None:
 @_boundary
 def dicts_sync(config_path: Path | None) -> None:
     """Create or update each locale's remote dictionary and record its id in the lock file."""
-    cfg = _load(config_path)
+    cfg = config_mod.load(config_path)
     lexicons = {c: lx for c, lx in pipeline.load_lexicons(cfg).items() if lx.entries}
     ids = _with_client(
         cfg.waves, lambda client: dicts.sync_dictionaries(client, lexicons, cfg.lock_path)
@@ -487,7 +485,7 @@ def dicts_list(config_path: Path | None, as_json: bool) -> None:
 @_boundary
 def dicts_prune(config_path: Path | None, dry_run: bool) -> None:
     """Delete remote dictionaries the lock file no longer references."""
-    cfg = _load(config_path)
+    cfg = config_mod.load(config_path)
     doomed = _with_client(
         cfg.waves, lambda client: dicts.prune(client, cfg.lock_path, dry_run=dry_run)
     )

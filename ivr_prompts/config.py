@@ -6,7 +6,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, get_args
 
@@ -135,7 +135,6 @@ class Config:
     publish: PublishSettings
     locales: Mapping[str, LocaleConfig]
     prompts: tuple[PromptConfig, ...]
-    warnings: tuple[str, ...] = field(default=())
 
     @property
     def root(self) -> Path:
@@ -173,7 +172,13 @@ class _Reader:
 
     def known(self, data: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> None:
         for name in data:
-            if name not in allowed:
+            if name == "api_key":
+                self.problem(
+                    f"{key}.{name}" if key else name,
+                    "keys never go in prompts.toml; set SMALLEST_API_KEY (or name another "
+                    "variable with waves.api_key_env)",
+                )
+            elif name not in allowed:
                 where = f"{key}.{name}" if key else name
                 hint = difflib.get_close_matches(name, allowed, n=1)
                 fix = f"did you mean '{hint[0]}'?" if hint else f"allowed: {', '.join(allowed)}"
@@ -319,7 +324,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         voice=r.get(s, "synth", "voice", str, "magnus"),
         model=r.choice(s, "synth", "model", get_args(WavesModel), "lightning_v3.1"),  # type: ignore[arg-type]
         speed=float(r.get(s, "synth", "speed", (int, float), 1.0, _between(0.5, 2.0))),
-        piper_voice=r.get(s, "synth", "piper_voice", str, None),
+        piper_voice=_voice_path(r.get(s, "synth", "piper_voice", str, None), root),
         espeak_voice=r.get(s, "synth", "espeak_voice", str, None),
     )
 
@@ -351,13 +356,6 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         legacy_routes=r.get(w, "waves", "legacy_routes", bool, d.legacy_routes),
         dictionaries=r.get(w, "waves", "dictionaries", bool, d.dictionaries),
     )
-    if "api_key" in w:
-        r.problems.pop()  # the generic "unknown key" line; this one says more
-        r.problem(
-            "waves.api_key",
-            "keys never go in prompts.toml; set SMALLEST_API_KEY (or name another "
-            "variable with waves.api_key_env)",
-        )
 
     a = r.table(data.get("audio"), "audio")
     ad = AudioSettings()
@@ -391,6 +389,12 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
             r.get(lim, "limits", "max_seconds", (int, float), 60.0, _between(0.1, 3600))
         ),
     )
+    if limits.min_seconds >= limits.max_seconds:
+        r.problem(
+            "limits",
+            f"min_seconds ({limits.min_seconds:g}) must be below max_seconds "
+            f"({limits.max_seconds:g})",
+        )
 
     pub = r.table(data.get("publish"), "publish")
     r.known(pub, "publish", ("targets", "asterisk_wav", "freeswitch_voice", "profiles"))
@@ -407,6 +411,14 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
 
     locales = _locales(r, r.table(data.get("locales"), "locales"), synth, root)
     prompts = _prompts(r, data.get("prompts"), locales, raw_text)
+    for prompt in prompts:
+        low = prompt.min_seconds if prompt.min_seconds is not None else limits.min_seconds
+        high = prompt.max_seconds if prompt.max_seconds is not None else limits.max_seconds
+        if low >= high:
+            r.problem(
+                f"prompts[{prompt.index}] (id {prompt.id!r})",
+                f"min_seconds ({low:g}) must be below max_seconds ({high:g})",
+            )
 
     if r.problems:
         raise ConfigError(r.problems)
@@ -428,6 +440,17 @@ def _one_of_numbers(allowed: tuple[int, ...]) -> Callable[[Any], str | None]:
         return None if value in allowed else f"must be one of {', '.join(map(str, allowed))}"
 
     return check
+
+
+def _voice_path(name: str | None, root: Path) -> str | None:
+    """A Piper voice given as an .onnx path is relative to the folder holding prompts.toml."""
+    if name is None or not name.endswith(".onnx"):
+        return name
+    return str(root / name)
+
+
+def _language(value: Any) -> str | None:
+    return None if _LOCALE.match(value) else "must be a language code like 'en' or 'es'"
 
 
 def _url(value: Any) -> str | None:
@@ -467,12 +490,12 @@ def _locales(
         vars_ = r.get(loc, key, "vars", dict, {})
         out[code] = LocaleConfig(
             code=code,
-            language=r.get(loc, key, "language", str, code.split("-")[0].lower()),
+            language=r.get(loc, key, "language", str, code.split("-")[0].lower(), _language),
             voice=r.get(loc, key, "voice", str, synth.voice),
             engine=r.choice(loc, key, "engine", ENGINE_NAMES, synth.engine),  # type: ignore[arg-type]
             vars=vars_,
             pronunciations=(root / pron) if pron else None,
-            piper_voice=r.get(loc, key, "piper_voice", str, synth.piper_voice),
+            piper_voice=_voice_path(r.get(loc, key, "piper_voice", str, synth.piper_voice), root),
             espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice),
         )
         if pron and not (root / pron).is_file():
@@ -530,8 +553,12 @@ def _prompts(
             r.problem(f"{key}.id", "uses {{ }} but the prompt has no matrix to expand it")
         only = r.get(item, key, "locales", list, None)
         if only is not None:
+            if not only:
+                r.problem(f"{key}.locales", "is empty; list locale codes or remove the key")
             for code in only:
-                if code not in locales:
+                if not isinstance(code, str):
+                    r.problem(f"{key}.locales", f"expected locale codes, got {_show(code)}")
+                elif code not in locales:
                     r.problem(f"{key}.locales", f"unknown locale {code!r}; define [locales.{code}]")
         out.append(
             PromptConfig(

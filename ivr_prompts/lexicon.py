@@ -50,9 +50,6 @@ class Lexicon:
         return set() if pattern is None else {m.group(0) for m in pattern.finditer(text)}
 
 
-EMPTY_DIGEST = Lexicon("", None, ()).digest
-
-
 def load(locale: str, path: Path | None) -> Lexicon:
     """Read a dictionary file: a TOML table of "word" = "respelling" lines."""
     if path is None:
@@ -60,7 +57,13 @@ def load(locale: str, path: Path | None) -> Lexicon:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError([f"{path}: cannot read pronunciation dictionary: {exc}"]) from exc
+        raise ConfigError(
+            [f"{path}: cannot read pronunciation dictionary: {exc.strerror or exc}"]
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [f"{path.name}: not UTF-8 (invalid byte at offset {exc.start}); save it as UTF-8"]
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path.name}: invalid TOML: {exc}"]) from exc
     problems: list[str] = []

@@ -16,19 +16,34 @@ import numpy.typing as npt
 
 from . import audio, cache, lexicon, publish, render, validate
 from .config import Config, LocaleConfig, PromptConfig
-from .dicts import attach_dictionaries, list_voices, voice_language_warnings
 from .engines.base import EngineName, ResolvedEngine, SynthesisRequest
-from .engines.registry import DeferredWaves, Engines, resolve, voice_for
-from .engines.waves import WavesEngine
-from .errors import BuildFailed, ConfigError, EngineUnavailable, IvrPromptsError
+from .engines.registry import Engines, resolve, voice_for
+from .errors import BuildFailed, ConfigError, EngineUnavailable, IvrPromptsError, UsageError
 from .profiles import ProfileName, profile_rules
 
 log = logging.getLogger(__name__)
 
-Action = Literal["synthesize", "process", "cached", "reuse", "keep"]
+# synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
+# audio is cached; reuse: the published files are current; keep: not selected, published files
+# stay; skip: not selected and never published.
+Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip"]
 
 # Bump when audio.process changes what it makes from the same input: processed entries then miss.
 PROCESSING_VERSION = 1
+
+# Problems of the sound itself show in every file of a prompt: they are reported once per prompt.
+_SIGNAL_CHECKS = frozenset(
+    {
+        "duration",
+        "speaking-rate",
+        "level",
+        "clipping",
+        "lead-silence",
+        "trail-silence",
+        "silent",
+        "dc",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,7 @@ class BuildOptions:
 
 @dataclass
 class Pair:
-    """One prompt x locale with everything that decides its audio."""
+    """One prompt x locale with everything that decides its audio and its files."""
 
     rendered: render.Rendered
     locale: LocaleConfig
@@ -53,6 +68,8 @@ class Pair:
     spoken: str
     synth_key: str
     audio_key: str
+    checks_key: str
+    files: list[publish.PlannedFile]
     selected: bool
     lexicon_words: tuple[str, ...]
     action: Action = "synthesize"
@@ -60,6 +77,10 @@ class Pair:
     @property
     def name(self) -> str:
         return self.rendered.pair
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.rendered.id, self.locale.code)
 
 
 @dataclass
@@ -70,6 +91,7 @@ class Plan:
     pairs: list[Pair]
     lexicons: dict[str, lexicon.Lexicon]
     previous: publish.Manifest | None
+    checks: Checks
     removed: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, action: Action) -> int:
@@ -81,6 +103,12 @@ class Plan:
         return sum(
             len(p.spoken) for p in self.pairs if p.action == "synthesize" and p.engine == "waves"
         )
+
+    @property
+    def changes(self) -> bool:
+        """Whether a build would change the published set."""
+        busy = ("synthesize", "process", "cached")
+        return bool(self.removed) or any(p.action in busy for p in self.pairs)
 
 
 @dataclass
@@ -124,8 +152,8 @@ def processing_fields(config: Config) -> dict[str, Any]:
     }
 
 
-def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
-    """Render every pair and key it; decide for each whether to synthesize, process or reuse."""
+def select(config: Config, options: BuildOptions) -> list[render.Rendered]:
+    """Render every pair and check that --only/--locale select some; ConfigError otherwise."""
     for code in options.locales:
         if code not in config.locales:
             raise ConfigError(
@@ -134,9 +162,28 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
                     f"(have: {', '.join(config.locales)})"
                 ]
             )
-    lexicons = load_lexicons(config)
     rendered = render.render_all(config)
+    if (options.only or options.locales) and not any(_selected(r, options) for r in rendered):
+        wanted = " ".join(
+            [*(f"--only {o}" for o in options.only), *(f"--locale {c}" for c in options.locales)]
+        )
+        example = f"; ids look like {rendered[0].id!r}" if rendered else ""
+        raise ConfigError([f"{wanted}: selects no prompt{example}"])
+    return rendered
+
+
+def _selected(rendered: render.Rendered, options: BuildOptions) -> bool:
+    by_id = not options.only or any(fnmatch.fnmatchcase(rendered.id, p) for p in options.only)
+    return by_id and (not options.locales or rendered.locale in options.locales)
+
+
+def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
+    """Render every pair and key it; decide for each whether to synthesize, process or reuse."""
+    publish.check_output(config)  # before anything is synthesized (and paid for)
+    lexicons = load_lexicons(config)
+    rendered = select(config, options)
     processing = processing_fields(config)
+    checks = Checks(config)
     identities: dict[tuple[str, str, str], dict[str, str]] = {}
     pairs: list[Pair] = []
     for r in rendered:
@@ -165,54 +212,102 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
                 "lexicon": [[w, table[w]] for w in used],
             }
         )
-        audio_key = cache.make_key({"synth": synth_key, **processing})
-        selected = _selected(r, options)
+        files = publish.planned_files(config, r.id, loc)
         pairs.append(
             Pair(
-                r,
-                loc,
-                engine_name,
-                voice,
-                model,
-                speed,
-                spoken,
-                synth_key,
-                audio_key,
-                selected,
-                used,
+                rendered=r,
+                locale=loc,
+                engine=engine_name,
+                voice=voice,
+                model=model,
+                speed=speed,
+                spoken=spoken,
+                synth_key=synth_key,
+                audio_key=cache.make_key({"synth": synth_key, **processing}),
+                checks_key=checks.key(files, prompt),
+                files=files,
+                selected=_selected(r, options),
+                lexicon_words=used,
             )
         )
-    if (options.only or options.locales) and not any(p.selected for p in pairs):
-        wanted = " ".join(
-            [*(f"--only {o}" for o in options.only), *(f"--locale {c}" for c in options.locales)]
-        )
-        raise ConfigError(
-            [
-                f"{wanted}: selects no prompt; ids look like {pairs[0].rendered.id!r}"
-                if pairs
-                else f"{wanted}: selects no prompt"
-            ]
-        )
-    previous = publish.read_manifest(config.project.output)
-    plan = Plan(config, pairs, lexicons, previous)
+    _check_collisions(config, pairs)
+    checks.prompts = {p.key: p.rendered.prompt for p in pairs}
+    plan = Plan(config, pairs, lexicons, publish.read_manifest(config.project.output), checks)
     _decide(plan, cache.Cache(config.project.cache))
     return plan
 
 
+def _check_collisions(config: Config, pairs: list[Pair]) -> None:
+    """Two pairs must never publish one path (nor paths differing only in case)."""
+    owner: dict[str, Pair] = {}
+    problems: list[str] = []
+    for pair in pairs:
+        for planned in pair.files:
+            other = owner.setdefault(planned.path.lower(), pair)
+            if other is not pair and other.locale.code != pair.locale.code:
+                problems.append(
+                    f"{config.path.name}: locales {other.locale.code} and {pair.locale.code} "
+                    f"both publish {planned.path}; give them different languages or regions"
+                )
+                break
+            if other is not pair:
+                problems.append(
+                    f"{config.path.name}: {other.name} and {pair.name} both publish "
+                    f"{planned.path}; ids must differ in more than letter case"
+                )
+                break
+    if problems:
+        raise ConfigError(sorted(set(problems)))
+
+
+def stale_reasons(pair: Pair, record: publish.PromptRecord) -> list[str]:
+    """Why a published record no longer matches its sources (empty when it does).
+
+    The one rule for both `build` (reuse or not) and `check` (stale or not).
+    """
+    reasons: list[str] = []
+    if record["text"] != pair.rendered.text:
+        reasons.append(f"text changed (published {record['text']!r}, now {pair.rendered.text!r})")
+    elif record["spoken_text"] != pair.spoken or (
+        record["synth_key"] != pair.synth_key
+        and pair.engine == record["engine"] == "waves"
+        and pair.lexicon_words
+    ):
+        reasons.append("pronunciation dictionary changed")
+    for name, now in (("engine", pair.engine), ("voice", pair.voice), ("model", pair.model)):
+        was = record[name]  # type: ignore[literal-required]
+        if was != now:
+            reasons.append(f"{name} changed ({was!r} -> {now!r})")
+    if record["speed"] != pair.speed:
+        reasons.append(f"speed changed ({record['speed']} -> {pair.speed})")
+    if not reasons and record["synth_key"] != pair.synth_key:
+        reasons.append("engine, voice or synthesis settings changed")
+    if not reasons and record["cache_key"] != pair.audio_key:
+        reasons.append("audio settings changed")
+    if record["source"] != pair.rendered.source:
+        reasons.append(f"source moved ({record['source']} -> {pair.rendered.source})")
+    planned = [(f.path, f.format) for f in pair.files]
+    if [(f["path"], f["format"]) for f in record["files"]] != planned:
+        reasons.append("publish settings changed (targets, codecs or layout)")
+    if record["checks"] != pair.checks_key:
+        reasons.append("validation rules changed")
+    return reasons
+
+
 def _decide(plan: Plan, store: cache.Cache) -> None:
-    prev = publish.reusable(plan.previous, plan.config.project.output)
-    keys = {(p.rendered.id, p.locale.code) for p in plan.pairs}
-    if plan.previous is not None:
-        plan.removed = sorted(
-            (r["id"], r["locale"])
-            for r in plan.previous["prompts"]
-            if (r["id"], r["locale"]) not in keys
-        )
+    previous = {(r["id"], r["locale"]): r for r in (plan.previous or {"prompts": []})["prompts"]}
+    intact = publish.intact(plan.previous, plan.config.project.output)
+    keys = {p.key for p in plan.pairs}
+    plan.removed = sorted(k for k in previous if k not in keys)
     for pair in plan.pairs:
-        old = prev.get((pair.rendered.id, pair.locale.code))
-        if not pair.selected:
+        old = previous.get(pair.key)
+        whole = pair.key in intact
+        if not pair.selected and old is None:
+            pair.action = "skip"
+        elif not pair.selected and whole:
             pair.action = "keep"
-        elif old is not None and _same(old, _record(plan.config, pair), plan.config, pair):
+        # Not selected but its published files were damaged: it is rebuilt like a selected one.
+        elif old is not None and whole and not stale_reasons(pair, old):
             pair.action = "reuse"
         elif store.has("audio", pair.audio_key):
             pair.action = "cached"
@@ -222,20 +317,7 @@ def _decide(plan: Plan, store: cache.Cache) -> None:
             pair.action = "synthesize"
 
 
-def _same(old: publish.PromptRecord, new: publish.PromptRecord, config: Config, pair: Pair) -> bool:
-    planned = publish.planned_files(config, pair.rendered.id, pair.locale)
-    old_files = [(f["path"], f["format"]) for f in old["files"]]
-    keys = ("id", "locale", "text", "spoken_text", "cache_key", "source", "voice", "engine")
-    before, after = dict(old), dict(new)
-    return old_files == [(f.path, f.format) for f in planned] and all(
-        before[k] == after[k] for k in keys
-    )
-
-
-def _record(
-    config: Config, pair: Pair, meta: Mapping[str, Any] | None = None
-) -> publish.PromptRecord:
-    meta = meta or {}
+def _record(pair: Pair, meta: Mapping[str, Any]) -> publish.PromptRecord:
     return publish.PromptRecord(
         id=pair.rendered.id,
         locale=pair.locale.code,
@@ -249,6 +331,7 @@ def _record(
         speed=pair.speed,
         synth_key=pair.synth_key,
         cache_key=pair.audio_key,
+        checks=pair.checks_key,
         duration_s=float(meta.get("duration_s", 0.0)),
         level_dbov=float(meta.get("level_dbov", 0.0)),
         peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
@@ -275,14 +358,12 @@ async def build(
     finally:
         await engines.aclose()
     if report.failures:
-        raise BuildFailed(report.failures, len(report.failures))
-    items = _items(plan, audio_for)
+        raise BuildFailed(sorted(report.failures), len(report.failures))
     try:
         manifest, changed = publish.publish(
-            config, items, previous=plan.previous, validator=_validator(config, plan)
+            config, _items(plan, audio_for), previous=plan.previous, validator=plan.checks.check
         )
     except publish.PublishProblems as exc:
-        report.failures = exc.problems
         failed = {line.split(": ", 1)[0] for line in exc.problems}
         raise BuildFailed(exc.problems, len(failed)) from None
     report.manifest = manifest
@@ -311,7 +392,7 @@ async def _produce(
                     gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
                     async with gate:
                         progress("synthesize", pair)
-                        made = await engine.synthesize(_request(pair, dict_ids))
+                        made = await engine.synthesize(_request(pair, remote_ids))
                     report.synthesized += 1
                     synth = cache.AudioEntry(
                         audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta)
@@ -322,16 +403,15 @@ async def _produce(
                 report.processed += 1
             results[index] = (entry.samples, entry.meta)
             progress("done", pair)
-        except EngineUnavailable:
-            raise
+        except (EngineUnavailable, UsageError):
+            raise  # the whole build cannot go on (no key, bad key, unwritable cache...)
         except IvrPromptsError as exc:
             report.failures.append(f"{pair.name}: {exc.message}")
             progress("failed", pair)
 
-    todo = [
-        (i, p) for i, p in enumerate(plan.pairs) if p.action in ("synthesize", "process", "cached")
-    ]
-    dict_ids = await _remote_dictionaries(plan, engines)
+    busy = ("synthesize", "process", "cached")
+    todo = [(i, p) for i, p in enumerate(plan.pairs) if p.action in busy]
+    remote_ids = await _prepare(plan, engines)
     for pair in plan.pairs:
         if pair.action in ("reuse", "keep"):
             progress("done", pair)
@@ -346,31 +426,23 @@ async def _produce(
     return results
 
 
-async def _remote_dictionaries(plan: Plan, engines: Engines) -> dict[str, str]:
-    """Before Waves speaks (and only then): check voices, sync the locales' dictionaries."""
-    config = plan.config
-    codes = {p.locale.code for p in plan.pairs if p.action == "synthesize" and p.engine == "waves"}
-    if not codes:
-        return {}
-    engine = engines.get("waves")
-    real = engine.engine if isinstance(engine, DeferredWaves) else engine
-    if not isinstance(real, WavesEngine):
-        return {}
-    try:
-        for warning in voice_language_warnings(config, await list_voices(real.client)):
-            log.warning("%s", warning)
-    except EngineUnavailable:
-        raise
-    except IvrPromptsError as exc:  # the catalog is advice; the build does not depend on it
-        log.info("could not list Waves voices to check them: %s", exc.message)
-    lexicons = {c: plan.lexicons[c] for c in sorted(codes) if plan.lexicons[c].entries}
-    if not lexicons or not config.waves.dictionaries:
-        return {}
-    return await attach_dictionaries(real, lexicons, config.lock_path)
+async def _prepare(plan: Plan, engines: Engines) -> dict[tuple[str, str], str]:
+    """Let each engine that will speak get ready (Waves: voices, dictionaries); (engine, locale)
+    -> remote dictionary id."""
+    speaking: dict[ResolvedEngine, set[str]] = {}
+    for pair in plan.pairs:
+        if pair.action == "synthesize":
+            speaking.setdefault(pair.engine, set()).add(pair.locale.code)
+    ids: dict[tuple[str, str], str] = {}
+    for name, codes in speaking.items():
+        lexicons = {c: plan.lexicons[c] for c in sorted(codes)}
+        found = await engines.get(name).prepare(plan.config, lexicons)
+        ids.update(((name, code), dict_id) for code, dict_id in found.items())
+    return ids
 
 
-def _request(pair: Pair, dict_ids: Mapping[str, str]) -> SynthesisRequest:
-    remote = dict_ids.get(pair.locale.code)
+def _request(pair: Pair, remote_ids: Mapping[tuple[str, str], str]) -> SynthesisRequest:
+    remote = remote_ids.get((pair.engine, pair.locale.code))
     return SynthesisRequest(
         prompt_id=pair.rendered.id,
         locale=pair.locale.code,
@@ -398,87 +470,87 @@ def _process(config: Config, synth: cache.AudioEntry) -> cache.AudioEntry:
 def _items(
     plan: Plan, audio_for: Mapping[int, tuple[npt.NDArray[np.int16], dict[str, Any]]]
 ) -> list[publish.PublishItem]:
-    prev = {(r["id"], r["locale"]): r for r in (plan.previous or {"prompts": []})["prompts"]}
+    previous = {(r["id"], r["locale"]): r for r in (plan.previous or {"prompts": []})["prompts"]}
     items: list[publish.PublishItem] = []
     for index, pair in enumerate(plan.pairs):
-        files = publish.planned_files(plan.config, pair.rendered.id, pair.locale)
-        old = prev.get((pair.rendered.id, pair.locale.code))
-        if pair.action == "keep":
-            if old is not None:  # not selected: the published set keeps what it had
-                items.append(publish.PublishItem(old, _old_files(old), None))
+        if pair.action == "skip":
             continue
-        if pair.action == "reuse":
-            assert old is not None
-            items.append(publish.PublishItem(old, files, None))
-            continue
-        pcm, meta = audio_for[index]
-        items.append(publish.PublishItem(_record(plan.config, pair, meta), files, pcm))
+        if pair.action == "keep":  # not selected: the published set keeps what it had
+            old = previous[pair.key]
+            kept = [
+                publish.PlannedFile(f["path"], f["target"], f["format"])  # type: ignore[arg-type]
+                for f in old["files"]
+            ]
+            items.append(publish.PublishItem(old, kept, None))
+        elif pair.action == "reuse":
+            items.append(publish.PublishItem(previous[pair.key], pair.files, None))
+        else:
+            pcm, meta = audio_for[index]
+            items.append(publish.PublishItem(_record(pair, meta), pair.files, pcm))
     return items
 
 
-def _old_files(record: publish.PromptRecord) -> list[publish.PlannedFile]:
-    return [
-        publish.PlannedFile(f["path"], f["target"], f["format"])  # type: ignore[arg-type]
-        for f in record["files"]
-    ]
+class Checks:
+    """The validation rules of each published file: its target's profile (plus publish.profiles
+    for the WAV set) over the project's [audio] and [limits], with per-prompt duration bounds."""
 
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.base = validate.Rules.from_settings(config.audio, config.limits)
+        self._memo: dict[tuple[str, float | None, float | None], list[validate.Rules]] = {}
+        self._keys: dict[tuple[tuple[str, ...], float | None, float | None], str] = {}
+        self._reported: set[tuple[str, str]] = set()
+        self.prompts: dict[tuple[str, str], PromptConfig] = {}
 
-def _validator(config: Config, plan: Plan) -> publish.Validator:
-    """Checks every staged file against its target's profile (and publish.profiles for WAV)."""
-    by_pair = {(p.rendered.id, p.locale.code): p for p in plan.pairs}
-    base = validate.Rules.from_settings(config.audio, config.limits)
-    memo: dict[tuple[str, float | None, float | None], list[validate.Rules]] = {}
-
-    def rules_for(target: str, prompt: PromptConfig) -> list[validate.Rules]:
-        key = (target, prompt.min_seconds, prompt.max_seconds)
-        if key not in memo:
+    def rules_for(self, target: str, prompt: PromptConfig) -> list[validate.Rules]:
+        memo = (target, prompt.min_seconds, prompt.max_seconds)
+        if memo not in self._memo:
             rules = dataclasses.replace(
-                base,
-                min_seconds=prompt.min_seconds or base.min_seconds,
-                max_seconds=prompt.max_seconds or base.max_seconds,
+                self.base,
+                min_seconds=prompt.min_seconds or self.base.min_seconds,
+                max_seconds=prompt.max_seconds or self.base.max_seconds,
             )
-            names: list[ProfileName] = [target] if target in ("asterisk", "freeswitch") else []  # type: ignore[list-item]
+            names: list[ProfileName] = []
+            if target in ("asterisk", "freeswitch"):
+                names.append(cast(ProfileName, target))
             if target == "wav":
-                names.extend(cast("tuple[ProfileName, ...]", config.publish.profiles))
-            memo[key] = [profile_rules(n, rules) for n in names] or [rules]
-        return memo[key]
+                names.extend(cast("tuple[ProfileName, ...]", self.config.publish.profiles))
+            self._memo[memo] = [profile_rules(n, rules) for n in names] or [rules]
+        return self._memo[memo]
 
-    def check(path: Path, planned: publish.PlannedFile, record: publish.PromptRecord) -> list[str]:
-        pair = by_pair[(record["id"], record["locale"])]
+    def key(self, files: list[publish.PlannedFile], prompt: PromptConfig) -> str:
+        """A hash of every rule these files are checked against: new rules re-check them."""
+        targets = tuple(sorted({f.target for f in files}))
+        memo = (targets, prompt.min_seconds, prompt.max_seconds)
+        if memo not in self._keys:
+            self._keys[memo] = cache.make_key(
+                {t: [dataclasses.asdict(r) for r in self.rules_for(t, prompt)] for t in targets}
+            )
+        return self._keys[memo]
+
+    def check(
+        self, path: Path, planned: publish.PlannedFile, record: publish.PromptRecord
+    ) -> list[str]:
+        """One line per error in a staged file; a fault of the sound itself once per prompt."""
+        pair = f"{record['id']} [{record['locale']}]"
+        prompt = self.prompts[(record["id"], record["locale"])]
         try:
             file = audio.read_audio(path)
         except IvrPromptsError as exc:
-            return [f"{pair.name}: {planned.path}: {exc.message}"]
+            return [f"{pair}: {planned.path}: {exc.message}"]
         problems: list[str] = []
-        for rules in rules_for(planned.target, pair.rendered.prompt):
+        for rules in self.rules_for(planned.target, prompt):
             for finding in validate.check_audio(file, rules, text=record["text"]):
-                # A problem of the sound itself shows in every file: say it once per prompt.
-                where = "" if finding.check in _SIGNAL_CHECKS else f"{planned.path}: "
-                line = f"{pair.name}: {where}{finding.check}: {finding.message}"
-                if finding.severity == "error" and line not in problems:
-                    problems.append(line)
+                if finding.severity != "error":
+                    continue
+                if finding.check in _SIGNAL_CHECKS:
+                    if (pair, finding.check) in self._reported:
+                        continue
+                    self._reported.add((pair, finding.check))
+                    problems.append(f"{pair}: {finding.check}: {finding.message}")
+                else:
+                    problems.append(f"{pair}: {planned.path}: {finding.check}: {finding.message}")
         return problems
-
-    return check
-
-
-_SIGNAL_CHECKS = frozenset(
-    {
-        "duration",
-        "speaking-rate",
-        "level",
-        "clipping",
-        "lead-silence",
-        "trail-silence",
-        "silent",
-        "dc",
-    }
-)
-
-
-def _selected(rendered: render.Rendered, options: BuildOptions) -> bool:
-    by_id = not options.only or any(fnmatch.fnmatchcase(rendered.id, p) for p in options.only)
-    return by_id and (not options.locales or rendered.locale in options.locales)
 
 
 def review(config: Config, options: BuildOptions) -> list[dict[str, str]]:
@@ -492,6 +564,6 @@ def review(config: Config, options: BuildOptions) -> list[dict[str, str]]:
             "text": r.text,
             "spoken_text": lexicons[r.locale].apply(r.text),
         }
-        for r in render.render_all(config)
+        for r in select(config, options)
         if _selected(r, options)
     ]

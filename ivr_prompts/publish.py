@@ -13,10 +13,10 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -60,6 +60,7 @@ class PromptRecord(TypedDict):
     level_dbov: float
     peak_dbfs: float
     request_id: str
+    checks: str
     files: list[FileRecord]
 
 
@@ -125,37 +126,109 @@ class PublishItem:
     pcm: npt.NDArray[np.int16] | None  # None: reuse the files of the previous set
 
 
+_RECORD_FIELDS = {k: v for k, v in PromptRecord.__annotations__.items() if k != "files"}
+_FILE_FIELDS = ("path", "target", "format", "bytes", "sha256")
+
+
 def read_manifest(out: Path) -> Manifest | None:
-    """The published set's manifest, or None when there is none (or it is unreadable)."""
+    """The published set's manifest, or None when there is none or it is not one of ours.
+
+    A manifest edited into another shape counts as none: its set is rebuilt, never trusted.
+    """
+    path = out / MANIFEST
     try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s is unreadable (%s); the set will be rebuilt", path, exc)
+        return None
+    if _well_formed(data):
+        return cast(Manifest, data)
+    log.warning("%s is not an ivr-prompts manifest of version %s", path, MANIFEST_VERSION)
+    return None
+
+
+def _well_formed(data: Any) -> bool:
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-        return None
-    return data  # type: ignore[return-value]
+        return False
+    if data.get("version") != MANIFEST_VERSION or not isinstance(data.get("prompts"), list):
+        return False
+    for record in data["prompts"]:
+        if not isinstance(record, dict) or not all(k in record for k in _RECORD_FIELDS):
+            return False
+        files = record.get("files")
+        if not isinstance(files, list) or not all(
+            isinstance(f, dict) and all(k in f for k in _FILE_FIELDS) for f in files
+        ):
+            return False
+    return True
 
 
 def manifest_bytes(manifest: Manifest) -> bytes:
     return (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
 
 
-def reusable(previous: Manifest | None, out: Path) -> dict[tuple[str, str], PromptRecord]:
-    """Previous records whose files are all still present with their recorded sizes."""
+INDEX = ".ivr-prompts-index.json"
+
+
+@dataclass(frozen=True)
+class StatIndex:
+    """Size, mtime and sha256 of each file as published, and when that was recorded."""
+
+    entries: Mapping[str, list[Any]]
+    written_ns: int
+
+
+def file_problem(out: Path, record: FileRecord, index: StatIndex) -> str | None:
+    """Why a published file no longer holds the bytes the manifest lists, or None.
+
+    Like git's index: a file whose size and mtime match what was seen at publish time is not
+    read again, unless its mtime is not older than the index itself (an edit within the same
+    clock tick would keep the mtime); any other file is hashed and compared with the manifest.
+    """
+    path = out / record["path"]
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "file is missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    seen = index.entries.get(record["path"])
+    if seen == [st.st_size, st.st_mtime_ns, record["sha256"]] and st.st_mtime_ns < index.written_ns:
+        return None
+    if st.st_size != record["bytes"]:
+        return "file differs from the manifest (edited or replaced by hand)"
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if digest != record["sha256"]:
+        return "file differs from the manifest (edited or replaced by hand)"
+    return None
+
+
+def read_index(out: Path) -> StatIndex:
+    """The stat index of a published set (a speed-up only: an unusable one means hash all)."""
+    path = out / INDEX
+    try:
+        written = path.stat().st_mtime_ns
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return StatIndex({}, 0)
+    return StatIndex(data if isinstance(data, dict) else {}, written)
+
+
+def intact(previous: Manifest | None, out: Path) -> dict[tuple[str, str], PromptRecord]:
+    """Previous records whose files all still hold exactly the bytes the manifest lists."""
     if previous is None:
         return {}
-    found: dict[tuple[str, str], PromptRecord] = {}
-    for record in previous["prompts"]:
-        if all(_size(out / f["path"]) == f["bytes"] for f in record["files"]):
-            found[(record["id"], record["locale"])] = record
-    return found
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return -1
+    index = read_index(out)
+    return {
+        (r["id"], r["locale"]): r
+        for r in previous["prompts"]
+        if not any(file_problem(out, f, index) for f in r["files"])
+    }
 
 
 def new_manifest(config: Config, records: Sequence[PromptRecord]) -> Manifest:
@@ -170,7 +243,8 @@ def new_manifest(config: Config, records: Sequence[PromptRecord]) -> Manifest:
 
 
 def check_output(config: Config) -> Path:
-    """The output folder, refusing any whose replacement would destroy the user's files."""
+    """The output folder, refusing any whose replacement would destroy the user's files (or
+    the cache)."""
     out = config.project.output.resolve()
     root = config.root.resolve()
     if out == root or out in root.parents:
@@ -181,7 +255,18 @@ def check_output(config: Config) -> Path:
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and read_manifest(out) is None)):
         raise UsageError(
             f"{config.path.name}: project.output: {out} exists and was not made by ivr-prompts "
-            f"(no {MANIFEST}); remove it or choose another folder"
+            f"(no valid {MANIFEST}); remove it or choose another folder"
+        )
+    cache = config.project.cache.resolve()
+    if cache.exists() and not cache.is_dir():
+        raise UsageError(
+            f"{config.path.name}: project.cache: {cache} is a file; name a folder such as "
+            '".ivr-cache"'
+        )
+    if cache == out or out in cache.parents:
+        raise UsageError(
+            f"{config.path.name}: project.cache: {cache} is inside project.output, which every "
+            "build replaces; keep the cache outside it"
         )
     return out
 
@@ -213,7 +298,7 @@ def publish(
 
     Raises PublishProblems (and swaps nothing) when `validator` finds problems in staged files.
     """
-    out = check_output(config)
+    out = config.project.output.resolve()
     records = [item.record for item in items]
     if previous is not None and all(item.pcm is None for item in items):
         manifest = new_manifest(config, records)
@@ -227,7 +312,8 @@ def publish(
             problems: list[str] = []
             for item in items:
                 item.record["files"] = _write_item(staging, out, item)
-                if validator is not None:
+                # Reused files passed these very rules when made (the record's checks key).
+                if validator is not None and item.pcm is not None:
                     for planned in item.files:
                         found = validator(staging / planned.path, planned, item.record)
                         problems.extend(p for p in found if p not in problems)
@@ -236,6 +322,7 @@ def publish(
             manifest = new_manifest(config, records)
             blob = manifest_bytes(manifest)
             _write_indexes(config, staging, manifest)
+            _write_stat_index(staging, manifest)
             (staging / MANIFEST).write_bytes(blob)
             _fsync_tree(staging)
             _swap(staging, out)
@@ -258,6 +345,8 @@ def _write_item(staging: Path, out: Path, item: PublishItem) -> list[FileRecord]
     previous = {f["path"]: f for f in item.record.get("files", [])}
     records: list[FileRecord] = []
     for planned in item.files:
+        if planned.path.startswith("/") or ".." in planned.path.split("/"):
+            raise UsageError(f"refusing to write outside the output folder: {planned.path}")
         dest = staging / planned.path
         dest.parent.mkdir(parents=True, exist_ok=True)
         if item.pcm is None:
@@ -277,6 +366,15 @@ def _write_item(staging: Path, out: Path, item: PublishItem) -> list[FileRecord]
             )
         )
     return records
+
+
+def _write_stat_index(staging: Path, manifest: Manifest) -> None:
+    index: dict[str, list[Any]] = {}
+    for record in manifest["prompts"]:
+        for f in record["files"]:
+            st = (staging / f["path"]).stat()
+            index[f["path"]] = [st.st_size, st.st_mtime_ns, f["sha256"]]
+    (staging / INDEX).write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
 
 
 def _read_bytes(path: Path) -> bytes | None:

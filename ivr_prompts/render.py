@@ -70,7 +70,8 @@ class Renderer:
             template = self._inline[source] = self.env.from_string(source)
         return template
 
-    def expand(self, prompt: PromptConfig) -> Iterator[Mapping[str, Any]]:
+    @staticmethod
+    def expand(prompt: PromptConfig) -> Iterator[Mapping[str, Any]]:
         """Each combination of the prompt's matrix values (one empty mapping without a matrix)."""
         names = list(prompt.matrix)
         for values in itertools.product(*(prompt.matrix[n] for n in names)):
@@ -92,13 +93,14 @@ class Renderer:
         if prompt.matrix:
             try:
                 pid = normalise(self._compile_inline(prompt.id).render(matrix))
-            except jinja2.TemplateError as exc:
+            except Exception as exc:  # the user's expression failed, whatever it raised
                 raise ConfigError([f"{where}: id: {_describe(exc)}"]) from exc
             where = f"prompt {pid!r} [{locale.code}]"
             if (why := check_prompt_id(pid)) is not None:
                 raise ConfigError([f"{where}: id expands to an unsafe name: {why}"])
         if prompt.template is not None:
-            source = f"templates/{prompt.template}"
+            name = prompt.template
+            source = f"templates/{name}"
             try:
                 name, template = self.template_for(prompt, locale)
                 source = f"templates/{name}"
@@ -113,7 +115,14 @@ class Renderer:
             except jinja2.TemplateSyntaxError as exc:
                 bad = f"templates/{exc.name}" if exc.name else source
                 raise ConfigError([f"{where}: {bad}:{exc.lineno}: {exc.message}"]) from exc
-            except jinja2.TemplateError as exc:
+            except UnicodeDecodeError as exc:
+                bad_byte = f"invalid byte at offset {exc.start}"
+                raise ConfigError(
+                    [f"{where}: {source}: not UTF-8 ({bad_byte}); save it as UTF-8"]
+                ) from exc
+            except OSError as exc:
+                raise ConfigError([f"{where}: {source}: cannot read: {exc.strerror}"]) from exc
+            except Exception as exc:  # undefined names, or whatever the template's code raised
                 line = _template_line(exc.__traceback__, self.config.templates_dir / name)
                 at = f"{source}:{line}" if line else source
                 raise ConfigError([f"{where}: {at}: {_describe(exc, locale)}"]) from exc
@@ -122,7 +131,7 @@ class Renderer:
             source = self.config.path.name
             try:
                 text = self._compile_inline(prompt.text).render(context)
-            except jinja2.TemplateError as exc:
+            except Exception as exc:  # undefined names, or whatever the expression raised
                 at = f"{source}:{prompt.line}" if prompt.line else source
                 raise ConfigError([f"{where}: {at}: text: {_describe(exc, locale)}"]) from exc
         text = normalise(text)
@@ -131,11 +140,13 @@ class Renderer:
         return Rendered(pid, locale.code, text, prompt, source, dict(matrix))
 
 
-def _describe(exc: jinja2.TemplateError, locale: LocaleConfig | None = None) -> str:
+def _describe(exc: Exception, locale: LocaleConfig | None = None) -> str:
     if isinstance(exc, jinja2.UndefinedError) and locale is not None:
         where = f"[locales.{locale.code}].vars"
         return f"{exc.message}; define it in {where}, the prompt's vars or its matrix"
-    return str(exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else exc)
+    if isinstance(exc, jinja2.TemplateError):
+        return str(exc.message or exc)
+    return f"{type(exc).__name__}: {exc}; fix the expression"
 
 
 def _template_line(tb: TracebackType | None, file: Path) -> int | None:
@@ -153,7 +164,7 @@ def selected_locales(prompt: PromptConfig, config: Config) -> Sequence[LocaleCon
     """The locales a prompt is spoken in."""
     if prompt.locales is None:
         return list(config.locales.values())
-    return [config.locales[c] for c in prompt.locales if c in config.locales]
+    return [config.locales[c] for c in prompt.locales]
 
 
 def render_all(config: Config) -> list[Rendered]:

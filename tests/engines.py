@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ivr_prompts.config import Config
@@ -10,6 +11,7 @@ from ivr_prompts.engines.base import Engine, ResolvedEngine, Synthesis, Synthesi
 from ivr_prompts.engines.espeak import EspeakEngine
 from ivr_prompts.engines.registry import Engines
 from ivr_prompts.errors import EngineError
+from ivr_prompts.lexicon import Lexicon
 from ivr_prompts.pipeline import BuildOptions, BuildReport, build
 
 
@@ -23,10 +25,15 @@ class CountingEngine:
     delay: float = 0.0
     fail_on: str | None = None
     requests: list[SynthesisRequest] = field(default_factory=list)
+    prepared: list[list[str]] = field(default_factory=list)
     inner: EspeakEngine = field(default_factory=EspeakEngine)
 
     def identity(self, request_voice: str, model: str) -> dict[str, str]:
         return self.inner.identity(request_voice, model)
+
+    async def prepare(self, config: Config, lexicons: Mapping[str, Lexicon]) -> dict[str, str]:
+        self.prepared.append(sorted(lexicons))
+        return {}
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
         self.requests.append(request)

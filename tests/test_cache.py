@@ -3,8 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ivr_prompts import cache
+from ivr_prompts.errors import UsageError
 
 
 def entry() -> cache.AudioEntry:
@@ -54,3 +56,22 @@ def test_get_truncated_entry_discarded(tmp_path: Path) -> None:
 
 def test_get_missing_is_none(tmp_path: Path) -> None:
     assert cache.Cache(tmp_path).get("synth", "ab" * 32) is None
+
+
+def test_get_header_tampering_detected(tmp_path: Path) -> None:
+    store = cache.Cache(tmp_path)
+    key = cache.make_key({"x": 4})
+    store.put("synth", key, entry())
+    path = store.path("synth", key)
+    path.write_bytes(path.read_bytes().replace(b'"sample_rate":8000', b'"sample_rate":9000'))
+    assert store.get("synth", key) is None
+
+
+def test_put_unwritable_root_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    store = cache.Cache(blocker)
+    with pytest.raises(UsageError) as info:
+        store.put("synth", "ab" * 32, entry())
+    assert info.value.message.startswith(f"cannot write the cache at {blocker}: ")
+    assert info.value.message.endswith("point project.cache at a writable folder")

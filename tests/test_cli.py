@@ -89,3 +89,23 @@ def test_build_cli_only_matching_nothing_exit_2_nothing_published(make_project: 
         "error: --only nothing*: selects no prompt; ids look like 'main/welcome'"
     ]
     assert not (path.parent / "dist").exists()
+
+
+def test_render_cli_locale_or_only_selecting_nothing_exit_2(make_project: Project) -> None:
+    path = make_project()
+    result = cli("render", "--config", str(path), "--only", "zzz")
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "error: --only zzz: selects no prompt; ids look like 'main/welcome'"
+    )
+
+
+def test_build_cli_json_reports_failures(make_project: Project) -> None:
+    toml = BASE_TOML.replace('text = "{{ hours }}"', 'text = "{{ hours }}"\nmax_seconds = 0.3')
+    path = make_project(toml)
+    result = cli("build", "--config", str(path), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["published"] is False
+    assert [f.split(": ")[1] for f in report["failures"]] == ["duration", "duration"]

@@ -124,3 +124,43 @@ def test_load_matrix_id_without_matrix_rejected(make_project: Project) -> None:
         "prompts.toml: prompts[2] (id 'digits/{{ n }}').id: uses {{ }} but the prompt has "
         "no matrix to expand it"
     ]
+
+
+def test_load_language_must_be_a_code_not_a_path(make_project: Project) -> None:
+    toml = BASE_TOML.replace('language = "es"', 'language = "../../evil"')
+    assert problems(make_project(toml)) == [
+        "prompts.toml: locales.es-US.language: must be a language code like 'en' or 'es', "
+        "got '../../evil'"
+    ]
+
+
+def test_load_api_key_and_other_problems_all_kept(make_project: Project) -> None:
+    toml = BASE_TOML + '\n[waves]\napi_key = "x"\nsample_rate = 9000\n'
+    assert problems(make_project(toml)) == [
+        "prompts.toml: waves.api_key: keys never go in prompts.toml; set SMALLEST_API_KEY "
+        "(or name another variable with waves.api_key_env)",
+        "prompts.toml: waves.sample_rate: must be one of 8000, 16000, 24000, 44100, got 9000",
+    ]
+
+
+def test_load_min_above_max_rejected(make_project: Project) -> None:
+    toml = BASE_TOML.replace("max_seconds = 20", "max_seconds = 20\n").replace(
+        'text = "{{ hours }}"', 'text = "{{ hours }}"\nmin_seconds = 30'
+    )
+    assert problems(make_project(toml)) == [
+        "prompts.toml: prompts[1] (id 'main/hours'): min_seconds (30) must be below "
+        "max_seconds (20)"
+    ]
+
+
+def test_load_prompt_locales_must_be_codes(make_project: Project) -> None:
+    toml = BASE_TOML.replace('text = "{{ hours }}"', 'text = "{{ hours }}"\nlocales = [{a = 1}]')
+    assert problems(make_project(toml)) == [
+        "prompts.toml: prompts[1] (id 'main/hours').locales: expected locale codes, got a table"
+    ]
+
+
+def test_load_piper_voice_path_relative_to_config(make_project: Project) -> None:
+    toml = BASE_TOML.replace('engine = "espeak"', 'engine = "espeak"\npiper_voice = "v/x.onnx"')
+    cfg = config.load(make_project(toml))
+    assert cfg.locales["en-US"].piper_voice == str(cfg.root / "v/x.onnx")

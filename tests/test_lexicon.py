@@ -54,3 +54,16 @@ def test_load_bad_entries_all_reported(tmp_path: Path) -> None:
         "d.toml: 'num': expected a respelling string like \"ack-mee\", got 3",
         "d.toml: 'blank': expected a respelling string like \"ack-mee\", got '  '",
     ]
+
+
+def test_load_non_utf8_and_directory_are_config_errors(tmp_path: Path) -> None:
+    latin = tmp_path / "l.toml"
+    latin.write_bytes('"Se\xf1or" = "x"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as info:
+        lexicon.load("es", latin)
+    assert info.value.problems == ["l.toml: not UTF-8 (invalid byte at offset 3); save it as UTF-8"]
+    with pytest.raises(ConfigError) as info:
+        lexicon.load("es", tmp_path)
+    assert info.value.problems == [
+        f"{tmp_path}: cannot read pronunciation dictionary: Is a directory"
+    ]

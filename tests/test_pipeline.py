@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ivr_prompts import cache, config, pipeline, publish
-from ivr_prompts.errors import BuildFailed, UsageError
+from ivr_prompts.engines.piper import PiperEngine
+from ivr_prompts.errors import BuildFailed, ConfigError, UsageError
 
 from .conftest import BASE_TOML, Project
 from .engines import CountingEngine, build_with, engines_with
@@ -233,7 +234,7 @@ def test_build_refuses_output_folder_it_did_not_make(make_project: Project) -> N
         run(cfg, CountingEngine())
     assert info.value.message == (
         f"prompts.toml: project.output: {cfg.project.output} exists and was not made by "
-        "ivr-prompts (no manifest.json); remove it or choose another folder"
+        "ivr-prompts (no valid manifest.json); remove it or choose another folder"
     )
     assert (cfg.project.output / "precious.txt").read_text() == "mine"
 
@@ -261,3 +262,85 @@ def test_manifest_lists_exactly_the_published_files(make_project: Project) -> No
         if p.is_file() and p.suffix in (".ulaw", ".alaw", ".wav")
     }
     assert listed == on_disk
+
+
+def test_build_repairs_published_file_edited_by_hand(make_project: Project) -> None:
+    path = make_project()
+    cfg = config.load(path)
+    run(cfg, CountingEngine())
+    before = snapshot(cfg.project.output)
+    victim = cfg.project.output / "asterisk/en/main/welcome.ulaw"
+    data = bytearray(victim.read_bytes())
+    # Same size, so only the content says it changed (0x00 is full scale; 0xff is mu-law silence).
+    data[2000:2100] = b"\x00" * 100
+    victim.write_bytes(bytes(data))
+    engine = CountingEngine()
+    report = run(cfg, engine)
+    assert engine.requests == []  # repaired from the cache
+    assert report.published
+    after = snapshot(cfg.project.output)
+    del after[publish.INDEX], before[publish.INDEX]  # file mtimes: not content
+    assert after == before
+
+
+def test_build_only_rebuilds_unselected_pair_whose_files_vanished(make_project: Project) -> None:
+    path = make_project()
+    cfg = config.load(path)
+    run(cfg, CountingEngine())
+    (cfg.project.output / "asterisk/en/main/welcome.ulaw").unlink()
+    report = run(cfg, CountingEngine(), only=("digits/*",))
+    assert report.published
+    assert (cfg.project.output / "asterisk/en/main/welcome.ulaw").is_file()
+
+
+def test_build_output_or_cache_misplaced_refused_before_synthesis(make_project: Project) -> None:
+    for setting, message in (
+        ('output = "README.md"', "exists and was not made by ivr-prompts"),
+        ('cache = "README.md"', "is a file; name a folder"),
+        ('output = "d3"\ncache = "d3/c"', "is inside project.output, which every build replaces"),
+    ):
+        toml = BASE_TOML.replace('output = "dist"\ncache = "cache"', setting)
+        path = make_project(toml, {"README.md": "mine"})
+        engine = CountingEngine()
+        with pytest.raises(UsageError) as info:
+            run(config.load(path), engine)
+        assert message in info.value.message
+        assert engine.requests == []
+        assert (path.parent / "README.md").read_text() == "mine"
+
+
+def test_build_changed_validation_rules_recheck_published_files(make_project: Project) -> None:
+    path = make_project()
+    run(config.load(path), CountingEngine())
+    path.write_text(path.read_text().replace("max_seconds = 20", "max_seconds = 0.4"))
+    cfg = config.load(path)
+    plan = pipeline.make_plan(cfg, pipeline.BuildOptions(), engines_with(cfg, CountingEngine())[0])
+    assert plan.count("reuse") == 0
+    assert plan.count("cached") == 8
+    with pytest.raises(BuildFailed) as info:
+        run(cfg, CountingEngine())
+    welcome = [line for line in info.value.lines() if line.startswith("main/welcome [en-US]")]
+    assert len(welcome) == 1  # said once for the prompt, not once per file and profile
+    assert welcome[0].startswith("main/welcome [en-US]: duration: lasts ")
+
+
+def test_build_locales_sharing_a_freeswitch_folder_refused(make_project: Project) -> None:
+    toml = BASE_TOML.replace("[locales.es-US]", "[locales.es]") + (
+        '\n[locales.es-ES]\nlanguage = "es"\nvars = { company = "B", hours = "h" }\n'
+    )
+    toml = toml.replace("templates/es-US", "templates/es")
+    path = make_project(toml, {"templates/es/welcome.j2": "Hola."})
+    engine = CountingEngine()
+    with pytest.raises(ConfigError) as info:
+        run(config.load(path), engine)
+    assert info.value.problems[0] == (
+        "prompts.toml: locales es and es-ES both publish freeswitch/es/es/ivr/digits/8000/1.wav; "
+        "give them different languages or regions"
+    )
+    assert engine.requests == []
+
+
+def test_plan_piper_sentence_pause_is_part_of_the_key() -> None:
+    short, long = PiperEngine(300), PiperEngine(2000)
+    voice = "en_US-joe-medium"
+    assert short.identity(voice, "") != long.identity(voice, "")

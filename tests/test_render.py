@@ -97,3 +97,35 @@ def test_render_empty_text_rejected(make_project: Project) -> None:
         "prompt 'main/welcome' [en-US]: templates/welcome.j2: renders to empty text; "
         "give it words to speak"
     ]
+
+
+def test_render_expression_error_is_a_config_error_with_line(make_project: Project) -> None:
+    files = {"templates/welcome.j2": "Hi.\n{{ company + 1 }}\n"}
+    with pytest.raises(ConfigError) as info:
+        render.render_all(config.load(make_project(files=files)))
+    assert info.value.problems[0] == (
+        "prompt 'main/welcome' [en-US]: templates/welcome.j2:2: TypeError: can only concatenate "
+        'str (not "int") to str; fix the expression'
+    )
+
+
+def test_render_inline_expression_error_names_toml_line(make_project: Project) -> None:
+    toml = BASE_TOML.replace('text = "{{ hours }}"', 'text = "{{ 1 / 0 }}"')
+    with pytest.raises(ConfigError) as info:
+        render.render_all(config.load(make_project(toml)))
+    line = toml.splitlines().index('id = "main/hours"') + 1
+    assert info.value.problems[0] == (
+        f"prompt 'main/hours' [en-US]: prompts.toml:{line}: text: ZeroDivisionError: "
+        "division by zero; fix the expression"
+    )
+
+
+def test_render_non_utf8_template_named(make_project: Project) -> None:
+    path = make_project()
+    (path.parent / "templates/welcome.j2").write_bytes("Señor".encode("latin-1"))
+    with pytest.raises(ConfigError) as info:
+        render.render_all(config.load(path))
+    assert info.value.problems[0] == (
+        "prompt 'main/welcome' [en-US]: templates/welcome.j2: not UTF-8 (invalid byte at "
+        "offset 2); save it as UTF-8"
+    )

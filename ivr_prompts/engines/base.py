@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +14,10 @@ import numpy.typing as npt
 EngineName = Literal["local", "piper", "espeak", "waves"]
 ResolvedEngine = Literal["piper", "espeak", "waves"]
 ENGINE_NAMES: tuple[EngineName, ...] = ("local", "piper", "espeak", "waves")
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..lexicon import Lexicon
 
 FloatAudio = npt.NDArray[np.float32]
 
@@ -52,6 +57,11 @@ class Engine(Protocol):
 
     def identity(self, request_voice: str, model: str) -> dict[str, str]:
         """Everything about this engine that changes the audio (version, voice file hash...)."""
+        ...
+
+    async def prepare(self, config: Config, lexicons: Mapping[str, Lexicon]) -> dict[str, str]:
+        """Get ready to speak these locales (called only when there is something to speak);
+        return remote pronunciation dictionary ids by locale."""
         ...
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:

@@ -9,12 +9,15 @@ import functools
 import importlib.metadata
 import importlib.util
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ..config import Config
 from ..errors import EngineError, EngineUnavailable
+from ..lexicon import Lexicon
 from .base import ResolvedEngine, Synthesis, SynthesisRequest
 
 INSTALL_HINT = "install the local engines with: pip install 'ivr-prompts[local]'"
@@ -142,6 +145,9 @@ class EspeakEngine:
         pcm = library.speak(request.text, request.voice, round(_WORDS_PER_MINUTE * request.speed))
         samples = (pcm.astype(np.float32) / 32768.0).astype(np.float32)
         return Synthesis(samples, library.rate, {"voice": request.voice})
+
+    async def prepare(self, config: Config, lexicons: Mapping[str, Lexicon]) -> dict[str, str]:
+        return {}  # dictionaries are applied to the text before it gets here
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
         return await asyncio.to_thread(self._speak, request)

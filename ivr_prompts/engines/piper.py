@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..config import Config
 from ..errors import EngineError, EngineUnavailable
+from ..lexicon import Lexicon
 from .base import ResolvedEngine, Synthesis, SynthesisRequest
 
 log = logging.getLogger(__name__)
@@ -35,8 +40,18 @@ class PiperVoiceFile:
     @property
     def version(self) -> str:
         if self.package is None:
-            return f"file:{self.model.stat().st_size}"
+            return f"sha256:{_file_digest(self.model)}"
         return importlib.metadata.version(self.package)
+
+
+@functools.cache
+def _file_digest(path: Path) -> str:
+    """A voice file's content hash (once per process: models are tens of megabytes)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def installed_voices() -> list[PiperVoiceFile]:
@@ -69,8 +84,14 @@ def find_voice(name: str | None, language: str, locale: str) -> PiperVoiceFile |
         config = Path(f"{name}.json")
         code = "unknown"
         if config.is_file():
-            data: dict[str, Any] = json.loads(config.read_text(encoding="utf-8"))
-            code = str(data.get("language", {}).get("code", code))
+            try:
+                data: dict[str, Any] = json.loads(config.read_text(encoding="utf-8"))
+                code = str(data.get("language", {}).get("code", code))
+            except (OSError, ValueError, AttributeError) as exc:
+                raise EngineUnavailable(
+                    f"{config}: not a Piper voice config ({exc}); use the .onnx.json that "
+                    "came with the voice"
+                ) from exc
         return PiperVoiceFile(model.stem, model, config, code, None)
     voices = installed_voices()
     if name is not None:
@@ -113,6 +134,7 @@ class PiperEngine:
             "voice": voice.name,
             "voice_version": voice.version,
             "normalize_audio": "off",
+            "pause_ms": str(self.sentence_pause_ms),
         }
 
     def _voice(self, voice: PiperVoiceFile) -> Any:
@@ -143,6 +165,9 @@ class PiperEngine:
         if not pieces:
             raise EngineError(f"piper produced no audio for {request.text!r}")
         return Synthesis(np.concatenate(pieces), rate, {"voice": request.voice})
+
+    async def prepare(self, config: Config, lexicons: Mapping[str, Lexicon]) -> dict[str, str]:
+        return {}  # dictionaries are applied to the text before it gets here
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
         return await asyncio.to_thread(self._speak, request)

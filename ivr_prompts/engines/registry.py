@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 
 from ..config import Config, LocaleConfig, PromptConfig
-from ..errors import EngineUnavailable
+from ..errors import EngineUnavailable, IvrPromptsError
+from ..lexicon import Lexicon
 from . import espeak, piper
 from .base import Engine, EngineName, ResolvedEngine, Synthesis, SynthesisRequest
 from .waves import WavesEngine, make_waves_engine, waves_identity
+
+log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[ResolvedEngine, Config], Engine]
 
@@ -70,6 +74,23 @@ class DeferredWaves:
     def identity(self, request_voice: str, model: str) -> dict[str, str]:
         pause = self.config.audio.sentence_pause_ms
         return waves_identity(self.config.waves, request_voice, model, pause)
+
+    async def prepare(self, config: Config, lexicons: Mapping[str, Lexicon]) -> dict[str, str]:
+        """Check the locales' voices against the catalog, then sync their dictionaries."""
+        from ..dicts import attach_dictionaries, list_voices, voice_language_warnings
+
+        engine = self.engine
+        try:
+            for warning in voice_language_warnings(config, await list_voices(engine.client)):
+                log.warning("%s", warning)
+        except EngineUnavailable:
+            raise
+        except IvrPromptsError as exc:  # the catalog is advice; the build does not need it
+            log.info("could not list Waves voices to check them: %s", exc.message)
+        with_words = {code: lx for code, lx in lexicons.items() if lx.entries}
+        if not with_words or not config.waves.dictionaries:
+            return {}
+        return await attach_dictionaries(engine, with_words, config.lock_path)
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
         return await self.engine.synthesize(request)
