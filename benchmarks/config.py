@@ -1,0 +1,34 @@
+"""Run sizes: the full benchmark of issue #5, and a CI smoke run that only keeps it working."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    cold_pairs: int = 500
+    latency: float = 0.2
+    concurrencies: tuple[int, ...] = (1, 4, 8)
+    noop_pairs: tuple[int, ...] = (1000, 10000)
+    setup_concurrency: int = 8
+    change_pairs: int = 1000
+    repeats: int = 5
+    audio_utterances: int = 24
+    piper: bool = True
+    profile: bool = True
+
+
+FULL = Sizes()
+SMOKE = Sizes(
+    cold_pairs=8,
+    latency=0.01,
+    concurrencies=(2,),
+    noop_pairs=(8,),
+    setup_concurrency=4,
+    change_pairs=8,
+    repeats=1,
+    audio_utterances=2,
+    piper=False,
+    profile=False,
+)

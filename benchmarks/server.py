@@ -1,0 +1,78 @@
+"""The Waves stand-in server (tests/waves_server.py) in its own process, so its CPU work does not
+share the benchmarked process's GIL."""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+API_KEY = "sk_bench_0123456789abcdef"
+
+
+@dataclass
+class ServerStats:
+    """What the server saw, summarised when it stops."""
+
+    tts_requests: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    faults: dict[str, int] = field(default_factory=dict)
+    max_in_flight: int = 0
+    over_limit: int = 0
+
+
+@dataclass
+class RunningServer:
+    url: str
+    stats: ServerStats = field(default_factory=ServerStats)
+
+
+def _serve(conn: multiprocessing.connection.Connection, knobs: dict[str, Any]) -> None:
+    import socketserver
+
+    from tests.waves_server import WavesServer
+
+    # socketserver listens with a backlog of 5: a burst of connections then waits for SYN
+    # retransmits (1 s, 3 s, ...), which a real API front end does not make clients do. This
+    # process only serves benchmarks, so widen it here.
+    socketserver.TCPServer.request_queue_size = 1024
+
+    with WavesServer(api_key=API_KEY, **knobs) as server:
+        conn.send(server.url)
+        conn.recv()  # stop
+        records = server.tts_records()
+        conn.send(
+            {
+                "tts_requests": len(records),
+                "statuses": dict(Counter(r.status for r in records)),
+                "faults": dict(Counter(r.fault for r in records if r.fault)),
+                "max_in_flight": server.max_in_flight,
+                "over_limit": server.over_limit,
+            }
+        )
+
+
+@contextmanager
+def waves_server(**knobs: Any) -> Iterator[RunningServer]:
+    """Start the stand-in in a child process; `stats` is filled in when the block exits."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_serve, args=(child, knobs), daemon=True)
+    proc.start()
+    try:
+        if not parent.poll(60):
+            raise RuntimeError("the Waves stand-in server did not start within 60 s")
+        running = RunningServer(str(parent.recv()))
+        yield running
+        parent.send("stop")
+        data = parent.recv()
+        running.stats = ServerStats(**data)
+    finally:
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
