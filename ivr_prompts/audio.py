@@ -283,7 +283,7 @@ def active_level_dbov(x: FloatAudio, rate: int) -> float:
     data = np.asarray(x, dtype=np.float64)
     if data.size == 0:
         return SILENCE_DB
-    sq = float(np.dot(data, data))
+    sq = float(np.einsum("i,i->", data, data))  # not np.dot: BLAS threads would spin after it
     if sq <= 0.0:
         return SILENCE_DB
     g = math.exp(-1.0 / (rate * _P56_TIME_CONSTANT))

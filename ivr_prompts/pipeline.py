@@ -6,13 +6,11 @@ import asyncio
 import dataclasses
 import fnmatch
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
-
-import numpy as np
-import numpy.typing as npt
 
 from . import audio, cache, lexicon, publish, render, validate
 from .config import Config, LocaleConfig, PromptConfig
@@ -118,6 +116,7 @@ class BuildReport:
     processed: int = 0
     published: bool = False
     failures: list[str] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)
     manifest: publish.Manifest | None = None
 
 
@@ -347,28 +346,41 @@ async def build(
     engines: Engines | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Build and publish the prompt set; raise BuildFailed (nothing published) if any pair fails."""
+    """Build and publish the prompt set; raise BuildFailed (nothing published) if any pair fails.
+
+    Each pair is processed, written into the staging folder and checked as soon as its audio is
+    ready, while other pairs are still being synthesized; the set is swapped in at the end.
+    """
     options = options or BuildOptions()
     engines = engines or Engines(config)
-    store = cache.Cache(config.project.cache)
     try:
         plan = make_plan(config, options, engines)
         report = BuildReport(plan)
-        audio_for = await _produce(plan, store, engines, report, progress or _quiet)
+        unchanged = _unchanged_manifest(plan)
+        if unchanged is not None:
+            report.manifest = unchanged
+            for pair in plan.pairs:
+                (progress or _quiet)("done", pair)
+            return report
+        with publish.Stager(config, plan.checks.check) as stager:
+            await _produce(plan, engines, stager, report, progress or _quiet)
+            if report.failures:
+                raise BuildFailed(sorted(report.failures), len(report.failed))
+            report.manifest = stager.finish()
+            report.published = True
     finally:
         await engines.aclose()
-    if report.failures:
-        raise BuildFailed(sorted(report.failures), len(report.failures))
-    try:
-        manifest, changed = publish.publish(
-            config, _items(plan, audio_for), previous=plan.previous, validator=plan.checks.check
-        )
-    except publish.PublishProblems as exc:
-        failed = {line.split(": ", 1)[0] for line in exc.problems}
-        raise BuildFailed(exc.problems, len(failed)) from None
-    report.manifest = manifest
-    report.published = changed
     return report
+
+
+def _unchanged_manifest(plan: Plan) -> publish.Manifest | None:
+    """The published manifest when this build would publish exactly it again (nothing to do)."""
+    if plan.previous is None or plan.changes:
+        return None
+    previous = {(r["id"], r["locale"]): r for r in plan.previous["prompts"]}
+    records = [previous[p.key] for p in plan.pairs if p.action in ("reuse", "keep")]
+    manifest = publish.new_manifest(plan.config, records)
+    return manifest if manifest == plan.previous else None
 
 
 def _quiet(event: str, pair: Pair) -> None:
@@ -376,46 +388,65 @@ def _quiet(event: str, pair: Pair) -> None:
 
 
 async def _produce(
-    plan: Plan, store: cache.Cache, engines: Engines, report: BuildReport, progress: Progress
-) -> dict[int, tuple[npt.NDArray[np.int16], dict[str, Any]]]:
-    """Processed 8 kHz audio for every pair that needs new files, keyed by index in plan.pairs."""
-    results: dict[int, tuple[npt.NDArray[np.int16], dict[str, Any]]] = {}
+    plan: Plan,
+    engines: Engines,
+    stager: publish.Stager,
+    report: BuildReport,
+    progress: Progress,
+) -> None:
+    """Synthesize what is missing, process and stage every pair; failures go to the report."""
+    store = cache.Cache(plan.config.project.cache)
+    previous = {(r["id"], r["locale"]): r for r in (plan.previous or {"prompts": []})["prompts"]}
     gates: dict[ResolvedEngine, asyncio.Semaphore] = {}
+    # Processing and checking are CPU work in threads: one per core keeps the loop responsive.
+    workers = asyncio.Semaphore(os.cpu_count() or 1)
 
-    async def one(index: int, pair: Pair) -> None:
+    def fail(pair: Pair, lines: list[str]) -> None:
+        report.failures.extend(lines)
+        report.failed.add(pair.name)
+        progress("failed", pair)
+
+    async def one(pair: Pair) -> None:
         try:
+            # Read (and verify) what the cache holds: a corrupt entry is synthesized again.
             entry = store.get("audio", pair.audio_key) if pair.action == "cached" else None
-            if entry is None:
+            synth = None
+            if entry is None and pair.action != "synthesize":
                 synth = store.get("synth", pair.synth_key)
-                if synth is None:
-                    engine = engines.get(pair.engine)
-                    gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
-                    async with gate:
-                        progress("synthesize", pair)
-                        made = await engine.synthesize(_request(pair, remote_ids))
-                    report.synthesized += 1
-                    synth = cache.AudioEntry(
-                        audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta)
-                    )
-                    store.put("synth", pair.synth_key, synth)
-                entry = _process(plan.config, synth)
-                store.put("audio", pair.audio_key, entry)
-                report.processed += 1
-            results[index] = (entry.samples, entry.meta)
-            progress("done", pair)
+            if entry is None and synth is None:
+                engine = engines.get(pair.engine)
+                gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
+                async with gate:
+                    progress("synthesize", pair)
+                    made = await engine.synthesize(_request(pair, remote_ids))
+                report.synthesized += 1
+                synth = cache.AudioEntry(
+                    audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta)
+                )
+                store.put("synth", pair.synth_key, synth)
+            async with workers:
+                problems, processed = await asyncio.to_thread(
+                    _stage, plan, pair, store, entry, synth, stager
+                )
+            report.processed += processed
+            if problems:
+                fail(pair, problems)
+            else:
+                progress("done", pair)
         except (EngineUnavailable, UsageError):
             raise  # the whole build cannot go on (no key, bad key, unwritable cache...)
         except IvrPromptsError as exc:
-            report.failures.append(f"{pair.name}: {exc.message}")
-            progress("failed", pair)
+            fail(pair, [f"{pair.name}: {exc.message}"])
 
-    busy = ("synthesize", "process", "cached")
-    todo = [(i, p) for i, p in enumerate(plan.pairs) if p.action in busy]
     remote_ids = await _prepare(plan, engines)
     for pair in plan.pairs:
         if pair.action in ("reuse", "keep"):
+            old = previous[pair.key]
+            kept = pair.files if pair.action == "reuse" else _files_of(old)
+            stager.add(publish.PublishItem(old, kept, None))
             progress("done", pair)
-    tasks = [asyncio.create_task(one(i, p)) for i, p in todo]
+    busy = ("synthesize", "process", "cached")
+    tasks = [asyncio.create_task(one(p)) for p in plan.pairs if p.action in busy]
     try:
         await asyncio.gather(*tasks)
     except BaseException:
@@ -423,7 +454,34 @@ async def _produce(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
-    return results
+
+
+def _stage(
+    plan: Plan,
+    pair: Pair,
+    store: cache.Cache,
+    entry: cache.AudioEntry | None,
+    synth: cache.AudioEntry | None,
+    stager: publish.Stager,
+) -> tuple[list[str], bool]:
+    """In a worker thread: the processed audio (given, or made from the synthesis), staged.
+
+    Returns the problems found and whether the audio had to be processed.
+    """
+    processed = entry is None
+    if entry is None:
+        assert synth is not None
+        entry = _process(plan.config, synth)
+        store.put("audio", pair.audio_key, entry)
+    item = publish.PublishItem(_record(pair, entry.meta), pair.files, entry.samples)
+    return stager.add(item), processed
+
+
+def _files_of(record: publish.PromptRecord) -> list[publish.PlannedFile]:
+    return [
+        publish.PlannedFile(f["path"], f["target"], f["format"])  # type: ignore[arg-type]
+        for f in record["files"]
+    ]
 
 
 async def _prepare(plan: Plan, engines: Engines) -> dict[tuple[str, str], str]:
@@ -467,29 +525,6 @@ def _process(config: Config, synth: cache.AudioEntry) -> cache.AudioEntry:
     return cache.AudioEntry(processed.pcm, 8000, meta)
 
 
-def _items(
-    plan: Plan, audio_for: Mapping[int, tuple[npt.NDArray[np.int16], dict[str, Any]]]
-) -> list[publish.PublishItem]:
-    previous = {(r["id"], r["locale"]): r for r in (plan.previous or {"prompts": []})["prompts"]}
-    items: list[publish.PublishItem] = []
-    for index, pair in enumerate(plan.pairs):
-        if pair.action == "skip":
-            continue
-        if pair.action == "keep":  # not selected: the published set keeps what it had
-            old = previous[pair.key]
-            kept = [
-                publish.PlannedFile(f["path"], f["target"], f["format"])  # type: ignore[arg-type]
-                for f in old["files"]
-            ]
-            items.append(publish.PublishItem(old, kept, None))
-        elif pair.action == "reuse":
-            items.append(publish.PublishItem(previous[pair.key], pair.files, None))
-        else:
-            pcm, meta = audio_for[index]
-            items.append(publish.PublishItem(_record(pair, meta), pair.files, pcm))
-    return items
-
-
 class Checks:
     """The validation rules of each published file: its target's profile (plus publish.profiles
     for the WAV set) over the project's [audio] and [limits], with per-prompt duration bounds."""
@@ -499,7 +534,6 @@ class Checks:
         self.base = validate.Rules.from_settings(config.audio, config.limits)
         self._memo: dict[tuple[str, float | None, float | None], list[validate.Rules]] = {}
         self._keys: dict[tuple[tuple[str, ...], float | None, float | None], str] = {}
-        self._reported: set[tuple[str, str]] = set()
         self.prompts: dict[tuple[str, str], PromptConfig] = {}
 
     def rules_for(self, target: str, prompt: PromptConfig) -> list[validate.Rules]:
@@ -528,29 +562,47 @@ class Checks:
             )
         return self._keys[memo]
 
-    def check(
-        self, path: Path, planned: publish.PlannedFile, record: publish.PromptRecord
-    ) -> list[str]:
-        """One line per error in a staged file; a fault of the sound itself once per prompt."""
+    def check(self, staging: Path, item: publish.PublishItem) -> list[str]:
+        """One line per error in one pair's staged files; the sound itself is checked once."""
+        record = item.record
         pair = f"{record['id']} [{record['locale']}]"
         prompt = self.prompts[(record["id"], record["locale"])]
-        try:
-            file = audio.read_audio(path)
-        except IvrPromptsError as exc:
-            return [f"{pair}: {planned.path}: {exc.message}"]
         problems: list[str] = []
-        for rules in self.rules_for(planned.target, prompt):
-            for finding in validate.check_audio(file, rules, text=record["text"]):
-                if finding.severity != "error":
-                    continue
-                if finding.check in _SIGNAL_CHECKS:
-                    if (pair, finding.check) in self._reported:
+        sound_checked: set[tuple[Any, ...]] = set()
+        for planned in item.files:
+            try:
+                file = audio.read_audio(staging / planned.path)
+            except IvrPromptsError as exc:
+                problems.append(f"{pair}: {planned.path}: {exc.message}")
+                continue
+            for rules in self.rules_for(planned.target, prompt):
+                signal = _signal_rules(rules) not in sound_checked
+                sound_checked.add(_signal_rules(rules))
+                for finding in validate.check_audio(
+                    file, rules, text=record["text"], signal=signal
+                ):
+                    if finding.severity != "error":
                         continue
-                    self._reported.add((pair, finding.check))
-                    problems.append(f"{pair}: {finding.check}: {finding.message}")
-                else:
-                    problems.append(f"{pair}: {planned.path}: {finding.check}: {finding.message}")
+                    where = "" if finding.check in _SIGNAL_CHECKS else f"{planned.path}: "
+                    line = f"{pair}: {where}{finding.check}: {finding.message}"
+                    if line not in problems:
+                        problems.append(line)
         return problems
+
+
+def _signal_rules(rules: validate.Rules) -> tuple[Any, ...]:
+    """The rules that judge the sound (not the container): equal ones need one check per pair."""
+    return (
+        rules.min_seconds,
+        rules.max_seconds,
+        rules.level_dbov,
+        rules.level_tolerance_db,
+        rules.peak_headroom_db,
+        rules.silence_threshold_dbfs,
+        rules.max_lead_silence_s,
+        rules.max_trail_silence_s,
+        rules.chars_per_second,
+    )
 
 
 def review(config: Config, options: BuildOptions) -> list[dict[str, str]]:

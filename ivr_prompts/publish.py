@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -284,61 +285,60 @@ def output_lock(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-Validator = Callable[[Path, PlannedFile, PromptRecord], list[str]]
+# Checks one pair's staged files; returns one line per problem (none: the pair may be published).
+Validator = Callable[[Path, "PublishItem"], list[str]]
 
 
-def publish(
-    config: Config,
-    items: Sequence[PublishItem],
-    *,
-    previous: Manifest | None,
-    validator: Validator | None = None,
-) -> tuple[Manifest, bool]:
-    """Stage the whole set, validate it, swap it in; return the manifest and whether it changed.
+class Stager:
+    """The next set, built in a folder beside the output while the build runs.
 
-    Raises PublishProblems (and swaps nothing) when `validator` finds problems in staged files.
+    Pairs are added (written, then checked) as soon as each is ready, from worker threads;
+    `finish()` swaps the whole set in atomically. Leaving the `with` block without finishing
+    removes the staging folder and leaves the published set exactly as it was.
     """
-    out = config.project.output.resolve()
-    records = [item.record for item in items]
-    if previous is not None and all(item.pcm is None for item in items):
-        manifest = new_manifest(config, records)
-        if _read_bytes(out / MANIFEST) == manifest_bytes(manifest):
-            return manifest, False
-    with output_lock(out):
-        _remove_stale(out)
-        staging = out.parent / f".{out.name}.staging-{uuid.uuid4().hex[:12]}"
-        staging.mkdir()
-        try:
-            problems: list[str] = []
-            for item in items:
-                item.record["files"] = _write_item(staging, out, item)
-                # Reused files passed these very rules when made (the record's checks key).
-                if validator is not None and item.pcm is not None:
-                    for planned in item.files:
-                        found = validator(staging / planned.path, planned, item.record)
-                        problems.extend(p for p in found if p not in problems)
-            if problems:
-                raise PublishProblems(problems)
-            manifest = new_manifest(config, records)
-            blob = manifest_bytes(manifest)
-            _write_indexes(config, staging, manifest)
-            _write_stat_index(staging, manifest)
-            (staging / MANIFEST).write_bytes(blob)
-            _fsync_tree(staging)
-            _swap(staging, out)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous set
-    return manifest, True
 
+    def __init__(self, config: Config, validator: Validator | None = None) -> None:
+        self.config = config
+        self.out = config.project.output.resolve()
+        self.validator = validator
+        self.staging = self.out.parent / f".{self.out.name}.staging-{uuid.uuid4().hex[:12]}"
+        self._records: list[PromptRecord] = []
+        self._guard = threading.Lock()
+        self._stack = contextlib.ExitStack()
 
-class PublishProblems(Exception):
-    """Staged files failed validation; nothing was swapped in."""
+    def __enter__(self) -> Stager:
+        self._stack.enter_context(output_lock(self.out))
+        _remove_stale(self.out)
+        self.staging.mkdir()
+        self._stack.callback(shutil.rmtree, self.staging, ignore_errors=True)
+        return self
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.close()
+
+    def add(self, item: PublishItem) -> list[str]:
+        """Write one pair's files (new, or linked from the published set) and check new ones."""
+        item.record["files"] = _write_item(self.staging, self.out, item)
+        # Reused files passed these very rules when made (the record's checks key says so).
+        problems = (
+            self.validator(self.staging, item)
+            if self.validator is not None and item.pcm is not None
+            else []
+        )
+        if not problems:
+            with self._guard:
+                self._records.append(item.record)
+        return problems
+
+    def finish(self) -> Manifest:
+        """Write the manifest and indexes, then swap the staged set in."""
+        manifest = new_manifest(self.config, self._records)
+        _write_indexes(self.config, self.staging, manifest)
+        _write_stat_index(self.staging, manifest)
+        (self.staging / MANIFEST).write_bytes(manifest_bytes(manifest))
+        _fsync_tree(self.staging)
+        _swap(self.staging, self.out)  # the staging path now holds the previous set
+        return manifest
 
 
 def _write_item(staging: Path, out: Path, item: PublishItem) -> list[FileRecord]:
@@ -375,13 +375,6 @@ def _write_stat_index(staging: Path, manifest: Manifest) -> None:
             st = (staging / f["path"]).stat()
             index[f["path"]] = [st.st_size, st.st_mtime_ns, f["sha256"]]
     (staging / INDEX).write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 def _link_or_copy(src: Path, dest: Path) -> None:

@@ -146,8 +146,14 @@ def _db(value: float) -> float:
     return 20.0 * math.log10(value) if value > 0 else SILENCE_DB
 
 
-def check_audio(file: AudioFile, rules: Rules, *, text: str | None = None) -> list[Finding]:
-    """Every problem `rules` finds in `file`; a transcript `text` adds the speaking-rate check."""
+def check_audio(
+    file: AudioFile, rules: Rules, *, text: str | None = None, signal: bool = True
+) -> list[Finding]:
+    """Every problem `rules` finds in `file`; a transcript `text` adds the speaking-rate check.
+
+    `signal=False` checks the container only (codec, header, rate, size, name): for the other
+    files of one prompt, whose sound was already checked.
+    """
     found: list[Finding] = []
     where = str(file.path)
 
@@ -211,7 +217,7 @@ def check_audio(file: AudioFile, rules: Rules, *, text: str | None = None) -> li
             "error",
             f"name {stem!r} breaks {rules.platform}'s naming rule ({rules.name_rule}); rename it",
         )
-    if not file.decoded:
+    if not file.decoded or not signal:
         return found
     found.extend(_check_signal(file, rules, text))
     return found
@@ -246,7 +252,8 @@ def _check_signal(file: AudioFile, rules: Rules, text: str | None) -> list[Findi
     x = to_float(file.samples)
     mean = float(np.mean(x, dtype=np.float64))
     ac = (x - np.float32(mean)).astype(np.float32)
-    if active_level_dbov(ac, rate) <= _SILENT_DBOV:
+    ac_level = active_level_dbov(ac, rate)
+    if ac_level <= _SILENT_DBOV:
         dc_db = _db(abs(mean))
         what = (
             f"only a constant DC offset at {dc_db:.1f} dBFS" if dc_db > -60.0 else "digital silence"
@@ -266,7 +273,8 @@ def _check_signal(file: AudioFile, rules: Rules, text: str | None) -> list[Findi
             f"DC offset of {dc_db:.1f} dBFS (limit {_DC_WARN_DBFS:g} dBFS); "
             "high-pass the audio (sox IN OUT highpass 80)",
         )
-    level = active_level_dbov(x, rate)
+    # Removing a DC offset below -60 dBFS moves the level by far less than any tolerance.
+    level = ac_level if dc_db <= -60.0 else active_level_dbov(x, rate)
     if rules.level_dbov is not None and abs(level - rules.level_dbov) > rules.level_tolerance_db:
         add(
             "level",

@@ -61,7 +61,9 @@ class DeferredWaves:
 
     def __init__(self, config: Config, make: Callable[[Config], WavesEngine] | None = None) -> None:
         self.config = config
-        self.max_concurrency = config.waves.concurrency
+        # The client bounds requests in flight per attempt; letting more prompts wait on it
+        # means a prompt sleeping in retry backoff does not hold a request slot idle.
+        self.max_concurrency = 8 * config.waves.concurrency
         self._make = make or make_waves_engine
         self._engine: WavesEngine | None = None
 
