@@ -81,7 +81,7 @@ class Pair:
         return (self.rendered.id, self.locale.code)
 
 
-@dataclass
+@dataclass(repr=False)
 class Plan:
     """Every pair of the set, and what the last published set had that this one drops."""
 
@@ -94,6 +94,11 @@ class Plan:
 
     def count(self, action: Action) -> int:
         return sum(1 for p in self.pairs if p.action == action)
+
+    def __repr__(self) -> str:
+        # Compact on purpose: Python 3.11's asyncio.run repr()s the finished main task (and so
+        # the report holding this plan) when it restores the SIGINT handler.
+        return f"Plan({len(self.pairs)} pairs, {len(self.removed)} removed)"
 
     @property
     def billed_chars(self) -> int:
@@ -109,7 +114,7 @@ class Plan:
         return bool(self.removed) or any(p.action in busy for p in self.pairs)
 
 
-@dataclass
+@dataclass(repr=False)
 class BuildReport:
     plan: Plan
     synthesized: int = 0
@@ -118,6 +123,12 @@ class BuildReport:
     failures: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
     manifest: publish.Manifest | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"BuildReport({self.plan!r}, synthesized={self.synthesized}, "
+            f"published={self.published}, failures={len(self.failures)})"
+        )
 
 
 Progress = Callable[[str, Pair], None]

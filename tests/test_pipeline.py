@@ -344,3 +344,12 @@ def test_plan_piper_sentence_pause_is_part_of_the_key() -> None:
     short, long = PiperEngine(300), PiperEngine(2000)
     voice = "en_US-joe-medium"
     assert short.identity(voice, "") != long.identity(voice, "")
+
+
+def test_build_report_repr_stays_small(make_project: Project) -> None:
+    # asyncio.run (3.11) repr()s the finished main task, result included, when it restores
+    # the SIGINT handler: a report that printed every pair made large no-op builds slow.
+    report = run(config.load(make_project()), CountingEngine())
+    assert repr(report) == (
+        "BuildReport(Plan(8 pairs, 0 removed), synthesized=8, published=True, failures=0)"
+    )
