@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 from rich.console import Console
@@ -21,15 +21,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, dicts, pipeline, report, validate
+from . import __version__, pipeline, report, validate
 from . import config as config_mod
 from .check import plan_issues, run_check
 from .config import WavesSettings
 from .engines.base import ENGINE_NAMES
 from .engines.registry import Engines
-from .engines.waves import WavesClient, api_key_from_env
 from .errors import BuildFailed, IvrPromptsError
 from .profiles import PROFILE_NAMES, ProfileName
+
+if TYPE_CHECKING:
+    from .engines.waves import WavesClient
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -404,6 +406,8 @@ def _waves_settings(config_path: Path | None) -> tuple[config_mod.Config | None,
 def _with_client(
     settings: WavesSettings, call: Callable[[WavesClient], Coroutine[Any, Any, T]]
 ) -> T:
+    from .engines.waves import WavesClient, api_key_from_env  # httpx only for Waves commands
+
     async def run() -> T:
         async with WavesClient(settings, api_key_from_env(settings)) as client:
             return await call(client)
@@ -426,6 +430,8 @@ def voices(
     as_json: bool,
 ) -> None:
     """List the Waves voice catalog; warn about locales whose voice lacks their language."""
+    from . import dicts
+
     cfg, settings = _waves_settings(config_path)
     catalog = _with_client(settings, dicts.list_voices)
     shown = dicts.filter_voices(catalog, language=language, gender=gender, accent=accent)
@@ -452,6 +458,8 @@ def dicts_group() -> None:
 @_boundary
 def dicts_sync(config_path: Path | None) -> None:
     """Create or update each locale's remote dictionary and record its id in the lock file."""
+    from . import dicts
+
     cfg = config_mod.load(config_path)
     lexicons = {c: lx for c, lx in pipeline.load_lexicons(cfg).items() if lx.entries}
     ids = _with_client(
@@ -468,6 +476,8 @@ def dicts_sync(config_path: Path | None) -> None:
 @_boundary
 def dicts_list(config_path: Path | None, as_json: bool) -> None:
     """List the account's remote dictionaries and which locale of the lock file uses each."""
+    from . import dicts
+
     cfg, settings = _waves_settings(config_path)
     remote = _with_client(settings, dicts.list_remote)
     used = {e["id"]: code for code, e in dicts.read_lock(cfg.lock_path).items()} if cfg else {}
@@ -485,6 +495,8 @@ def dicts_list(config_path: Path | None, as_json: bool) -> None:
 @_boundary
 def dicts_prune(config_path: Path | None, dry_run: bool) -> None:
     """Delete remote dictionaries the lock file no longer references."""
+    from . import dicts
+
     cfg = config_mod.load(config_path)
     doomed = _with_client(
         cfg.waves, lambda client: dicts.prune(client, cfg.lock_path, dry_run=dry_run)

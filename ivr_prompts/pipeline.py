@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import fnmatch
 import logging
@@ -409,8 +410,16 @@ async def _produce(
     store = cache.Cache(plan.config.project.cache)
     previous = {(r["id"], r["locale"]): r for r in (plan.previous or {"prompts": []})["prompts"]}
     gates: dict[ResolvedEngine, asyncio.Semaphore] = {}
-    # Processing and checking are CPU work in threads: one per core keeps the loop responsive.
-    workers = asyncio.Semaphore(os.cpu_count() or 1)
+    # Processing and checking are CPU work in threads, one per core. The pool's shutdown waits
+    # for running work, so no thread writes into the staging folder after the build has ended.
+    cores = os.cpu_count() or 1
+    loop = asyncio.get_running_loop()
+    pool = concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix="ivr-stage")
+    # Pairs under way hold their audio: as many as the engines can serve plus a few per worker,
+    # so memory stays flat whatever the size of the set, and no engine waits for work.
+    busy = ("synthesize", "process", "cached")
+    used = {p.engine for p in plan.pairs if p.action in busy}
+    window = asyncio.Semaphore(sum(engines.get(e).max_concurrency for e in used) + 4 * cores)
 
     def fail(pair: Pair, lines: list[str]) -> None:
         report.failures.extend(lines)
@@ -418,6 +427,10 @@ async def _produce(
         progress("failed", pair)
 
     async def one(pair: Pair) -> None:
+        async with window:
+            await _one(pair)
+
+    async def _one(pair: Pair) -> None:
         try:
             # Read (and verify) what the cache holds: a corrupt entry is synthesized again.
             entry = store.get("audio", pair.audio_key) if pair.action == "cached" else None
@@ -435,10 +448,9 @@ async def _produce(
                     audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta)
                 )
                 store.put("synth", pair.synth_key, synth)
-            async with workers:
-                problems, processed = await asyncio.to_thread(
-                    _stage, plan, pair, store, entry, synth, stager
-                )
+            problems, processed = await loop.run_in_executor(
+                pool, _stage, plan, pair, store, entry, synth, stager
+            )
             report.processed += processed
             if problems:
                 fail(pair, problems)
@@ -456,7 +468,6 @@ async def _produce(
             kept = pair.files if pair.action == "reuse" else _files_of(old)
             stager.add(publish.PublishItem(old, kept, None))
             progress("done", pair)
-    busy = ("synthesize", "process", "cached")
     tasks = [asyncio.create_task(one(p)) for p in plan.pairs if p.action in busy]
     try:
         await asyncio.gather(*tasks)
@@ -465,6 +476,8 @@ async def _produce(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _stage(

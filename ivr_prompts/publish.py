@@ -188,9 +188,9 @@ def file_problem(out: Path, record: FileRecord, index: StatIndex) -> str | None:
     read again, unless its mtime is not older than the index itself (an edit within the same
     clock tick would keep the mtime); any other file is hashed and compared with the manifest.
     """
-    path = out / record["path"]
+    path = os.path.join(out, record["path"])  # not Path: this runs for every published file
     try:
-        st = path.stat()
+        st = os.stat(path)
     except FileNotFoundError:
         return "file is missing"
     except OSError as exc:
@@ -201,7 +201,8 @@ def file_problem(out: Path, record: FileRecord, index: StatIndex) -> str | None:
     if st.st_size != record["bytes"]:
         return "file differs from the manifest (edited or replaced by hand)"
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(path, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         return f"unreadable ({exc.strerror})"
     if digest != record["sha256"]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from ..config import Config, LocaleConfig, PromptConfig
 from ..errors import EngineUnavailable, IvrPromptsError
 from ..lexicon import Lexicon
 from . import espeak, piper
 from .base import Engine, EngineName, ResolvedEngine, Synthesis, SynthesisRequest
-from .waves import WavesEngine, make_waves_engine, waves_identity
+
+if TYPE_CHECKING:
+    from .waves import WavesEngine
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +67,20 @@ class DeferredWaves:
         # The client bounds requests in flight per attempt; letting more prompts wait on it
         # means a prompt sleeping in retry backoff does not hold a request slot idle.
         self.max_concurrency = 8 * config.waves.concurrency
-        self._make = make or make_waves_engine
+        self._make = make
         self._engine: WavesEngine | None = None
 
     @property
     def engine(self) -> WavesEngine:
         if self._engine is None:
-            self._engine = self._make(self.config)
+            from .waves import make_waves_engine  # httpx loads only when Waves will speak
+
+            self._engine = (self._make or make_waves_engine)(self.config)
         return self._engine
 
     def identity(self, request_voice: str, model: str) -> dict[str, str]:
+        from .waves import waves_identity
+
         pause = self.config.audio.sentence_pause_ms
         return waves_identity(self.config.waves, request_voice, model, pause)
 
