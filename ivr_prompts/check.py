@@ -182,7 +182,7 @@ def _staleness(plan: Plan) -> list[Issue]:
             )
             continue
         for f in record["files"]:
-            problem = file_problem(out, f, index)
+            problem = file_problem(f, index)
             if problem:
                 issues.append(
                     Issue(

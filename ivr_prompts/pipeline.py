@@ -190,7 +190,8 @@ def _selected(rendered: render.Rendered, options: BuildOptions) -> bool:
 
 def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
     """Render every pair and key it; decide for each whether to synthesize, process or reuse."""
-    publish.check_output(config)  # before anything is synthesized (and paid for)
+    previous = publish.read_manifest(config.project.output)
+    publish.check_output(config, previous)  # before anything is synthesized (and paid for)
     lexicons = load_lexicons(config)
     rendered = select(config, options)
     processing = processing_fields(config)
@@ -243,7 +244,7 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
         )
     _check_collisions(config, pairs)
     checks.prompts = {p.key: p.rendered.prompt for p in pairs}
-    plan = Plan(config, pairs, lexicons, publish.read_manifest(config.project.output), checks)
+    plan = Plan(config, pairs, lexicons, previous, checks)
     _decide(plan, cache.Cache(config.project.cache))
     return plan
 

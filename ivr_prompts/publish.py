@@ -127,8 +127,8 @@ class PublishItem:
     pcm: npt.NDArray[np.int16] | None  # None: reuse the files of the previous set
 
 
-_RECORD_FIELDS = {k: v for k, v in PromptRecord.__annotations__.items() if k != "files"}
-_FILE_FIELDS = ("path", "target", "format", "bytes", "sha256")
+_RECORD_KEYS = frozenset(PromptRecord.__annotations__)
+_FILE_KEYS = frozenset(FileRecord.__annotations__)
 
 
 def read_manifest(out: Path) -> Manifest | None:
@@ -156,13 +156,14 @@ def _well_formed(data: Any) -> bool:
     if data.get("version") != MANIFEST_VERSION or not isinstance(data.get("prompts"), list):
         return False
     for record in data["prompts"]:
-        if not isinstance(record, dict) or not all(k in record for k in _RECORD_FIELDS):
+        if not isinstance(record, dict) or not record.keys() >= _RECORD_KEYS:
             return False
         files = record.get("files")
-        if not isinstance(files, list) or not all(
-            isinstance(f, dict) and all(k in f for k in _FILE_FIELDS) for f in files
-        ):
+        if not isinstance(files, list):
             return False
+        for f in files:
+            if not isinstance(f, dict) or not f.keys() >= _FILE_KEYS:
+                return False
     return True
 
 
@@ -175,20 +176,22 @@ INDEX = ".ivr-prompts-index.json"
 
 @dataclass(frozen=True)
 class StatIndex:
-    """Size, mtime and sha256 of each file as published, and when that was recorded."""
+    """Size, mtime and sha256 of each file as published (under `root`), and when that was
+    recorded."""
 
+    root: str
     entries: Mapping[str, list[Any]]
     written_ns: int
 
 
-def file_problem(out: Path, record: FileRecord, index: StatIndex) -> str | None:
+def file_problem(record: FileRecord, index: StatIndex) -> str | None:
     """Why a published file no longer holds the bytes the manifest lists, or None.
 
     Like git's index: a file whose size and mtime match what was seen at publish time is not
     read again, unless its mtime is not older than the index itself (an edit within the same
     clock tick would keep the mtime); any other file is hashed and compared with the manifest.
     """
-    path = os.path.join(out, record["path"])  # not Path: this runs for every published file
+    path = os.path.join(index.root, record["path"])  # not Path: runs for every published file
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -217,8 +220,8 @@ def read_index(out: Path) -> StatIndex:
         written = path.stat().st_mtime_ns
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return StatIndex({}, 0)
-    return StatIndex(data if isinstance(data, dict) else {}, written)
+        return StatIndex(str(out), {}, 0)
+    return StatIndex(str(out), data if isinstance(data, dict) else {}, written)
 
 
 def intact(previous: Manifest | None, out: Path) -> dict[tuple[str, str], PromptRecord]:
@@ -229,7 +232,7 @@ def intact(previous: Manifest | None, out: Path) -> dict[tuple[str, str], Prompt
     return {
         (r["id"], r["locale"]): r
         for r in previous["prompts"]
-        if not any(file_problem(out, f, index) for f in r["files"])
+        if not any(file_problem(f, index) for f in r["files"])
     }
 
 
@@ -244,9 +247,9 @@ def new_manifest(config: Config, records: Sequence[PromptRecord]) -> Manifest:
     )
 
 
-def check_output(config: Config) -> Path:
+def check_output(config: Config, manifest: Manifest | None) -> Path:
     """The output folder, refusing any whose replacement would destroy the user's files (or
-    the cache)."""
+    the cache); `manifest` is what read_manifest found there."""
     out = config.project.output.resolve()
     root = config.root.resolve()
     if out == root or out in root.parents:
@@ -254,7 +257,7 @@ def check_output(config: Config) -> Path:
             f"{config.path.name}: project.output: {out} contains the project itself; "
             'choose a folder of its own such as "dist"'
         )
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and read_manifest(out) is None)):
+    if out.exists() and (not out.is_dir() or (manifest is None and any(out.iterdir()))):
         raise UsageError(
             f"{config.path.name}: project.output: {out} exists and was not made by ivr-prompts "
             f"(no valid {MANIFEST}); remove it or choose another folder"
