@@ -1,50 +1,42 @@
 """What the profiles of the full run said, and what to optimise next (appended to full runs).
 
-Written by hand from the full run at commit 08bd9ac; re-read the profiles in the sections above
-when the figures move, and update this text."""
+Written by hand from the full run at the commit named in the report's machine table; re-read the
+profiles in the sections above when the figures move, and update this text."""
 
 from __future__ import annotations
 
 ANALYSIS = """\
 ## What to optimise next
 
-Written from the profiles of the full run at commit 08bd9ac (the profiles above are regenerated
-on every run; this text is not).
+Written from the profiles of the last full run (the profiles above are regenerated on every run;
+this text is not). The first full run, before any optimisation, measured 91.5% / 64.7% / 55.5% of
+ideal at concurrency 1 / 4 / 8, 327x real time for processing, 604 MB for a 10,000-pair cold build
+and 1.74 s for the 10,000-pair no-op; what changed since: pairs are staged and validated in worker
+threads while others are still being synthesized, the sound is checked once per pair, a Waves
+prompt in backoff frees its request slot, P.56 no longer calls `np.dot` (idle OpenBLAS threads
+spun a second core), the no-op compares records instead of re-encoding the manifest, the window
+of pairs in flight is bounded, and reports have compact reprs (Python 3.11's `asyncio.run`
+repr()s the finished main task when it restores the SIGINT handler: 6 s and 650 MB at 10,000
+pairs).
 
-1. **Validation recomputes the signal checks for every file** (`pipeline._validator` ->
-   `validate.check_audio` -> `_check_signal`): each pair publishes 4 files with the same sound,
-   and each file runs P.56 `active_level_dbov` twice (on the DC-removed signal and on the
-   signal), plus 3 more in `audio.process`: 11 P.56 runs per pair. In the cold build at
-   concurrency 8 that is 13.6 of 22.5 s under the profiler. Run the signal checks once per pair
-   on the processed PCM (the G.711 round trip moves the level by < 0.1 dB), keep only the
-   header/codec/rate/size/name checks per file, and compute P.56 once in `_check_signal` when
-   the DC offset is negligible. Expected: validation ~4x cheaper; section 4 above 500x.
-2. **Publishing waits for the last synthesis, then works alone** (`pipeline.build` ->
-   `publish.publish`): processing runs on the event loop between requests, but validation,
-   encoding and fsync of all 500 pairs happen serially after the network is idle (10.9 s of
-   the profiled 22.5 s). Stage and validate each pair as soon as it is processed (or in a
-   worker thread), so the fixed-latency waits hide that work; at concurrency 4 and 8 this is
-   the difference between ~60% and the 95% target.
-3. **The build's concurrency slot is held through retry backoff**: `pipeline._produce` wraps
-   `engine.synthesize` in a per-engine semaphore of `waves.concurrency`, and `WavesClient`
-   limits again per attempt. A request sleeping in backoff keeps the outer slot, so a slot
-   idles for the whole backoff: concurrency 1 with faults reaches 64% of ideal (74% of the
-   attempt-ideal). Drop the outer gate for Waves (the client's per-attempt semaphore is the
-   account limit) so another prompt uses the slot while one backs off.
-4. **Peak RSS of the cold build grows ~56 KB per pair** (604 MB at 10,000 pairs):
-   `pipeline._produce` keeps every processed PCM array in `results` until `publish` runs.
-   Writing each pair's staged files as soon as it is processed (point 2) and keeping only its
-   record bounds memory by the concurrency instead of the set size.
-5. **The no-op re-serialises the whole manifest with `indent=2`** (`publish.publish` ->
-   `manifest_bytes`), which makes `json` fall back to its pure-Python encoder: ~1.1 s of the
-   profiled no-op at 10,000 pairs. Compare the new records with the previous manifest's
-   records (already parsed in `make_plan`) and skip the encode when equal, or encode with the
-   C encoder (no `indent`). Next: 20,000 `cache.make_key` calls (two canonical JSON + SHA-256
-   per pair), 40,000 `stat`s in `publish.reusable`, and Jinja rendering of every pair; and
-   importing `ivr_prompts.cli` costs ~0.3 s by itself (numpy, httpx, rich, jinja2 at import:
-   import them lazily where the no-op does not need them).
-6. **soxr's OpenMP threads spin-wait** after each resample: the process burns 2 CPU-seconds per
-   second while doing single-threaded work (event-loop CPU 16 ms per pair vs process CPU
-   48-128 ms per pair in section 1). Set `OMP_WAIT_POLICY=PASSIVE` / limit soxr to one thread
-   before it is imported (e.g. in `cli.main`), so a 2-core CI runner keeps its second core.
+1. **Cold build at concurrency 4 and 8 (94.8%, 92.7% of ideal).** The event loop is idle most
+   of the time (`epoll.poll` dominates the profile); what remains is the tail after the last
+   response (the last pairs' staging, then `fsync` of every staged file, about 2,000 calls and
+   0.4 s, the indexes and the swap) and about 2.5 ms of event-loop CPU per request (httpx request
+   building, response handling). Next: fsync each file in the worker thread that wrote it, or
+   one `syncfs(2)` on the staging file system before the swap, so the tail shrinks to the swap.
+2. **With faults (84% / 82% / 76% of ideal; 97% / 95% / 86% of the attempt-ideal).** The 78
+   extra attempts that 10% 429 + 2% 500 cause are a fixed ~13% tax on the pairs-ideal. At
+   concurrency 8 the rest is the end of the run: a prompt that draws a 429 late sleeps out the
+   vendor-advised backoff (500 ms doubling) while the other slots have nothing left to do.
+   Honouring the backoff is deliberate; retrying late failures first would trim the tail.
+3. **No-op of 10,000 pairs (1.07 s beyond interpreter start; target < 1 s).** Under the
+   profiler: rendering 10,000 Jinja pairs (~0.4 s, mostly context creation), parsing the
+   manifest and the stat index (~0.18 s), 20,000 cache keys (canonical JSON + SHA-256, ~0.11 s),
+   40,000 `stat`s of the published files (~0.1 s), and importing the CLI (~0.18 s: numpy, rich,
+   jinja2, asyncio). Next: import numpy lazily (the no-op needs no audio code), and cache
+   rendered texts keyed by a hash of the template source and its variables so unchanged prompts
+   skip Jinja.
+4. **Local engines.** espeak-ng speaks ~1,100x real time in-process; Piper ~40x per core and
+   loads its model in ~1.2 s (once per build, and only when something must be synthesized).
 """
