@@ -152,7 +152,7 @@ def _staleness(plan: Plan) -> list[Issue]:
     out = cfg.project.output
     index = read_index(out)
     issues: list[Issue] = []
-    previous = {(r["id"], r["locale"]): r for r in (plan.previous or {"prompts": []})["prompts"]}
+    previous = plan.previous_records
     for pair in plan.pairs:
         file, line = _where(plan, pair)
         record = previous.get((pair.rendered.id, pair.locale.code))

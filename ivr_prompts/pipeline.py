@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import fnmatch
+import functools
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -95,6 +96,12 @@ class Plan:
 
     def count(self, action: Action) -> int:
         return sum(1 for p in self.pairs if p.action == action)
+
+    @functools.cached_property
+    def previous_records(self) -> dict[tuple[str, str], publish.PromptRecord]:
+        """The published set's records by (id, locale); empty before the first build."""
+        records = self.previous["prompts"] if self.previous is not None else []
+        return {(r["id"], r["locale"]): r for r in records}
 
     def __repr__(self) -> str:
         # Compact on purpose: Python 3.11's asyncio.run repr()s the finished main task (and so
@@ -307,7 +314,7 @@ def stale_reasons(pair: Pair, record: publish.PromptRecord) -> list[str]:
 
 
 def _decide(plan: Plan, store: cache.Cache) -> None:
-    previous = {(r["id"], r["locale"]): r for r in (plan.previous or {"prompts": []})["prompts"]}
+    previous = plan.previous_records
     intact = publish.intact(plan.previous, plan.config.project.output)
     keys = {p.key for p in plan.pairs}
     plan.removed = sorted(k for k in previous if k not in keys)
@@ -390,7 +397,7 @@ def _unchanged_manifest(plan: Plan) -> publish.Manifest | None:
     """The published manifest when this build would publish exactly it again (nothing to do)."""
     if plan.previous is None or plan.changes:
         return None
-    previous = {(r["id"], r["locale"]): r for r in plan.previous["prompts"]}
+    previous = plan.previous_records
     records = [previous[p.key] for p in plan.pairs if p.action in ("reuse", "keep")]
     manifest = publish.new_manifest(plan.config, records)
     return manifest if manifest == plan.previous else None
@@ -409,7 +416,7 @@ async def _produce(
 ) -> None:
     """Synthesize what is missing, process and stage every pair; failures go to the report."""
     store = cache.Cache(plan.config.project.cache)
-    previous = {(r["id"], r["locale"]): r for r in (plan.previous or {"prompts": []})["prompts"]}
+    previous = plan.previous_records
     gates: dict[ResolvedEngine, asyncio.Semaphore] = {}
     # Processing and checking are CPU work in threads, one per core. The pool's shutdown waits
     # for running work, so no thread writes into the staging folder after the build has ended.

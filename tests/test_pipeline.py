@@ -24,6 +24,14 @@ def snapshot(root: Path) -> dict[str, str]:
     }
 
 
+def built(make_project: Project) -> tuple[Path, config.Config, dict[str, str]]:
+    """A project built once: its prompts.toml, its config and a snapshot of its published set."""
+    path = make_project()
+    cfg = config.load(path)
+    run(cfg, CountingEngine())
+    return path, cfg, snapshot(cfg.project.output)
+
+
 def run(cfg: config.Config, engine: CountingEngine, **options: object) -> pipeline.BuildReport:
     return build_with(cfg, engine, pipeline.BuildOptions(**options))  # type: ignore[arg-type]
 
@@ -132,10 +140,7 @@ def test_build_removed_prompt_disappears_from_published_set(make_project: Projec
 def test_build_failed_prompt_fails_alone_caches_others_publishes_nothing(
     make_project: Project,
 ) -> None:
-    path = make_project()
-    cfg = config.load(path)
-    run(cfg, CountingEngine())
-    before = snapshot(cfg.project.output)
+    path, cfg, before = built(make_project)
     path.write_text(
         path.read_text()
         .replace('hours = "nine to five"', 'hours = "BROKEN"')
@@ -160,10 +165,7 @@ def test_build_failed_prompt_fails_alone_caches_others_publishes_nothing(
 def test_build_interrupted_leaves_previous_set_and_keeps_finished_work(
     make_project: Project,
 ) -> None:
-    path = make_project()
-    cfg = config.load(path)
-    run(cfg, CountingEngine())
-    before = snapshot(cfg.project.output)
+    path, cfg, before = built(make_project)
     path.write_text(
         path.read_text().replace("matrix = { n = [1, 2] }", "matrix = { n = [3, 4, 5, 6] }")
     )
@@ -265,10 +267,7 @@ def test_manifest_lists_exactly_the_published_files(make_project: Project) -> No
 
 
 def test_build_repairs_published_file_edited_by_hand(make_project: Project) -> None:
-    path = make_project()
-    cfg = config.load(path)
-    run(cfg, CountingEngine())
-    before = snapshot(cfg.project.output)
+    _, cfg, before = built(make_project)
     victim = cfg.project.output / "asterisk/en/main/welcome.ulaw"
     data = bytearray(victim.read_bytes())
     # Same size, so only the content says it changed (0x00 is full scale; 0xff is mu-law silence).

