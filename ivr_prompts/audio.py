@@ -11,14 +11,14 @@ import struct
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import soxr
 
-from .config import AudioSettings, Codec
+from .config import AudioSettings
 from .errors import AudioError
+from .kinds import Codec, Container, FileCodec, RawCodec
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +26,6 @@ Int16Audio = npt.NDArray[np.int16]
 FloatAudio = npt.NDArray[np.float32]
 Codes = npt.NDArray[np.uint8]
 
-Container = Literal["wav", "raw", "other"]
-FileCodec = Literal["pcm16", "ulaw", "alaw", "pcm8", "pcm24", "pcm32", "float", "other"]
-RawCodec = Literal["pcm16", "ulaw", "alaw"]
 
 RATE = 8000
 # Returned by the level meters for digital silence: finite, so it survives JSON and arithmetic.

@@ -25,10 +25,9 @@ from . import __version__, pipeline, report, validate
 from . import config as config_mod
 from .check import plan_issues, run_check
 from .config import WavesSettings
-from .engines.base import ENGINE_NAMES
 from .engines.registry import Engines
 from .errors import BuildFailed, IvrPromptsError
-from .profiles import PROFILE_NAMES, ProfileName
+from .kinds import ENGINE_NAMES, FORMATS, PROFILE_NAMES, Format, ProfileName
 
 if TYPE_CHECKING:
     from .engines.waves import WavesClient
@@ -261,7 +260,7 @@ def render_cmd(
 format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(report.FORMATS),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
     help="Output for people (text) or machines (json, GitHub annotations, JUnit XML).",
@@ -277,7 +276,7 @@ def _emit(text: str) -> None:
 @config_option
 @format_option
 @_boundary
-def check(config_path: Path | None, fmt: report.Format) -> None:
+def check(config_path: Path | None, fmt: Format) -> None:
     """Lint sources and compare them with the published set (no synthesis, no network).
 
     Exit 0 when clean, 1 with findings (warnings alone do not fail), 2 when it cannot run.
@@ -301,7 +300,7 @@ def check(config_path: Path | None, fmt: report.Format) -> None:
 )
 @format_option
 def plan(
-    config_path: Path | None, engine: str | None, detailed_exitcode: bool, fmt: report.Format
+    config_path: Path | None, engine: str | None, detailed_exitcode: bool, fmt: Format
 ) -> None:
     """Show what a build would synthesize (and bill), reuse from cache, and remove."""
     try:
@@ -315,7 +314,7 @@ def plan(
 
 
 @_boundary
-def _plan(config_path: Path | None, engine: str | None, fmt: report.Format) -> bool:
+def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
     cfg = config_mod.load(config_path)
     options = pipeline.BuildOptions(engine=engine)  # type: ignore[arg-type]
     the_plan = pipeline.make_plan(cfg, options, Engines(cfg))
@@ -375,7 +374,7 @@ def validate_cmd(
     paths: tuple[Path, ...],
     profile: ProfileName | None,
     level_dbov: float | None,
-    fmt: report.Format,
+    fmt: Format,
 ) -> None:
     """Check any prompt files (ours or studio recordings) against a platform's rules.
 

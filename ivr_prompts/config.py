@@ -8,19 +8,22 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast, get_args
+from typing import Any, TypeVar, cast, get_args
 
-from .engines.base import ENGINE_NAMES, EngineName
 from .errors import ConfigError, ConfigNotFound
+from .kinds import (
+    CODECS,
+    ENGINE_NAMES,
+    PROFILE_NAMES,
+    TARGETS,
+    Codec,
+    Endpoint,
+    EngineName,
+    Target,
+    WavesFormat,
+    WavesModel,
+)
 
-Codec = Literal["ulaw", "alaw"]
-Target = Literal["asterisk", "freeswitch", "wav"]
-Endpoint = Literal["sync", "sse"]
-WavesFormat = Literal["pcm", "wav", "ulaw", "alaw"]
-WavesModel = Literal["lightning_v3.1", "lightning_v3.1_pro"]
-
-CODECS: tuple[Codec, ...] = get_args(Codec)
-TARGETS: tuple[Target, ...] = get_args(Target)
 WAVES_RATES = (8000, 16000, 24000, 44100)
 DEFAULT_FILE = "prompts.toml"
 
@@ -398,7 +401,6 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
 
     pub = r.table(data.get("publish"), "publish")
     r.known(pub, "publish", ("targets", "asterisk_wav", "freeswitch_voice", "profiles"))
-    from .profiles import PROFILE_NAMES  # local import: profiles imports config types
 
     publish = PublishSettings(
         targets=r.choices(pub, "publish", "targets", TARGETS, TARGETS),  # type: ignore[arg-type]

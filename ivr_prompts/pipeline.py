@@ -16,10 +16,11 @@ from typing import Any, Literal, cast
 
 from . import audio, cache, lexicon, publish, render, validate
 from .config import Config, LocaleConfig, PromptConfig
-from .engines.base import EngineName, ResolvedEngine, SynthesisRequest
+from .engines.base import SynthesisRequest
 from .engines.registry import Engines, resolve, voice_for
 from .errors import BuildFailed, ConfigError, EngineUnavailable, IvrPromptsError, UsageError
-from .profiles import ProfileName, profile_rules
+from .kinds import EngineName, ProfileName, ResolvedEngine
+from .profiles import profile_rules
 
 log = logging.getLogger(__name__)
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING
+
+from .kinds import ProfileName
 
 if TYPE_CHECKING:
     # Rules lives in validate, which imports this module for the names.
     from .validate import Rules
 
-ProfileName = Literal["asterisk", "freeswitch", "amazon-connect", "genesys", "cisco-uccx", "avaya"]
-PROFILE_NAMES: tuple[ProfileName, ...] = get_args(ProfileName)
 
 _MB = 1_000_000
 _ULAW_WAV = "sox IN -r 8000 -c 1 -e u-law OUT.wav"

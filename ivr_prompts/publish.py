@@ -17,23 +17,22 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, TypedDict, cast
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import numpy.typing as npt
 
 from . import __version__, audio
-from .config import Config, LocaleConfig, Target
+from .config import Config, LocaleConfig
 from .errors import UsageError
+from .kinds import FileFormat, Target
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "ivr-prompts-manifest"
 MANIFEST_VERSION = 1
-
-FileFormat = Literal["ulaw", "alaw", "pcm16-wav", "ulaw-wav", "alaw-wav"]
 
 
 class FileRecord(TypedDict):

@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal, get_args
 from xml.etree import ElementTree as ET
 
-Format = Literal["text", "json", "github", "junit"]
-FORMATS: tuple[Format, ...] = get_args(Format)
-Severity = Literal["error", "warning"]
+from .kinds import Format, Severity
 
 
 @dataclass(frozen=True)

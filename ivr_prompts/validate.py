@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -16,7 +16,6 @@ from .audio import (
     AUDIO_EXTENSIONS,
     SILENCE_DB,
     AudioFile,
-    FileCodec,
     active_level_dbov,
     g711_decode,
     read_audio,
@@ -24,12 +23,12 @@ from .audio import (
     to_float,
 )
 from .errors import AudioError
-from .profiles import ProfileName, profile_rules
+from .kinds import FileCodec, ProfileName, Severity
+from .profiles import profile_rules
 
 if TYPE_CHECKING:
     from .config import AudioSettings, LimitSettings
 
-Severity = Literal["error", "warning"]
 
 CODEC_NAMES: dict[str, str] = {
     "pcm16": "16-bit PCM",

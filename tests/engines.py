@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ivr_prompts.config import Config
-from ivr_prompts.engines.base import Engine, ResolvedEngine, Synthesis, SynthesisRequest
+from ivr_prompts.engines.base import Engine, Synthesis, SynthesisRequest
 from ivr_prompts.engines.espeak import EspeakEngine
 from ivr_prompts.engines.registry import Engines
 from ivr_prompts.errors import EngineError
+from ivr_prompts.kinds import ResolvedEngine
 from ivr_prompts.lexicon import Lexicon
 from ivr_prompts.pipeline import BuildOptions, BuildReport, build
 

@@ -17,8 +17,9 @@ import soundfile
 
 from ivr_prompts import audio
 from ivr_prompts.audio import SILENCE_DB
-from ivr_prompts.config import AudioSettings, Codec
+from ivr_prompts.config import AudioSettings
 from ivr_prompts.errors import AudioError
+from ivr_prompts.kinds import Codec
 from tests.audio_fixtures import db_of, espeak_speech, noise, silence, tone
 
 RAMP = np.arange(-32768, 32768, dtype=np.int32).astype(np.int16)

@@ -14,8 +14,9 @@ import soundfile
 
 from ivr_prompts import audio
 from ivr_prompts.audio import Processed
-from ivr_prompts.config import AudioSettings, Codec, LimitSettings
-from ivr_prompts.profiles import PROFILE_NAMES, ProfileName, profile_rules
+from ivr_prompts.config import AudioSettings, LimitSettings
+from ivr_prompts.kinds import PROFILE_NAMES, Codec, ProfileName
+from ivr_prompts.profiles import profile_rules
 from ivr_prompts.validate import Finding, Rules, check_audio, validate_paths
 from tests.audio_fixtures import SPEECH_TEXT, espeak_speech, silence, tone
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-# "local" is not an engine of its own: it resolves per language to the best installed
-# offline engine (Piper where a voice exists, else espeak-ng). See engines/registry.py.
-EngineName = Literal["local", "piper", "espeak", "waves"]
-ResolvedEngine = Literal["piper", "espeak", "waves"]
-ENGINE_NAMES: tuple[EngineName, ...] = ("local", "piper", "espeak", "waves")
+from ..kinds import ResolvedEngine
 
 if TYPE_CHECKING:
     from ..config import Config

@@ -17,8 +17,9 @@ import numpy.typing as npt
 
 from ..config import Config
 from ..errors import EngineError, EngineUnavailable
+from ..kinds import ResolvedEngine
 from ..lexicon import Lexicon
-from .base import ResolvedEngine, Synthesis, SynthesisRequest
+from .base import Synthesis, SynthesisRequest
 
 INSTALL_HINT = "install the local engines with: pip install 'ivr-prompts[local]'"
 _WORDS_PER_MINUTE = 165

@@ -19,8 +19,9 @@ import numpy as np
 
 from ..config import Config
 from ..errors import EngineError, EngineUnavailable
+from ..kinds import ResolvedEngine
 from ..lexicon import Lexicon
-from .base import ResolvedEngine, Synthesis, SynthesisRequest
+from .base import Synthesis, SynthesisRequest
 
 log = logging.getLogger(__name__)
 

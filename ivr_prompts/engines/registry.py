@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from ..config import Config, LocaleConfig, PromptConfig
 from ..errors import EngineUnavailable, IvrPromptsError
+from ..kinds import EngineName, ResolvedEngine
 from ..lexicon import Lexicon
 from . import espeak, piper
-from .base import Engine, EngineName, ResolvedEngine, Synthesis, SynthesisRequest
+from .base import Engine, Synthesis, SynthesisRequest
 
 if TYPE_CHECKING:
     from .waves import WavesEngine

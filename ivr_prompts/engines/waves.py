@@ -25,9 +25,10 @@ import numpy as np
 import numpy.typing as npt
 
 from ..audio import alaw_decode, ulaw_decode
-from ..config import Config, Endpoint, WavesFormat, WavesSettings
+from ..config import Config, WavesSettings
 from ..errors import EngineError, EngineUnavailable
-from .base import ResolvedEngine, Synthesis, SynthesisRequest
+from ..kinds import Endpoint, ResolvedEngine, WavesFormat
+from .base import Synthesis, SynthesisRequest
 
 logger = logging.getLogger(__name__)
 

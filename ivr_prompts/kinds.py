@@ -1,0 +1,49 @@
+"""Every closed set of names the project uses, as a `Literal` and the tuple of its values.
+
+This module imports nothing of ours, so any module may take its names from here without a cycle.
+CLI choices and config checks derive from these tuples.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+# "local" is not an engine of its own: it resolves per language to the best installed
+# offline engine (Piper where a voice exists, else espeak-ng). See engines/registry.py.
+EngineName = Literal["local", "piper", "espeak", "waves"]
+ENGINE_NAMES: tuple[EngineName, ...] = get_args(EngineName)
+ResolvedEngine = Literal["piper", "espeak", "waves"]
+RESOLVED_ENGINES: tuple[ResolvedEngine, ...] = get_args(ResolvedEngine)
+
+# G.711 laws we publish.
+Codec = Literal["ulaw", "alaw"]
+CODECS: tuple[Codec, ...] = get_args(Codec)
+
+# Publish targets (output layouts).
+Target = Literal["asterisk", "freeswitch", "wav"]
+TARGETS: tuple[Target, ...] = get_args(Target)
+
+# Platform profiles: the rules a platform puts on a prompt file.
+ProfileName = Literal["asterisk", "freeswitch", "amazon-connect", "genesys", "cisco-uccx", "avaya"]
+PROFILE_NAMES: tuple[ProfileName, ...] = get_args(ProfileName)
+
+# Waves request settings.
+Endpoint = Literal["sync", "sse"]
+ENDPOINTS: tuple[Endpoint, ...] = get_args(Endpoint)
+WavesFormat = Literal["pcm", "wav", "ulaw", "alaw"]
+WAVES_FORMATS: tuple[WavesFormat, ...] = get_args(WavesFormat)
+WavesModel = Literal["lightning_v3.1", "lightning_v3.1_pro"]
+WAVES_MODELS: tuple[WavesModel, ...] = get_args(WavesModel)
+
+# Files: how a published file is encoded, and what a file we read turned out to be.
+FileFormat = Literal["ulaw", "alaw", "pcm16-wav", "ulaw-wav", "alaw-wav"]
+FILE_FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
+Container = Literal["wav", "raw", "other"]
+FileCodec = Literal["pcm16", "ulaw", "alaw", "pcm8", "pcm24", "pcm32", "float", "other"]
+RawCodec = Literal["pcm16", "ulaw", "alaw"]
+
+# Findings and the formats they are written in.
+Severity = Literal["error", "warning"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+Format = Literal["text", "json", "github", "junit"]
+FORMATS: tuple[Format, ...] = get_args(Format)
