@@ -20,7 +20,7 @@ from .engines.base import SynthesisRequest
 from .engines.registry import Engines, resolve, voice_for
 from .errors import BuildFailed, ConfigError, EngineUnavailable, IvrPromptsError, UsageError
 from .kinds import EngineName, ProfileName, ResolvedEngine
-from .profiles import profile_rules
+from .validate.rules import profile_rules
 
 log = logging.getLogger(__name__)
 
