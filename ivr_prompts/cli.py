@@ -21,8 +21,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, pipeline, report, validate
+from . import __version__, report, validate
+from . import build as builder
 from . import config as config_mod
+from . import plan as planner
 from .check import plan_issues, run_check
 from .config import WavesSettings
 from .engines.registry import Engines
@@ -115,7 +117,7 @@ def main(verbose: int) -> None:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[pipeline.Progress]:
+def _progress(enabled: bool) -> Iterator[builder.Progress]:
     if not enabled:
         yield lambda event, pair: None
         return
@@ -130,7 +132,7 @@ def _progress(enabled: bool) -> Iterator[pipeline.Progress]:
     )
     task = None
 
-    def update(event: str, pair: pipeline.Pair) -> None:
+    def update(event: str, pair: planner.Pair) -> None:
         nonlocal task
         if task is None:
             task = bar.add_task("building", total=None, current="")
@@ -175,10 +177,10 @@ def build(
 ) -> None:
     """Render, synthesize, process, validate and publish the prompt set."""
     cfg = config_mod.load(config_path)
-    options = pipeline.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
+    options = planner.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
     try:
         with _progress(not as_json and err.is_terminal) as progress:
-            report = asyncio.run(pipeline.build(cfg, options, progress=progress))
+            report = asyncio.run(builder.build(cfg, options, progress=progress))
     except BuildFailed as exc:
         if as_json:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
@@ -189,7 +191,7 @@ def build(
         _print_build(report)
 
 
-def _build_json(report: pipeline.BuildReport) -> dict[str, Any]:
+def _build_json(report: builder.BuildReport) -> dict[str, Any]:
     plan = report.plan
     return {
         "output": str(plan.config.project.output),
@@ -205,7 +207,7 @@ def _build_json(report: pipeline.BuildReport) -> dict[str, Any]:
     }
 
 
-def _print_build(report: pipeline.BuildReport) -> None:
+def _print_build(report: builder.BuildReport) -> None:
     plan = report.plan
     table = Table(title=None, show_header=True, header_style="bold")
     table.add_column("locale")
@@ -245,7 +247,7 @@ def render_cmd(
 ) -> None:
     """Show each prompt's text, before and after the pronunciation dictionary."""
     cfg = config_mod.load(config_path)
-    rows = pipeline.review(cfg, pipeline.BuildOptions(only=only, locales=locales))
+    rows = planner.review(cfg, planner.BuildOptions(only=only, locales=locales))
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -316,8 +318,8 @@ def plan(
 @_boundary
 def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
     cfg = config_mod.load(config_path)
-    options = pipeline.BuildOptions(engine=engine)  # type: ignore[arg-type]
-    the_plan = pipeline.make_plan(cfg, options, Engines(cfg))
+    options = planner.BuildOptions(engine=engine)  # type: ignore[arg-type]
+    the_plan = planner.make_plan(cfg, options, Engines(cfg))
     issues, subjects = plan_issues(the_plan)
     changes = bool(issues)
     if fmt == "json":
@@ -337,7 +339,7 @@ def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
     return changes
 
 
-def _plan_json(the_plan: pipeline.Plan) -> dict[str, Any]:
+def _plan_json(the_plan: planner.Plan) -> dict[str, Any]:
     return {
         "pairs": [
             {
@@ -460,7 +462,7 @@ def dicts_sync(config_path: Path | None) -> None:
     from . import dicts
 
     cfg = config_mod.load(config_path)
-    lexicons = {c: lx for c, lx in pipeline.load_lexicons(cfg).items() if lx.entries}
+    lexicons = {c: lx for c, lx in planner.load_lexicons(cfg).items() if lx.entries}
     ids = _with_client(
         cfg.waves, lambda client: dicts.sync_dictionaries(client, lexicons, cfg.lock_path)
     )
