@@ -28,6 +28,7 @@ from .config import WavesSettings
 from .engines.registry import Engines
 from .errors import BuildFailed, IvrPromptsError
 from .kinds import ENGINE_NAMES, FORMATS, PROFILE_NAMES, Format, ProfileName
+from .review.write import write_review
 
 if TYPE_CHECKING:
     from .engines.waves import WavesClient
@@ -504,3 +505,31 @@ def dicts_prune(config_path: Path | None, dry_run: bool) -> None:
     for dict_id in doomed:
         click.echo(f"{verb} {dict_id}")
     click.echo(f"{verb} {len(doomed)} dictionary(ies)")
+
+
+@main.command("review")
+@config_option
+@click.option(
+    "--against",
+    default=None,
+    metavar="PATH|GIT_REF",
+    help="Published folder or git ref to compare with (default: what the last build replaced).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Page to write (default: review.html beside prompts.toml).",
+)
+@click.option("--open", "open_page", is_flag=True, help="Open the page in the browser.")
+@_boundary
+def review_cmd(
+    config_path: Path | None, against: str | None, out_path: Path | None, open_page: bool
+) -> None:
+    """Write a static HTML page to hear and compare every prompt of the built set."""
+    result = write_review(config_mod.load(config_path), against, out_path)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
+    click.echo(f"wrote {result.path} ({result.bytes / 1e6:.1f} MB): {counts}")
+    if open_page:
+        click.launch(result.path.resolve().as_uri())

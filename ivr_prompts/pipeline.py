@@ -21,6 +21,7 @@ from .engines.registry import Engines, resolve, voice_for
 from .errors import BuildFailed, ConfigError, EngineUnavailable, IvrPromptsError, UsageError
 from .kinds import EngineName, ProfileName, ResolvedEngine
 from .profiles import profile_rules
+from .review.before import keep_before_image
 
 log = logging.getLogger(__name__)
 
@@ -388,6 +389,8 @@ async def build(
             if report.failures:
                 raise BuildFailed(sorted(report.failures), len(report.failed))
             report.manifest = stager.finish()
+            # The staging folder now holds the replaced set: keep what `review` compares with.
+            keep_before_image(stager.out, stager.staging, report.manifest)
             report.published = True
     finally:
         await engines.aclose()
