@@ -530,6 +530,8 @@ def review_cmd(
     """Write a static HTML page to hear and compare every prompt of the built set."""
     result = write_review(config_mod.load(config_path), against, out_path)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
-    click.echo(f"wrote {result.path} ({result.bytes / 1e6:.1f} MB): {counts}")
+    folder = f" + {result.folder}/" if result.folder else ""
+    size = f"{result.total_bytes / 1e6:.1f} MB"
+    click.echo(f"wrote {result.path}{folder} ({size}): {counts}")
     if open_page:
         click.launch(result.path.resolve().as_uri())

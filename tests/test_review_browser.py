@@ -30,6 +30,7 @@ Key = tuple[str, str]
 
 @dataclass(frozen=True)
 class Reviewed:
+    cfg: config.Config
     page: Path
     before: dict[Key, dict[str, Any]]
     after: dict[Key, dict[str, Any]]
@@ -55,7 +56,8 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Reviewed:
     cfg = config.load(toml)
     asyncio.run(pipeline.build(cfg))
     result = write_review(cfg)
-    return Reviewed(result.path, before, _records(work / "dist" / "manifest.json"))
+    assert result.folder is None  # the sample set is small enough to be one file
+    return Reviewed(cfg, result.path, before, _records(work / "dist" / "manifest.json"))
 
 
 def _changed(reviewed: Reviewed) -> set[Key]:
@@ -111,23 +113,42 @@ def test_review_sample_set_marks_exactly_the_changed_prompts(
     assert opened.errors == []
 
 
-def test_review_page_every_audio_loads_with_the_manifest_duration(
-    reviewed: Reviewed, browser: Browser, tmp_path: Path
-) -> None:
-    opened = open_page(browser, reviewed.page)
-    players = _load_every_audio(opened.page)
+def _assert_durations(reviewed: Reviewed, players: list[dict[str, Any]]) -> None:
     assert len(players) == 34 + 2
     for p in players:
         records = reviewed.after if p["version"] == "after" else reviewed.before
         expected = records[(p["id"], p["locale"])]["duration_s"]
         assert p["error"] is None, p
         assert abs(p["duration"] - expected) < 0.05, p
+
+
+def test_review_page_every_audio_loads_with_the_manifest_duration(
+    reviewed: Reviewed, browser: Browser, tmp_path: Path
+) -> None:
+    opened = open_page(browser, reviewed.page)
+    _assert_durations(reviewed, _load_every_audio(opened.page))
     opened.page.evaluate("window.scrollTo(0, 0)")
     shot = tmp_path / "review.png"
     opened.page.screenshot(path=str(shot))
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=np.float64)
     assert pixels.shape == (900, 1280)
     assert pixels.std() > 20  # text, badges, waveforms: far from a blank page
+    assert opened.errors == []
+
+
+def test_review_page_audio_in_a_folder_loads_on_demand_from_file_urls(
+    reviewed: Reviewed, browser: Browser, tmp_path: Path
+) -> None:
+    result = write_review(reviewed.cfg, out=tmp_path / "big.html", inline_limit=0)
+    assert result.folder == "big_files"
+    clips = sorted(p.name for p in (tmp_path / "big_files").iterdir())
+    assert len(clips) == 36  # 34 current clips and the 2 replaced ones
+    assert result.bytes < 200_000  # the page alone: markup, style and script
+    opened = open_page(browser, result.path)
+    assert opened.page.evaluate("document.querySelectorAll('head script[src]').length") < 36
+    _assert_durations(reviewed, _load_every_audio(opened.page))
+    loaded = opened.page.evaluate("document.querySelectorAll('head script[src]').length")
+    assert loaded == 36
     assert opened.errors == []
 
 
@@ -179,7 +200,7 @@ def test_review_page_g711_tables_decode_like_the_reference(
 ) -> None:
     rows = [_coded_row("ulaw"), _coded_row("alaw")]
     path = tmp_path / "codes.html"
-    path.write_text(render_page(rows, project="codes", against=None), encoding="utf-8")
+    path.write_text(render_page(rows, project="codes", against=None).html, encoding="utf-8")
     opened = open_page(browser, path)
     for row in rows:
         assert row.after is not None

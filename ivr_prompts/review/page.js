@@ -21,26 +21,49 @@
     }),
   };
 
+  // Clips come inline (<script type="application/octet-stream" id="clip-KEY">), or, for big sets,
+  // one small script per clip in the folder named by <body data-clips>, loaded when needed:
+  // a <script src> works from file:// in every browser, where fetch() does not.
+  const folder = document.body.dataset.clips || "";
+  const stored = new Map();
+  const pending = new Map();
+  function put(key, codec, text) { stored.set(key, { codec, text }); }
+  function ensure(key) {
+    if (stored.has(key) || document.getElementById("clip-" + key)) return Promise.resolve();
+    if (!pending.has(key)) {
+      pending.set(key, new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = `${folder}/${key}.js`;
+        script.onload = () => resolve();
+        script.onerror = () => reject(new Error(`review page: cannot load ${script.src}`));
+        document.head.appendChild(script);
+      }));
+    }
+    return pending.get(key);
+  }
+
   const samplesCache = new Map();
   function samples(key) {
     if (samplesCache.has(key)) return samplesCache.get(key);
     const node = document.getElementById("clip-" + key);
-    const bin = atob(node.textContent.trim());
+    const clip = node ? { codec: node.dataset.codec, text: node.textContent } : stored.get(key);
+    const bin = atob(clip.text.trim());
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     let pcm;
-    if (node.dataset.codec === "pcm16") {
+    if (clip.codec === "pcm16") {
       pcm = new Int16Array(bytes.length >> 1);
       const view = new DataView(bytes.buffer);
       for (let i = 0; i < pcm.length; i++) pcm[i] = view.getInt16(2 * i, true);
     } else {
-      const table = TABLES[node.dataset.codec];
+      const table = TABLES[clip.codec];
       pcm = new Int16Array(bytes.length);
       for (let i = 0; i < bytes.length; i++) pcm[i] = table[bytes[i]];
     }
     samplesCache.set(key, pcm);
     return pcm;
   }
+  window.ivrReview = { put, samples };
 
   // 16-bit PCM WAV at 8 kHz: the encoding every current browser plays.
   const urlCache = new Map();
@@ -155,8 +178,16 @@
     }
   }
 
-  function hydrate(row) {
-    for (const audio of $$("audio[data-clip]", row)) {
+  async function hydrate(row) {
+    const players = $$("audio[data-clip]", row);
+    try {
+      await Promise.all(players.map((a) => ensure(a.dataset.clip)));
+    } catch (err) {
+      row.classList.add("broken");
+      console.error(String(err));
+      return;
+    }
+    for (const audio of players) {
       if (!audio.src) {
         audio.preload = "metadata";
         audio.src = wavUrl(audio.dataset.clip);
@@ -200,10 +231,12 @@
   for (const wave of $$(".wave")) {
     wave.addEventListener("click", (e) => {
       const audio = wave.closest("figure").querySelector("audio");
-      if (!audio.src) hydrate(wave.closest(".row"));
-      const at = (e.offsetX / wave.clientWidth) * (audio.duration || 0);
-      if (Number.isFinite(at)) audio.currentTime = at;
-      audio.play();
+      const fraction = e.offsetX / wave.clientWidth;
+      hydrate(wave.closest(".row")).then(() => {
+        const at = fraction * (audio.duration || 0);
+        if (Number.isFinite(at)) audio.currentTime = at;
+        audio.play();
+      });
     });
   }
   for (const row of rows) {
@@ -267,8 +300,7 @@
   function play(row, version) {
     const audio = row.querySelector(`audio[data-version="${version}"]`) || row.querySelector("audio");
     if (!audio) return;
-    if (!audio.src) hydrate(row);
-    if (audio.paused) audio.play(); else audio.pause();
+    hydrate(row).then(() => (audio.paused ? audio.play() : audio.pause()));
   }
   document.addEventListener("keydown", (e) => {
     if (e.target.matches("input, select, textarea") || e.ctrlKey || e.metaKey || e.altKey) {
@@ -295,5 +327,4 @@
   });
 
   apply();
-  window.ivrReview = { samples, hydrate };
 })();

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
 
@@ -20,32 +21,66 @@ from .model import ORDER, Clip, Row, Version, totals
 _ASSETS = resources.files(__package__)
 
 
+@dataclass(frozen=True)
+class Page:
+    html: str
+    # Clip scripts to write into the folder `folder` beside the page (empty: all inline).
+    folder: str | None = None
+    clip_files: Mapping[str, str] = field(default_factory=dict)
+
+
 def render_page(
-    rows: Sequence[Row], *, project: str, against: str | None, now: dt.datetime | None = None
-) -> str:
-    """The whole page as one string."""
+    rows: Sequence[Row],
+    *,
+    project: str,
+    against: str | None,
+    now: dt.datetime | None = None,
+    folder: str | None = None,
+) -> Page:
+    """The page; with `folder`, each clip goes in a script of its own there, loaded on demand."""
     now = now or dt.datetime.now(dt.UTC)
     clips: dict[str, Clip] = {}
     body = "\n".join(_row(row, clips) for row in rows)
-    payloads = "\n".join(
-        f'<script type="application/octet-stream" id="clip-{key}" data-codec="{clip.codec}">'
-        f"{base64.b64encode(clip.payload).decode()}</script>"
-        for key, clip in clips.items()
-    )
+    encoded = {key: base64.b64encode(clip.payload).decode() for key, clip in clips.items()}
+    if folder is None:
+        payloads = "\n".join(
+            f'<script type="application/octet-stream" id="clip-{key}" '
+            f'data-codec="{clips[key].codec}">{text}</script>'
+            for key, text in encoded.items()
+        )
+        files: dict[str, str] = {}
+    else:
+        payloads = ""
+        files = {
+            f"{key}.js": f'window.ivrReview.put("{key}","{clips[key].codec}","{text}");\n'
+            for key, text in encoded.items()
+        }
     css = _ASSETS.joinpath("page.css").read_text(encoding="utf-8")
     js = _ASSETS.joinpath("page.js").read_text(encoding="utf-8")
     title = f"{project}: prompt review"
-    return (
+    clips_attr = f' data-clips="{escape(folder)}"' if folder else ""
+    html = (
         "<!doctype html>\n"
         f'<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
-        f"<style>{css}</style></head><body>\n"
+        f"<style>{css}</style></head><body{clips_attr}>\n"
         f"{_summary(rows, project, against, now)}\n"
         f'<main id="rows">\n{body}\n</main>\n'
         f'<p id="empty" hidden>No prompt matches these filters.</p>\n'
         f"{payloads}\n<script>{js}</script></body></html>\n"
     )
+    return Page(html, folder, files)
+
+
+def clip_bytes(rows: Sequence[Row]) -> int:
+    """Bytes of distinct audio the page carries (before base64)."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        for version in (row.after, row.before):
+            if version is not None and version.clip is not None:
+                seen[version.clip.key] = len(version.clip.payload)
+    return sum(seen.values())
 
 
 def _summary(rows: Sequence[Row], project: str, against: str | None, now: dt.datetime) -> str:
