@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser
 
-from ivr_prompts import audio, config, pipeline
+from ivr_prompts import audio, config
+from ivr_prompts import build as builder
 from ivr_prompts.review.model import Clip, Row, Version
 from ivr_prompts.review.page import render_page
 from ivr_prompts.review.write import write_review
@@ -47,14 +48,14 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Reviewed:
     shutil.copy(ROOT / "prompts.toml", work / "prompts.toml")
     shutil.copytree(ROOT / "templates", work / "templates")
     shutil.copytree(ROOT / "pronunciations", work / "pronunciations")
-    asyncio.run(pipeline.build(config.load(work / "prompts.toml")))
+    asyncio.run(builder.build(config.load(work / "prompts.toml")))
     before = _records(work / "dist" / "manifest.json")
     toml = work / "prompts.toml"
     text = toml.read_text(encoding="utf-8")
     assert 'company = "Banco Acme"' in text
     toml.write_text(text.replace('company = "Banco Acme"', 'company = "Banco Acme Unido"'))
     cfg = config.load(toml)
-    asyncio.run(pipeline.build(cfg))
+    asyncio.run(builder.build(cfg))
     result = write_review(cfg)
     assert result.folder is None  # the sample set is small enough to be one file
     return Reviewed(cfg, result.path, before, _records(work / "dist" / "manifest.json"))

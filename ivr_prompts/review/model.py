@@ -14,7 +14,7 @@ import numpy as np
 from .. import audio, validate
 from ..errors import IvrPromptsError
 from ..kinds import Severity
-from ..publish import PromptRecord
+from ..publish.manifest import PromptRecord
 from .before import audio_file
 from .diff import Piece, substitutions, word_diff
 from .sources import PublishedSet

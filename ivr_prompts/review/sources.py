@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..publish import MANIFEST, Manifest, read_manifest
+from ..publish.manifest import MANIFEST, Manifest, read_manifest
 from .before import before_dir
 
 
