@@ -148,7 +148,7 @@ def main() -> None:
         write_set(work / "dist", keys[n // 50 :] + new, changed)
         start = time.perf_counter()
         rows = build_rows(
-            read_folder(work / "dist"), read_folder(work / "before"), validate.Rules()
+            read_folder(work / "dist"), read_folder(work / "before"), lambda _: validate.Rules()
         )
         folder = "review_files" if args.folder else None
         page_made = render_page(rows, project="synthetic", against="before", folder=folder)

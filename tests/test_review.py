@@ -14,7 +14,7 @@ from ivr_prompts.review.before import audio_file, before_dir
 from ivr_prompts.review.diff import substitutions, word_diff
 from ivr_prompts.review.model import build_rows
 from ivr_prompts.review.sources import read_folder
-from ivr_prompts.review.write import write_review
+from ivr_prompts.review.write import prompt_rules, write_review
 
 from .conftest import BASE_TOML, Project, run_cli
 from .engines import CountingEngine, build_with
@@ -93,7 +93,10 @@ def test_review_removed_and_new_prompts_marked_with_their_audio(make_project: Pr
     cfg = _build(make_project(toml))
     current = read_folder(cfg.project.output)
     previous = read_folder(before_dir(cfg.project.output))
-    rows = {(r.prompt_id, r.locale): r for r in build_rows(current, previous, validate.Rules())}
+    rows = {
+        (r.prompt_id, r.locale): r
+        for r in build_rows(current, previous, lambda _: validate.Rules())
+    }
     for locale in ("en-US", "es-US"):
         removed, new = rows[("digits/1", locale)], rows[("digits/3", locale)]
         assert (removed.status, new.status) == ("removed", "new")
@@ -183,3 +186,15 @@ def test_review_published_audio_breaking_current_rules_marked_failing(
     assert {k for k, s in statuses.items() if s == "failing"} == long
     page = (cfg.root / "review.html").read_text(encoding="utf-8")
     assert page.count('<li class="error"><b>error</b> duration:') == len(long)
+
+
+def test_prompt_rules_matrix_and_plain_ids_get_their_own_duration_bounds(
+    make_project: Project,
+) -> None:
+    toml = BASE_TOML.replace('text = "{{ n }}"', 'text = "{{ n }}"\nmax_seconds = 1.5').replace(
+        'text = "{{ hours }}"', 'text = "{{ hours }}"\nmin_seconds = 0.4'
+    )
+    rules = prompt_rules(config.load(make_project(toml)))
+    assert (rules("digits/7").max_seconds, rules("digits/7").min_seconds) == (1.5, 0.2)
+    assert (rules("main/hours").max_seconds, rules("main/hours").min_seconds) == (20, 0.4)
+    assert (rules("main/welcome").max_seconds, rules("digits").max_seconds) == (20, 20)

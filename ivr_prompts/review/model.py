@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -92,16 +92,18 @@ class Row:
         return substitutions(version.record["text"], version.record["spoken_text"])
 
 
-def build_rows(
-    current: PublishedSet, previous: PublishedSet | None, rules: validate.Rules
-) -> list[Row]:
-    """Every prompt x locale of both sets, compared, checked against `rules`, in ORDER."""
+RulesFor = Callable[[str], validate.Rules]
+
+
+def build_rows(current: PublishedSet, previous: PublishedSet | None, rules: RulesFor) -> list[Row]:
+    """Every prompt x locale of both sets, compared, checked against `rules(prompt id)`, in
+    ORDER."""
     now = {(r["id"], r["locale"]): r for r in current.manifest["prompts"]}
     old = {(r["id"], r["locale"]): r for r in previous.manifest["prompts"]} if previous else {}
     rows: list[Row] = []
     for key in sorted(now.keys() | old.keys()):
         rec_now, rec_old = now.get(key), old.get(key)
-        after = _version(current.root, rec_now, rules) if rec_now is not None else None
+        after = _version(current.root, rec_now, rules(key[0])) if rec_now is not None else None
         before = None
         if rec_old is not None and previous is not None:
             before = _before(previous.root, rec_old, after)

@@ -127,7 +127,9 @@ def _row(row: Row, clips: dict[str, Clip]) -> str:
         versions = [
             v for v in versions if v[0] == ("before" if row.change == "removed" else "after")
         ]
-    figures = "".join(_figure(name, version, clips) for name, version in versions)  # type: ignore[arg-type]
+    # Side by side, both pictures share one time scale: the longer version fills its column.
+    longest = max(v.record["duration_s"] for _, v in versions if v is not None)
+    figures = "".join(_figure(name, v, clips, longest) for name, v in versions if v is not None)
     diff = (
         f'<div class="text"><label>change</label><p class="diff">{_pieces(row.text_diff)}</p></div>'
         if row.text_diff and any(op != "same" for op, _ in row.text_diff)
@@ -157,8 +159,10 @@ data-warnings="{row.warnings}" data-search="{escape(search)}">
 </article>"""
 
 
-def _figure(name: str, version: Version, clips: dict[str, Clip]) -> str:
+def _figure(name: str, version: Version, clips: dict[str, Clip], longest: float) -> str:
     rec = version.record
+    share = 100.0 * rec["duration_s"] / longest if longest > 0 else 100.0
+    width = f' style="width:{max(share, 5.0):.1f}%"'
     clip = version.clip
     if clip is None:
         player = '<p class="missing">audio not kept for this version</p>'
@@ -170,8 +174,8 @@ def _figure(name: str, version: Version, clips: dict[str, Clip]) -> str:
             f'data-duration="{rec["duration_s"]:.3f}"></audio>'
         )
         canvases = (
-            '<div class="wave"><canvas></canvas><div class="playhead"></div></div>'
-            '<div class="spec"><canvas></canvas><span class="band">300-3400 Hz</span></div>'
+            f'<div class="wave"{width}><canvas></canvas><div class="playhead"></div></div>'
+            f'<div class="spec"{width}><canvas></canvas><span class="band">300-3400 Hz</span></div>'
         )
     caption = f"<figcaption><b>{name}</b> {_stats(version)}</figcaption>"
     return (

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -15,7 +17,7 @@ from pathlib import Path
 from .. import validate
 from ..config import Config
 from ..errors import UsageError
-from .model import Status, build_rows
+from .model import RulesFor, Status, build_rows
 from .page import clip_bytes, render_page
 from .sources import against_set, read_folder
 
@@ -51,7 +53,7 @@ def write_review(
     if not output.is_dir():
         raise UsageError(f"{output} does not exist; run `ivr-prompts build` first")
     current = read_folder(output, str(output))
-    rules = validate.Rules.from_settings(config.audio, config.limits)
+    rules = prompt_rules(config)
     with against_set(against, output) as previous:
         rows = build_rows(current, previous, rules)
         label = previous.label if previous is not None else None
@@ -68,6 +70,29 @@ def write_review(
     total = len(data) + sum(len(text) for text in page.clip_files.values())
     log.info("wrote %s (%d bytes, %d rows)", path, len(data), len(rows))
     return ReviewResult(path, len(data), total, dict(counts), label, folder)
+
+
+def prompt_rules(config: Config) -> RulesFor:
+    """The project's rules with each prompt's own duration bounds (matrix ids matched by their
+    pattern); unknown ids get the project's."""
+    base = validate.Rules.from_settings(config.audio, config.limits)
+    patterns = [
+        (re.compile(".+".join(re.escape(part) for part in re.split(r"\{\{.*?\}\}", p.id))), p)
+        for p in config.prompts
+    ]
+
+    @functools.cache
+    def rules(prompt_id: str) -> validate.Rules:
+        for pattern, prompt in patterns:
+            if pattern.fullmatch(prompt_id):
+                return dataclasses.replace(
+                    base,
+                    min_seconds=prompt.min_seconds or base.min_seconds,
+                    max_seconds=prompt.max_seconds or base.max_seconds,
+                )
+        return base
+
+    return rules
 
 
 def _write_folder(folder: Path, files: Mapping[str, str]) -> None:
