@@ -69,7 +69,13 @@ def git_set(ref: str, out_dir: Path, dest: Path) -> PublishedSet:
             "give a published folder or a git ref of the repository that commits it"
         )
     root = Path(top.stdout.decode().strip())
-    rel = out_dir.relative_to(root.resolve()).as_posix()
+    try:
+        rel = out_dir.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise UsageError(
+            f"--against {ref}: {out_dir} is not inside the git repository {root}; "
+            "give a published folder instead"
+        ) from None
     if _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
         raise UsageError(
             f"--against {ref}: neither a folder nor a commit, branch or tag of {root}; "
