@@ -318,6 +318,7 @@
       play(current, "before");
     } else if ((e.key === "o" || e.key === "Enter") && current) {
       toggle(current);
+      current.scrollIntoView({ block: "nearest" });
     } else if (e.key === "/") {
       fText.focus();
     } else {
