@@ -14,9 +14,9 @@ from . import audio, cache, validate
 from .config import Config, PromptConfig
 from .errors import IvrPromptsError
 from .kinds import ProfileName
-from .profiles import profile_rules
 from .publish.layout import PlannedFile
 from .publish.manifest import PromptRecord
+from .validate.rules import profile_rules
 
 # Problems of the sound itself show in every file of a prompt: they are reported once per prompt.
 _SIGNAL_CHECKS = frozenset(

@@ -24,7 +24,7 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 
-from ..audio import alaw_decode, ulaw_decode
+from ..audio.g711 import alaw_decode, ulaw_decode
 from ..config import Config, WavesSettings
 from ..errors import EngineError, EngineUnavailable
 from ..kinds import Endpoint, ResolvedEngine, WavesFormat
