@@ -13,12 +13,13 @@ from . import audio, cache
 from .config import Config
 from .engines.base import SynthesisRequest
 from .engines.registry import Engines
-from .errors import BuildFailed, EngineUnavailable, IvrPromptsError, UsageError
+from .errors import BuildFailed, EngineUnavailable, IvrPromptsError, PublishError, UsageError
 from .kinds import ResolvedEngine
 from .plan import BuildOptions, Pair, Plan, make_plan
 from .publish.layout import PlannedFile
 from .publish.manifest import Manifest, PromptRecord, new_manifest
-from .publish.stage import PublishItem, Stager
+from .publish.stage import PublishItem, Stager, check_location, output_lock, remove_leftovers
+from .publish.swap import Exchange, renameat2_exchange
 
 
 @dataclass(repr=False)
@@ -70,32 +71,57 @@ async def build(
     *,
     engines: Engines | None = None,
     progress: Progress | None = None,
+    exchange: Exchange = renameat2_exchange,
 ) -> BuildReport:
     """Build and publish the prompt set; raise BuildFailed (nothing published) if any pair fails.
 
-    Each pair is processed, written into the staging folder and checked as soon as its audio is
-    ready, while other pairs are still being synthesized; the set is swapped in at the end.
+    One build at a time per output: the plan is made under the output lock, so a build that
+    waited plans against what the other published (and finds its syntheses in the cache).
+    Each pair is processed, written into the staging folder and validated as soon as its audio
+    is ready, while other pairs are still being synthesized; the set is swapped in at the end.
     """
     options = options or BuildOptions()
     engines = engines or Engines(config)
+    report: BuildReport | None = None
     try:
-        plan = make_plan(config, options, engines)
-        report = BuildReport(plan)
-        unchanged = _unchanged_manifest(plan)
-        if unchanged is not None:
-            report.manifest = unchanged
-            for pair in plan.pairs:
-                (progress or _quiet)("done", pair)
-            return report
-        with Stager(config) as stager:
-            await _produce(plan, engines, stager, report, progress or _quiet)
-            if report.failures:
-                raise BuildFailed(sorted(report.failures), len(report.failed))
-            report.manifest = stager.finish()
-            report.published = True
+        out = check_location(config)  # before the lock is made beside it
+        async with output_lock(out):
+            remove_leftovers(out)
+            report = BuildReport(make_plan(config, options, engines))
+            await _publish(report, engines, progress or _quiet, exchange)
     finally:
-        await engines.aclose()
+        try:
+            await engines.aclose()
+            if report is not None and report.published:
+                await asyncio.sleep(0)  # a pending Ctrl-C lands here, where it is answered
+        except asyncio.CancelledError:
+            # Interrupted after the swap: the new set is published, so the build has succeeded
+            # (and must say so); only the engines' goodbyes are cut short.
+            if report is None or not report.published:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
     return report
+
+
+async def _publish(
+    report: BuildReport, engines: Engines, progress: Progress, exchange: Exchange
+) -> None:
+    """Produce and swap in the planned set, unless it is already what is published."""
+    plan = report.plan
+    unchanged = _unchanged_manifest(plan)
+    if unchanged is not None:
+        report.manifest = unchanged
+        for pair in plan.pairs:
+            progress("done", pair)
+        return
+    with Stager(plan.config, exchange=exchange) as stager:
+        await _produce(plan, engines, stager, report, progress)
+        if report.failures:
+            raise BuildFailed(sorted(report.failures), len(report.failed))
+        report.manifest = stager.finish()
+        report.published = True
 
 
 def _unchanged_manifest(plan: Plan) -> Manifest | None:
@@ -170,8 +196,8 @@ async def _produce(
                 fail(pair, problems)
             else:
                 progress("done", pair)
-        except (EngineUnavailable, UsageError):
-            raise  # the whole build cannot go on (no key, bad key, unwritable cache...)
+        except (EngineUnavailable, UsageError, PublishError):
+            raise  # the whole build cannot go on (no key, unwritable cache or output...)
         except IvrPromptsError as exc:
             fail(pair, [f"{pair.name}: {exc.message}"])
 

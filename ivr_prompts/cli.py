@@ -185,10 +185,15 @@ def build(
         if as_json:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
         raise
-    if as_json:
-        out.print_json(json.dumps(_build_json(report)))
-    else:
-        _print_build(report)
+    try:
+        if as_json:
+            out.print_json(json.dumps(_build_json(report)))
+        else:
+            _print_build(report)
+    except KeyboardInterrupt:
+        done = "the new set was published" if report.published else "nothing needed publishing"
+        err.print(f"interrupted: {done} ({cfg.project.output})")
+        sys.exit(130)
 
 
 def _build_json(report: builder.BuildReport) -> dict[str, Any]:
