@@ -7,6 +7,7 @@ import concurrent.futures
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import audio, cache
@@ -14,6 +15,8 @@ from .config import Config
 from .engines.base import SynthesisRequest
 from .engines.registry import Engines
 from .errors import BuildFailed, EngineUnavailable, IvrPromptsError, PublishError, UsageError
+from .fingerprint import Counts, inputs_digest, record_noop, unchanged
+from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
 from .plan import BuildOptions, Pair, Plan, make_plan
 from .publish.layout import PlannedFile
@@ -24,7 +27,8 @@ from .publish.swap import Exchange, renameat2_exchange
 
 @dataclass(repr=False)
 class BuildReport:
-    plan: Plan
+    counts: Counts
+    plan: Plan | None = None  # None: the fingerprint showed nothing to do, nothing was planned
     synthesized: int = 0
     processed: int = 0
     published: bool = False
@@ -87,8 +91,15 @@ async def build(
         out = check_location(config)  # before the lock is made beside it
         async with output_lock(out):
             remove_leftovers(out)
-            report = BuildReport(make_plan(config, options, engines))
-            await _publish(report, engines, progress or _quiet, exchange)
+            # Read before anything is planned: inputs edited during the build then miss.
+            inputs = inputs_digest(config, options, engines)
+            counts = unchanged(out, inputs)
+            if counts is not None:
+                report = BuildReport(counts)
+            else:
+                plan = make_plan(config, options, engines)
+                report = BuildReport(Counts.of(plan), plan)
+                await _publish(plan, report, engines, progress or _quiet, exchange, inputs)
     finally:
         try:
             await engines.aclose()
@@ -106,21 +117,31 @@ async def build(
 
 
 async def _publish(
-    report: BuildReport, engines: Engines, progress: Progress, exchange: Exchange
+    plan: Plan,
+    report: BuildReport,
+    engines: Engines,
+    progress: Progress,
+    exchange: Exchange,
+    inputs: str | None,
 ) -> None:
     """Produce and swap in the planned set, unless it is already what is published."""
-    plan = report.plan
-    unchanged = _unchanged_manifest(plan)
-    if unchanged is not None:
-        report.manifest = unchanged
+    same = _unchanged_manifest(plan)
+    if same is not None:
+        report.manifest = same
+        record_noop(plan.config.project.output.resolve(), inputs, plan)
         for pair in plan.pairs:
             progress("done", pair)
         return
+
+    def fingerprint(root: Path) -> None:
+        if inputs is not None:
+            write_fingerprint(root, inputs, report.counts.next_noop(plan))
+
     with Stager(plan.config, exchange=exchange) as stager:
         await _produce(plan, engines, stager, report, progress)
         if report.failures:
             raise BuildFailed(sorted(report.failures), len(report.failed))
-        report.manifest = stager.finish()
+        report.manifest = stager.finish(fingerprint)
         report.published = True
 
 

@@ -187,33 +187,33 @@ def build(
         raise
     try:
         if as_json:
-            out.print_json(json.dumps(_build_json(report)))
+            out.print_json(json.dumps(_build_json(report, cfg.project.output)))
         else:
-            _print_build(report)
+            _print_build(report, cfg.project.output)
     except KeyboardInterrupt:
         done = "the new set was published" if report.published else "nothing needed publishing"
         err.print(f"interrupted: {done} ({cfg.project.output})")
         sys.exit(130)
 
 
-def _build_json(report: builder.BuildReport) -> dict[str, Any]:
-    plan = report.plan
+def _build_json(report: builder.BuildReport, where: Path) -> dict[str, Any]:
+    counts = report.counts
     return {
-        "output": str(plan.config.project.output),
-        "pairs": len(plan.pairs),
+        "output": str(where),
+        "pairs": counts.pairs,
         "synthesized": report.synthesized,
         "processed": report.processed,
-        "from_cache": plan.count("cached"),
-        "reused": plan.count("reuse"),
-        "kept": plan.count("keep"),
-        "removed": [f"{i} [{loc}]" for i, loc in plan.removed],
+        "from_cache": counts.from_cache,
+        "reused": counts.reused,
+        "kept": counts.kept,
+        "removed": [f"{i} [{loc}]" for i, loc in counts.removed],
         "published": report.published,
         "failures": report.failures,
     }
 
 
-def _print_build(report: builder.BuildReport) -> None:
-    plan = report.plan
+def _print_build(report: builder.BuildReport, where: Path) -> None:
+    counts = report.counts
     table = Table(title=None, show_header=True, header_style="bold")
     table.add_column("locale")
     table.add_column("engine")
@@ -221,19 +221,11 @@ def _print_build(report: builder.BuildReport) -> None:
     table.add_column("synthesized", justify="right")
     table.add_column("from cache", justify="right")
     table.add_column("unchanged", justify="right")
-    rows: dict[tuple[str, str], list[int]] = {}
-    for pair in plan.pairs:
-        row = rows.setdefault((pair.locale.code, pair.engine), [0, 0, 0, 0])
-        row[0] += 1
-        row[1] += pair.action == "synthesize"
-        row[2] += pair.action in ("cached", "process")
-        row[3] += pair.action in ("reuse", "keep")
-    for (code, engine), (n, synth, cached, same) in sorted(rows.items()):
-        table.add_row(code, engine, str(n), str(synth), str(cached), str(same))
+    for row in counts.rows:
+        table.add_row(*(str(cell) for cell in row))
     out.print(table)
-    where = plan.config.project.output
     if report.published and report.manifest is not None:
-        removed = f", removed {len(plan.removed)}" if plan.removed else ""
+        removed = f", removed {len(counts.removed)}" if counts.removed else ""
         out.print(f"published {len(report.manifest['prompts'])} prompt(s) to {where}{removed}")
     else:
         out.print(f"up to date: {where} already holds this set")

@@ -178,14 +178,17 @@ class Stager:
         with self._guard:
             self._records.append(record)
 
-    def finish(self) -> Manifest:
-        """Write the manifest and indexes, then swap the staged set in."""
+    def finish(self, last: Callable[[Path], None] | None = None) -> Manifest:
+        """Write the manifest and indexes (then whatever `last` writes into the staged folder),
+        and swap the staged set in."""
         manifest = new_manifest(self.config, self._records)
         try:
             for path, text in index_files(self.config, manifest).items():
                 _write_text(self.staging / path, text)
             (self.staging / INDEX).write_bytes(stat_index_bytes(self.staging, manifest))
             (self.staging / MANIFEST).write_bytes(manifest_bytes(manifest))
+            if last is not None:
+                last(self.staging)
             _fsync_tree(self.staging)
         except OSError as exc:
             raise self._error(exc, file_error) from exc
