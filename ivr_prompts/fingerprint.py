@@ -126,24 +126,25 @@ def _identities(config: Config, options: BuildOptions, engines: Engines) -> list
 
 
 def tree_state(root: Path) -> tuple[str, int]:
-    """A digest of every file's path, size and mtime under root, and the newest mtime."""
-    digest = hashlib.sha256()
+    """A digest of every file's path, size and mtime under root, and the newest mtime.
+
+    In the order the folders list their entries: an unchanged folder lists them in the same
+    order, and a changed order only costs a full look.
+    """
+    lines: list[str] = []
     newest = 0
     stack = [(str(root), "")]
     while stack:
         folder, prefix = stack.pop()
         with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-        for entry in entries:
-            if not prefix and entry.name == FINGERPRINT:
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, f"{prefix}{entry.name}/"))
-                continue
-            st = entry.stat(follow_symlinks=False)
-            digest.update(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-            newest = max(newest, st.st_mtime_ns)
-    return digest.hexdigest(), newest
+            for entry in listing:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, f"{prefix}{entry.name}/"))
+                elif prefix or entry.name != FINGERPRINT:
+                    st = entry.stat(follow_symlinks=False)
+                    lines.append(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}")
+                    newest = max(newest, st.st_mtime_ns)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest(), newest
 
 
 def write(root: Path, inputs: str, counts: dict[str, Any]) -> None:
