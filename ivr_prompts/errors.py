@@ -132,3 +132,7 @@ class BuildFailed(IvrPromptsError):
 
     def lines(self) -> list[str]:
         return [*self.failures, self.message]
+
+
+class PublishError(IvrPromptsError):
+    """The output cannot be written (disk full, name too long, not a folder, no permission)."""

@@ -63,10 +63,16 @@ def build(
         if as_json:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
         raise
-    if as_json:
-        click.echo(json.dumps(output.build_json(result), indent=2, ensure_ascii=False))
-    else:
-        output.print_build(result)
+    try:
+        if as_json:
+            shown = output.build_json(result, cfg.project.output)
+            click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        else:
+            output.print_build(result, cfg.project.output)
+    except KeyboardInterrupt:
+        done = "the new set was published" if result.published else "nothing needed publishing"
+        output.err.print(f"interrupted: {done} ({cfg.project.output})")
+        sys.exit(130)
 
 
 @main.command("render")
