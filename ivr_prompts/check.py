@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config as config_mod
+from . import preflight
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
 from .kinds import Severity
@@ -45,6 +46,7 @@ def run_check(config_path: Path | None) -> CheckResult:
         result.issues.extend(exc.found)
         return result
     try:
+        preflight.require(cfg)
         plan = make_plan(cfg, BuildOptions(), Engines(cfg))
     except ConfigError as exc:
         result.issues.extend(_placed(cfg, p) for p in exc.found)

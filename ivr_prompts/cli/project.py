@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .. import config as config_mod
-from .. import pipeline, report, validate
+from .. import pipeline, preflight, report, validate
 from ..check import plan_issues, run_check
 from ..engines.registry import Engines
 from ..errors import BuildFailed, Problem
@@ -53,6 +53,7 @@ def build(
     """Render, synthesize, process, validate and publish the prompt set."""
     cfg = config_mod.load(config_path)
     options = pipeline.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
+    preflight.require(cfg, options.engine)
     try:
         with output.progress(not as_json and output.err.is_terminal) as progress:
             result = asyncio.run(pipeline.build(cfg, options, progress=progress))
@@ -137,6 +138,7 @@ def plan(
 def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
     cfg = config_mod.load(config_path)
     options = pipeline.BuildOptions(engine=engine)  # type: ignore[arg-type]
+    preflight.require(cfg, options.engine)
     the_plan = pipeline.make_plan(cfg, options, Engines(cfg))
     issues, subjects = plan_issues(the_plan)
     if fmt == "json":
