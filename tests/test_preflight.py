@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from .conftest import BASE_TOML, Project
 from .conftest import run_cli as cli
-from .test_waves_build import FILES, WAVES_TOML, WavesServer, server, waves_env
+from .test_waves_build import FILES, WAVES_TOML, server, waves_env
+from .waves_server import WavesServer
 
 __all__ = ["server"]
 
