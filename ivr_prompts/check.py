@@ -191,6 +191,7 @@ def _staleness(plan: Plan) -> list[Problem]:
                         f"{problem}; run ivr-prompts build to restore it",
                     )
                 )
+    issues.extend(_strays(plan))
     keys = {(p.rendered.id, p.locale.code) for p in plan.pairs}
     for (pid, code), record in sorted(previous.items()):
         if (pid, code) not in keys:
@@ -234,3 +235,27 @@ def plan_issues(plan: Plan) -> tuple[list[Problem], Sequence[str]]:
             )
         )
     return issues, [p.name for p in plan.pairs]
+
+
+def _strays(plan: Plan) -> list[Problem]:
+    """Files in the published set that no record and no index accounts for."""
+    cfg = plan.config
+    out = cfg.project.output
+    if not out.is_dir():
+        return []
+    known = {f["path"] for r in plan.previous_records.values() for f in r["files"]}
+    for locale in cfg.locales.values():
+        known |= preflight.index_paths(cfg, locale)
+    found: list[Problem] = []
+    for path in sorted(p for p in out.rglob("*") if not p.is_dir()):
+        relative = path.relative_to(out).as_posix()
+        if relative not in known:
+            found.append(
+                Problem(
+                    "not part of the published set",
+                    file=f"{out.name}/{relative}",
+                    code="stray",
+                    fix="delete it or run ivr-prompts build",
+                )
+            )
+    return found

@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 DEFAULT_FILE = "prompts.toml"
+# Published paths stay well inside every file system's limits (255 bytes a name, 4096 a path).
+MAX_ID = 200
+MAX_ID_PART = 100
 
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _REQUEST_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -127,6 +130,8 @@ def check_prompt_id(prompt_id: str) -> str | None:
     """Why `prompt_id` cannot be a file path, or None when it is safe."""
     if not prompt_id:
         return "is empty"
+    if len(prompt_id) > MAX_ID:
+        return f"is {len(prompt_id)} characters; ids may have at most {MAX_ID}"
     if prompt_id.startswith("/") or "\\" in prompt_id or ":" in prompt_id:
         return "must be a relative path like 'main/welcome'"
     for segment in prompt_id.split("/"):
@@ -134,6 +139,18 @@ def check_prompt_id(prompt_id: str) -> str | None:
             return "must not contain empty, '.' or '..' segments"
         if not SAFE_SEGMENT.fullmatch(segment):
             return "may use only letters, digits, '_', '-' and '.' in each '/'-separated part"
+        if len(segment) > MAX_ID_PART:
+            return (
+                f"has a part of {len(segment)} characters; each part may have at most {MAX_ID_PART}"
+            )
+    return None
+
+
+def check_template_name(name: str) -> str | None:
+    """Why `name` is not a file inside templates/, or None."""
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith("/") or ":" in name or any(p in ("", ".", "..") for p in parts):
+        return "must be a file inside templates/, like 'welcome.j2'"
     return None
 
 
@@ -328,13 +345,22 @@ def _prompts(r: Reader, raw: Any, locales: Mapping[str, LocaleConfig]) -> tuple[
         # Matrix ids are checked after expansion, when they are real names.
         if "{{" not in pid and (why := check_prompt_id(pid)) is not None:
             r.problem((*key, "id"), f"{why}, got {pid!r}")
-        template = r.get(item, key, "template", str, None)
+        template = r.get(item, key, "template", str, None, check_template_name)
         text = r.get(item, key, "text", str, None)
-        if (template is None) == (text is None):
+        if ("template" in item) == ("text" in item):
             r.problem(key, "needs exactly one of 'template' (a file in templates/) or 'text'")
         matrix = _matrix(r, item, key)
         if "{{" in pid and not matrix:
             r.problem((*key, "id"), "uses {{ }} but the prompt has no matrix to expand it")
+        elif matrix and "{{" not in pid:
+            names = " ".join(f"{{{{ {n} }}}}" for n in matrix)
+            prefix = pid.rpartition("/")[0]
+            example = f"{prefix}/{names}" if prefix else names
+            r.problem(
+                (*key, "id"),
+                f"has a matrix but uses none of its names ({names}), so every expansion gets "
+                f"the same id; put them in the id, e.g. '{example}'",
+            )
         only = r.get(item, key, "locales", list, None)
         if only is not None:
             if not only:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -40,13 +40,33 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+class _InsideLoader(jinja2.FileSystemLoader):
+    """Templates and includes resolve inside templates/ only, symlinks included."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(str(root))
+        self.root = root.resolve()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise OutsideTemplates(template)
+        return source, filename, uptodate
+
+
+class OutsideTemplates(jinja2.TemplateNotFound):
+    """A template or include that resolves (through a symlink) outside templates/."""
+
+
 class Renderer:
     """Renders prompts for one config; templates compile once and are reused across locales."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self.env = ImmutableSandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(str(config.templates_dir)),
+            loader=_InsideLoader(config.templates_dir),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,
@@ -121,7 +141,19 @@ class Renderer:
                 name, template = self.template_for(prompt, locale)
                 source = f"templates/{name}"
                 text = template.render(context)
-            except jinja2.TemplateNotFound:
+            except OutsideTemplates as exc:
+                message = (
+                    f"{where}: templates/{exc.name} resolves outside templates/ (a symlink?); "
+                    "copy the file into templates/"
+                )
+                raise fail(message, source, 0) from None
+            except jinja2.TemplateNotFound as exc:
+                if exc.name not in (prompt.template, f"{locale.code}/{prompt.template}"):
+                    message = (
+                        f"{where}: {source} includes {exc.name!r}, which is not a file inside "
+                        "templates/; include a template from templates/"
+                    )
+                    raise fail(message, source, 0) from None
                 raise fail(
                     f"{where}: template {prompt.template!r} not found; create "
                     f"templates/{prompt.template} or templates/{locale.code}/{prompt.template}",
