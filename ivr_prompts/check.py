@@ -12,8 +12,9 @@ from . import preflight
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
 from .kinds import Severity
-from .pipeline import BuildOptions, Pair, Plan, make_plan, stale_reasons
-from .publish import file_problem, read_index
+from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
+from .publish.manifest import file_problem, read_index
+from .sources import changed_variable
 
 
 def _finding(
@@ -167,16 +168,17 @@ def _staleness(plan: Plan) -> list[Problem]:
             continue
         reasons = stale_reasons(pair, record)
         if reasons:
-            issues.append(
-                _finding(
-                    file,
-                    line,
-                    "error",
-                    "stale",
-                    _pair(pair),
-                    f"{'; '.join(reasons)}; run ivr-prompts build",
-                )
-            )
+            message = "; ".join(reasons)
+            changed = None
+            if record["text"] != pair.rendered.text:
+                changed = changed_variable(cfg, pair.rendered, record["text"])
+            if changed is not None:
+                # Point at the variable's line; name the template line that uses it.
+                file, line = cfg.path.name, changed.line or line
+                if changed.used_in != cfg.path.name:
+                    message += f" ({changed.name} is used at {changed.used_in}:{changed.used_line})"
+            stale = _finding(file, line, "error", "stale", _pair(pair), message)
+            issues.append(dataclasses.replace(stale, fix="run ivr-prompts build"))
             continue
         for f in record["files"]:
             problem = file_problem(f, index)

@@ -16,14 +16,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lexicon, publish, validate
+from . import lexicon, validate
 from .config import Config, LocaleConfig
 from .engines import espeak, piper
 from .engines.registry import resolve
 from .errors import ConfigError, PreflightFailed, Problem
 from .kinds import EngineName, ProfileName, ResolvedEngine
-from .profiles import profile_rules
-from .render import Rendered, render_all
+from .publish import layout, manifest
+from .render import Rendered, render_all, wav_name
 
 # Lightning v3.1's languages (shared/waves-api.md); the live catalog is checked when building.
 WAVES_LANGUAGES = ("en", "hi", "mr", "kn", "ta", "bn", "gu", "te", "ml", "pa", "or", "es")
@@ -188,11 +188,11 @@ def _texts(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
 
 def index_paths(config: Config, locale: LocaleConfig) -> set[str]:
     """The index files a locale's published set holds besides its prompts (publish writes them)."""
-    lang = publish.asterisk_language(config, locale)
+    lang = layout.asterisk_language(config, locale)
     voice = config.publish.freeswitch_voice
     return {
-        publish.MANIFEST,
-        publish.INDEX,
+        manifest.MANIFEST,
+        manifest.INDEX,
         f"asterisk/{lang}/core-sounds-{lang}.txt",
         f"freeswitch/{locale.language}/{locale.country}/{voice}/phrase_{locale.language}.xml",
         f"wav/{locale.code}/index.tsv",
@@ -206,7 +206,7 @@ def _paths(config: Config, pairs: Sequence[_Pair]) -> list[Problem]:
     reserved: set[str] = set()
     for pair in pairs:
         reserved |= index_paths(config, pair.locale)
-        for f in publish.planned_files(config, pair.rendered.id, pair.locale):
+        for f in layout.planned_files(config, pair.rendered.id, pair.locale):
             owner.setdefault(f.path, pair)
     reported: set[tuple[str, str]] = set()
     for path, pair in owner.items():
@@ -244,10 +244,10 @@ def _profiles(config: Config, pairs: Sequence[_Pair]) -> list[Problem]:
         return found
     base = validate.Rules.from_settings(config.audio, config.limits)
     for name in config.publish.profiles:
-        rules = profile_rules(name, base)  # type: ignore[arg-type]
+        rules = validate.profile_rules(name, base)  # type: ignore[arg-type]
         seen: dict[tuple[str, str], _Pair] = {}
         for pair in pairs:
-            stem = pair.rendered.id.rpartition("/")[2]
+            stem = wav_name(config, pair.rendered.id).rpartition("/")[2]
             key = ("prompts", pair.rendered.prompt.index, "id")
             why = _name_problem(stem, rules)
             if why is not None:

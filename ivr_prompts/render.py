@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -212,6 +213,31 @@ def _template_line(tb: TracebackType | None, file: Path) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
+
+
+def wav_name(config: Config, prompt_id: str) -> str:
+    """The contact-center WAV set's name for a prompt (without .wav): `publish.wav_name` over
+    `id`, or the id itself. Raise ConfigError when the expression fails or gives an unsafe name."""
+    expression = config.publish.wav_name
+    if not expression:
+        return prompt_id
+    where = f"{config.path.name}: publish.wav_name"
+    line = config.line("publish", "wav_name")
+    try:
+        name = normalise(_wav_template(expression).render(id=prompt_id))
+    except Exception as exc:  # the user's expression failed, whatever it raised
+        message = f"{where}: {_describe(exc)} (for id {prompt_id!r})"
+        raise ConfigError([Problem(message, file=config.path.name, line=line, named=True)]) from exc
+    if (why := check_prompt_id(name)) is not None:
+        message = f"{where}: gives {name!r} for id {prompt_id!r}, which {why}"
+        raise ConfigError([Problem(message, file=config.path.name, line=line, named=True)])
+    return name
+
+
+@functools.cache
+def _wav_template(expression: str) -> jinja2.Template:
+    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+    return env.from_string(expression)
 
 
 def selected_locales(prompt: PromptConfig, config: Config) -> Sequence[LocaleConfig]:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from ivr_prompts import config
 
 from .conftest import BASE_TOML, Project
@@ -77,3 +79,41 @@ def test_check_stray_file_in_published_set_reported(make_project: Project) -> No
         "dist/asterisk/en/main/extra.ulaw: error: stray: not part of the published set; "
         "delete it or run ivr-prompts build"
     ]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        (
+            'id = "main/hours"',
+            'id = "main/zz\\n"',
+            "prompts.toml: prompts[1] (id 'main/zz\\n').id: may use only letters, digits, '_', "
+            "'-' and '.' in each '/'-separated part, got 'main/zz\\n'",
+        ),
+        (
+            'language = "es"',
+            'language = "es\\n"',
+            "prompts.toml: locales.es-US.language: must be a language code like 'en' or 'es', "
+            "got 'es\\n'",
+        ),
+        (
+            'language = "es"\n',
+            'language = "es"\nvoice = "lucia\\n"\n',
+            "prompts.toml: locales.es-US.voice: must be a voice name: letters, digits, '_', "
+            "'-', '.' and '+', at most 128, got 'lucia\\n'",
+        ),
+        (
+            "[limits]",
+            '[publish]\nfreeswitch_voice = "ivr\\n"\n\n[limits]',
+            "prompts.toml: publish.freeswitch_voice: may use only letters, digits, '_', '-' "
+            "and '.', got 'ivr\\n'",
+        ),
+    ],
+)
+def test_plan_trailing_newline_in_names_refused(
+    make_project: Project, before: str, after: str, message: str
+) -> None:
+    assert before in BASE_TOML
+    result = cli("plan", "--config", str(make_project(BASE_TOML.replace(before, after, 1))))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"error: {message}"]

@@ -144,3 +144,41 @@ def test_render_cli_prints_text_plain_without_emoji(make_project: Project) -> No
     result = cli("render", "--config", str(make_project(toml)), "--only", "main/hours")
     assert result.returncode == 0, result.stderr
     assert "  text:   all :ok: [bold]x[/bold]" in result.stdout.splitlines()
+
+
+GENESYS = BASE_TOML.replace(
+    "[limits]",
+    '[publish]\nprofiles = ["genesys"]\n'
+    "wav_name = \"p_{{ id | replace('/', '_') }}\"\n\n[limits]",
+)
+
+
+def test_build_genesys_wav_names_pass_validate_profile(make_project: Project) -> None:
+    path = make_project(GENESYS)
+    assert cli("plan", "--config", str(path)).returncode == 0
+    result = cli("build", "--config", str(path))
+    assert result.returncode == 0, result.stderr
+    wav = path.parent / "dist/wav/en-US"
+    assert sorted(p.name for p in wav.glob("*.wav")) == [
+        "p_digits_1.wav",
+        "p_digits_2.wav",
+        "p_main_hours.wav",
+        "p_main_welcome.wav",
+    ]
+    assert "p_main_welcome.wav\tmain/welcome\tWelcome to Acme Bank." in (
+        (wav / "index.tsv").read_text().splitlines()
+    )
+    checked = cli("validate", "--profile", "genesys", str(wav))
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout == "ok: 4 file(s) pass\n"
+
+
+def test_plan_wav_name_giving_unsafe_name_refused(make_project: Project) -> None:
+    toml = BASE_TOML.replace("[limits]", '[publish]\nwav_name = "../{{ id }}"\n\n[limits]')
+    path = make_project(toml)
+    result = cli("plan", "--config", str(path))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: prompts.toml: publish.wav_name: gives '../main/welcome' for id 'main/welcome', "
+        "which must not contain empty, '.' or '..' segments"
+    ]

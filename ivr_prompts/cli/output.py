@@ -16,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from .. import pipeline
+from .. import build as builder
+from .. import plan as planner
 from ..errors import IvrPromptsError
 
 P = ParamSpec("P")
@@ -92,7 +93,7 @@ def warn(line: str) -> None:
 
 
 @contextmanager
-def progress(enabled: bool) -> Iterator[pipeline.Progress]:
+def progress(enabled: bool) -> Iterator[builder.Progress]:
     if not enabled:
         yield lambda event, pair: None
         return
@@ -107,7 +108,7 @@ def progress(enabled: bool) -> Iterator[pipeline.Progress]:
     )
     task = None
 
-    def update(event: str, pair: pipeline.Pair) -> None:
+    def update(event: str, pair: planner.Pair) -> None:
         nonlocal task
         if task is None:
             task = bar.add_task("building", total=None, current="")
@@ -130,7 +131,7 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[str]], numbers_from: i
     out.print(shown)
 
 
-def build_json(report: pipeline.BuildReport) -> dict[str, Any]:
+def build_json(report: builder.BuildReport) -> dict[str, Any]:
     plan = report.plan
     return {
         "output": str(plan.config.project.output),
@@ -146,7 +147,7 @@ def build_json(report: pipeline.BuildReport) -> dict[str, Any]:
     }
 
 
-def print_build(report: pipeline.BuildReport) -> None:
+def print_build(report: builder.BuildReport) -> None:
     plan = report.plan
     rows: dict[tuple[str, str], list[int]] = {}
     for pair in plan.pairs:
@@ -165,7 +166,7 @@ def print_build(report: pipeline.BuildReport) -> None:
         click.echo(f"up to date: {where} already holds this set")
 
 
-def plan_json(the_plan: pipeline.Plan) -> dict[str, Any]:
+def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
     return {
         "pairs": [
             {
@@ -184,7 +185,7 @@ def plan_json(the_plan: pipeline.Plan) -> dict[str, Any]:
     }
 
 
-def print_plan(the_plan: pipeline.Plan, lines: list[tuple[str, str, str]]) -> None:
+def print_plan(the_plan: planner.Plan, lines: list[tuple[str, str, str]]) -> None:
     for code, subject, message in lines:
         click.echo(f"  {code:<10} {subject}: {message}")
     counts = {a: the_plan.count(a) for a in ("synthesize", "process", "cached", "reuse")}

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import click
 
+from .. import build as builder
 from .. import config as config_mod
-from .. import pipeline, preflight, report, validate
+from .. import plan as planner
+from .. import preflight, report, validate
 from ..check import plan_issues, run_check
 from ..engines.registry import Engines
 from ..errors import BuildFailed, Problem
@@ -52,11 +54,11 @@ def build(
 ) -> None:
     """Render, synthesize, process, validate and publish the prompt set."""
     cfg = config_mod.load(config_path)
-    options = pipeline.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
+    options = planner.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
     preflight.require(cfg, options.engine)
     try:
         with output.progress(not as_json and output.err.is_terminal) as progress:
-            result = asyncio.run(pipeline.build(cfg, options, progress=progress))
+            result = asyncio.run(builder.build(cfg, options, progress=progress))
     except BuildFailed as exc:
         if as_json:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
@@ -80,7 +82,7 @@ def render_cmd(
 ) -> None:
     """Show each prompt's text, before and after the pronunciation dictionary."""
     cfg = config_mod.load(config_path)
-    rows = pipeline.review(cfg, pipeline.BuildOptions(only=only, locales=locales))
+    rows = planner.review(cfg, planner.BuildOptions(only=only, locales=locales))
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -137,9 +139,9 @@ def plan(
 @boundary
 def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
     cfg = config_mod.load(config_path)
-    options = pipeline.BuildOptions(engine=engine)  # type: ignore[arg-type]
+    options = planner.BuildOptions(engine=engine)  # type: ignore[arg-type]
     preflight.require(cfg, options.engine)
-    the_plan = pipeline.make_plan(cfg, options, Engines(cfg))
+    the_plan = planner.make_plan(cfg, options, Engines(cfg))
     issues, subjects = plan_issues(the_plan)
     if fmt == "json":
         click.echo(json.dumps(output.plan_json(the_plan), indent=2, ensure_ascii=False))

@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .. import config as config_mod
-from .. import pipeline
+from .. import plan as planner
 from ..config import WavesSettings
+from ..engines.waves import dicts, lock
+from ..engines.waves import voices as voice_catalog
 from . import output
 from .app import config_option, json_option, main
 from .output import boundary
 
 if TYPE_CHECKING:
-    from ..engines.waves import WavesClient
+    from ..engines.waves.client import WavesClient
 
 T = TypeVar("T")
 
@@ -36,7 +38,8 @@ def _waves_settings(config_path: Path | None) -> tuple[config_mod.Config | None,
 def _with_client(
     settings: WavesSettings, call: Callable[[WavesClient], Coroutine[Any, Any, T]]
 ) -> T:
-    from ..engines.waves import WavesClient, api_key_from_env  # httpx only for Waves commands
+    from ..engines.waves.client import WavesClient  # httpx only for Waves commands
+    from ..engines.waves.routes import api_key_from_env
 
     async def run() -> T:
         async with WavesClient(settings, api_key_from_env(settings)) as client:
@@ -60,11 +63,9 @@ def voices(
     as_json: bool,
 ) -> None:
     """List the Waves voice catalog; warn about locales whose voice lacks their language."""
-    from .. import dicts
-
     cfg, settings = _waves_settings(config_path)
-    catalog = _with_client(settings, dicts.list_voices)
-    shown = dicts.filter_voices(catalog, language=language, gender=gender, accent=accent)
+    catalog = _with_client(settings, voice_catalog.list_voices)
+    shown = voice_catalog.filter_voices(catalog, language=language, gender=gender, accent=accent)
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(v) for v in shown], indent=2))
     else:
@@ -74,7 +75,7 @@ def voices(
             for v in shown
         ]
         output.table(columns, rows)
-    for warning in dicts.voice_language_warnings(cfg, catalog) if cfg else []:
+    for warning in voice_catalog.voice_language_warnings(cfg, catalog) if cfg else []:
         output.warn(warning)
 
 
@@ -88,10 +89,8 @@ def dicts_group() -> None:
 @boundary
 def dicts_sync(config_path: Path | None) -> None:
     """Create or update each locale's remote dictionary and record its id in the lock file."""
-    from .. import dicts
-
     cfg = config_mod.load(config_path)
-    lexicons = {c: lx for c, lx in pipeline.load_lexicons(cfg).items() if lx.entries}
+    lexicons = {c: lx for c, lx in planner.load_lexicons(cfg).items() if lx.entries}
     ids = _with_client(
         cfg.waves, lambda client: dicts.sync_dictionaries(client, lexicons, cfg.lock_path)
     )
@@ -106,11 +105,9 @@ def dicts_sync(config_path: Path | None) -> None:
 @boundary
 def dicts_list(config_path: Path | None, as_json: bool) -> None:
     """List the account's remote dictionaries and which locale of the lock file uses each."""
-    from .. import dicts
-
     cfg, settings = _waves_settings(config_path)
     remote = _with_client(settings, dicts.list_remote)
-    used = {e["id"]: code for code, e in dicts.read_lock(cfg.lock_path).items()} if cfg else {}
+    used = {e["id"]: code for code, e in lock.read_lock(cfg.lock_path).items()} if cfg else {}
     if as_json:
         click.echo(json.dumps(remote, indent=2, ensure_ascii=False))
         return
@@ -125,8 +122,6 @@ def dicts_list(config_path: Path | None, as_json: bool) -> None:
 @boundary
 def dicts_prune(config_path: Path | None, dry_run: bool) -> None:
     """Delete remote dictionaries the lock file no longer references."""
-    from .. import dicts
-
     cfg = config_mod.load(config_path)
     doomed = _with_client(
         cfg.waves, lambda client: dicts.prune(client, cfg.lock_path, dry_run=dry_run)
