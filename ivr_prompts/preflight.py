@@ -27,8 +27,10 @@ from .render import Rendered, render_all, wav_name
 
 # Lightning v3.1's languages (shared/waves-api.md); the live catalog is checked when building.
 WAVES_LANGUAGES = ("en", "hi", "mr", "kn", "ta", "bn", "gu", "te", "ml", "pa", "or", "es")
-# One request to a local engine: longer text is refused, naming the limit (Waves splits).
+# One request to a local engine: longer text is refused, naming the limit. Waves splits text
+# into requests of waves.max_chars, up to a whole prompt of WAVES_MAX_CHARS.
 LOCAL_MAX_CHARS = 2000
+WAVES_MAX_CHARS = 20000
 # Contact-center prompt libraries are flat: a locale's WAVs share one folder of names.
 FLAT_PROFILES: tuple[ProfileName, ...] = ("amazon-connect", "genesys", "cisco-uccx", "avaya")
 
@@ -172,12 +174,13 @@ def _texts(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
                     pair,
                 )
             )
-        elif pair.engine != "waves" and len(text) > LOCAL_MAX_CHARS:
+        elif len(text) > (limit := WAVES_MAX_CHARS if pair.engine == "waves" else LOCAL_MAX_CHARS):
+            what = "a Waves prompt" if pair.engine == "waves" else f"one {pair.engine} request"
             found.append(
                 _problem(
                     config,
-                    f"{pair.rendered.pair}: {len(text)} characters, over the {LOCAL_MAX_CHARS}-"
-                    f"character limit of one {pair.engine} request; split the prompt",
+                    f"{pair.rendered.pair}: {len(text)} characters, over the {limit}-"
+                    f"character limit of {what}; split the prompt",
                     key,
                     "text",
                     pair,

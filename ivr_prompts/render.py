@@ -253,6 +253,7 @@ def render_all(config: Config) -> list[Rendered]:
     problems: list[Problem] = []
     out: list[Rendered] = []
     seen: dict[tuple[str, str], int] = {}
+    repeated: set[int] = set()
     for prompt in config.prompts:
         for matrix in renderer.expand(prompt):
             for locale in selected_locales(prompt, config):
@@ -263,6 +264,12 @@ def render_all(config: Config) -> list[Rendered]:
                     continue
                 pair = (rendered.id, rendered.locale)
                 if pair in seen:
+                    if seen[pair] == prompt.index:
+                        # One line for the prompt, not one per repeated expansion.
+                        if prompt.index not in repeated:
+                            repeated.add(prompt.index)
+                            problems.append(_repeats(config, prompt, rendered.id))
+                        continue
                     problems.append(
                         Problem(
                             f"{config.path.name}: prompts[{prompt.index}]: duplicate id "
@@ -281,3 +288,17 @@ def render_all(config: Config) -> list[Rendered]:
     if problems:
         raise ConfigError(problems)
     return out
+
+
+def _repeats(config: Config, prompt: PromptConfig, expanded: str) -> Problem:
+    names = ", ".join(prompt.matrix)
+    return Problem(
+        f"{config.path.name}: prompts[{prompt.index}] (id {prompt.id!r}): the id expands to "
+        f"{expanded!r} for more than one value of its matrix ({names}); use every matrix name "
+        "in the id so each expansion gets its own",
+        file=config.path.name,
+        line=config.line("prompts", prompt.index, "id"),
+        key=f"prompts.{prompt.index}.id",
+        prompt=prompt.id,
+        named=True,
+    )

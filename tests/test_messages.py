@@ -117,3 +117,29 @@ def test_plan_trailing_newline_in_names_refused(
     result = cli("plan", "--config", str(make_project(BASE_TOML.replace(before, after, 1))))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [f"error: {message}"]
+
+
+def test_plan_matrix_id_missing_one_name_one_line_explains(make_project: Project) -> None:
+    toml = BASE_TOML.replace("matrix = { n = [1, 2] }", "matrix = { n = [1, 2], m = [3, 4] }")
+    result = cli("plan", "--config", str(make_project(toml)))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: prompts.toml: prompts[2] (id 'digits/{{ n }}'): the id expands to 'digits/1' "
+        "for more than one value of its matrix (n, m); use every matrix name in the id so each "
+        "expansion gets its own"
+    ]
+
+
+def test_plan_piper_for_hindi_says_no_voice_speaks_it(make_project: Project) -> None:
+    toml = BASE_TOML.replace(
+        "[[prompts]]",
+        '[locales.hi-IN]\nlanguage = "hi"\nengine = "piper"\n'
+        'vars = { company = "Acme", hours = "9" }\n\n[[prompts]]',
+        1,
+    )
+    result = cli("plan", "--config", str(make_project(toml)))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: locale hi-IN: no installed Piper voice speaks language 'hi' (installed: "
+        'en_US); set piper_voice to an .onnx voice for it, or use engine = "espeak"'
+    ]

@@ -182,3 +182,13 @@ def test_plan_wav_name_giving_unsafe_name_refused(make_project: Project) -> None
         "error: prompts.toml: publish.wav_name: gives '../main/welcome' for id 'main/welcome', "
         "which must not contain empty, '.' or '..' segments"
     ]
+
+
+def test_plan_waves_prompt_over_cap_refused_naming_limit(make_project: Project) -> None:
+    toml = WAVES_TOML.replace('text = "We are open {{ hours }}."', f'text = "{"Open. " * 4000}"')
+    result = cli("plan", "--config", str(make_project(toml, FILES)))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "error: main/hours [en-US]: 23999 characters, over the 20000-character limit of a "
+        "Waves prompt; split the prompt"
+    )
