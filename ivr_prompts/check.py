@@ -47,7 +47,6 @@ def run_check(config_path: Path | None) -> CheckResult:
         result.issues.extend(exc.found)
         return result
     try:
-        preflight.require(cfg)
         plan = make_plan(cfg, BuildOptions(), Engines(cfg))
     except ConfigError as exc:
         result.issues.extend(_placed(cfg, p) for p in exc.found)

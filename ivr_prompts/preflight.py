@@ -7,7 +7,6 @@ published, collisions between published paths, and text an engine cannot take.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import re
@@ -16,14 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lexicon, validate
+from . import validate
 from .config import Config, LocaleConfig
 from .engines import espeak, piper
 from .engines.registry import resolve
-from .errors import ConfigError, PreflightFailed, Problem
+from .errors import PreflightFailed, Problem
 from .kinds import EngineName, ProfileName, ResolvedEngine
 from .publish import layout, manifest
-from .render import Rendered, render_all, wav_name
+from .render import Rendered, wav_name
 
 # Lightning v3.1's languages (shared/waves-api.md); the live catalog is checked when building.
 WAVES_LANGUAGES = ("en", "hi", "mr", "kn", "ta", "bn", "gu", "te", "ml", "pa", "or", "es")
@@ -42,14 +41,12 @@ class _Pair:
     engine: ResolvedEngine
 
 
-def run(config: Config, engine: EngineName | None = None) -> list[Problem]:
-    """Every pre-flight problem of the set (empty when a build may start)."""
-    dictionaries = _dictionaries(config)
-    pairs = [
-        _Pair(r, config.locales[r.locale], _engine(config, r, engine)) for r in render_all(config)
-    ]
+def run(
+    config: Config, rendered: Sequence[Rendered], engine: EngineName | None = None
+) -> list[Problem]:
+    """Every pre-flight problem of the rendered set (empty when a build may start)."""
+    pairs = [_Pair(r, config.locales[r.locale], _engine(config, r, engine)) for r in rendered]
     return [
-        *dictionaries,
         *_languages(config, pairs),
         *_texts(config, pairs),
         *_paths(config, pairs),
@@ -57,9 +54,9 @@ def run(config: Config, engine: EngineName | None = None) -> list[Problem]:
     ]
 
 
-def require(config: Config, engine: EngineName | None = None) -> None:
-    """Raise ConfigError listing every pre-flight problem; nothing is billed before this."""
-    problems = run(config, engine)
+def require(config: Config, rendered: Sequence[Rendered], engine: EngineName | None = None) -> None:
+    """Raise PreflightFailed listing every problem; the plan calls it before any synthesis."""
+    problems = run(config, rendered, engine)
     if problems:
         raise PreflightFailed(problems)
 
@@ -81,23 +78,6 @@ def _problem(
         locale=pair.locale.code if pair else "",
         code=code,
     )
-
-
-def _dictionaries(config: Config) -> list[Problem]:
-    """Each locale's dictionary problems, pointed at the dictionary file and line."""
-    found: list[Problem] = []
-    for code, locale in config.locales.items():
-        try:
-            lexicon.load(code, locale.pronunciations)
-        except ConfigError as exc:
-            for problem in exc.found:
-                file = Path(problem.file)
-                if file.is_absolute() and file.is_relative_to(config.root):
-                    relative = str(file.relative_to(config.root))
-                    found.append(dataclasses.replace(problem, file=relative))
-                else:
-                    found.append(problem)
-    return found
 
 
 @functools.cache
@@ -204,40 +184,41 @@ def index_paths(config: Config, locale: LocaleConfig) -> set[str]:
 
 def _paths(config: Config, pairs: Sequence[_Pair]) -> list[Problem]:
     """No published file where an index file goes or where another prompt needs a folder."""
-    found: list[Problem] = []
     owner: dict[str, _Pair] = {}
     reserved: set[str] = set()
+    for code in {p.locale.code for p in pairs}:
+        reserved |= index_paths(config, config.locales[code])
     for pair in pairs:
-        reserved |= index_paths(config, pair.locale)
         for f in layout.planned_files(config, pair.rendered.id, pair.locale):
             owner.setdefault(f.path, pair)
-    reported: set[tuple[str, str]] = set()
+    folders: dict[str, str] = {}  # each folder the set needs -> the first file under it
+    for path in owner:
+        cut = path.rfind("/")
+        while cut > 0 and path[:cut] not in folders:
+            folders[path[:cut]] = path
+            cut = path.rfind("/", 0, cut)
+    clashes: list[tuple[_Pair, str]] = []
     for path, pair in owner.items():
-        parts = path.split("/")
-        for end in range(1, len(parts) + 1):
-            taken = "/".join(parts[:end])
-            other = owner.get(taken)
-            if taken in reserved:
-                what = f"the set's index file {taken}"
-            elif end < len(parts) and other is not None:
-                what = f"the file of {other.rendered.id!r}"
-            else:
-                continue
-            if (pair.rendered.pair, what) in reported:
-                break
-            reported.add((pair.rendered.pair, what))
-            role = "publishes" if end == len(parts) else "needs the folder"
-            found.append(
-                _problem(
-                    config,
-                    f"{pair.rendered.pair}: {role} {taken}, which is {what}; rename the prompt",
-                    ("prompts", pair.rendered.prompt.index, "id"),
-                    "name",
-                    pair,
-                )
-            )
-            break
-    return found
+        if path in reserved:
+            clashes.append((pair, f"publishes {path}, which is the set's index file {path}"))
+        elif path in folders:
+            needer = owner[folders[path]]
+            what = f"the file of {pair.rendered.id!r}"
+            clashes.append((needer, f"needs the folder {path}, which is {what}"))
+    for folder, path in folders.items():
+        if folder in reserved:
+            what = f"the set's index file {folder}"
+            clashes.append((owner[path], f"needs the folder {folder}, which is {what}"))
+    return [
+        _problem(
+            config,
+            f"{pair.rendered.pair}: {clash}; rename the prompt",
+            ("prompts", pair.rendered.prompt.index, "id"),
+            "name",
+            pair,
+        )
+        for pair, clash in clashes
+    ]
 
 
 def _profiles(config: Config, pairs: Sequence[_Pair]) -> list[Problem]:

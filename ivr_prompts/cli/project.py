@@ -12,7 +12,7 @@ import click
 from .. import build as builder
 from .. import config as config_mod
 from .. import plan as planner
-from .. import preflight, report, validate
+from .. import report, validate
 from ..check import plan_issues, run_check
 from ..engines.registry import Engines
 from ..errors import BuildFailed, Problem
@@ -55,7 +55,6 @@ def build(
     """Render, synthesize, process, validate and publish the prompt set."""
     cfg = config_mod.load(config_path)
     options = planner.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
-    preflight.require(cfg, options.engine)
     try:
         with output.progress(not as_json and output.err.is_terminal) as progress:
             result = asyncio.run(builder.build(cfg, options, progress=progress))
@@ -140,7 +139,6 @@ def plan(
 def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
     cfg = config_mod.load(config_path)
     options = planner.BuildOptions(engine=engine)  # type: ignore[arg-type]
-    preflight.require(cfg, options.engine)
     the_plan = planner.make_plan(cfg, options, Engines(cfg))
     issues, subjects = plan_issues(the_plan)
     if fmt == "json":
