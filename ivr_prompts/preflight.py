@@ -77,6 +77,7 @@ def _problem(
         prompt=pair.rendered.id if pair else "",
         locale=pair.locale.code if pair else "",
         code=code,
+        named=True,  # every message starts with the pair or the locale it is about
     )
 
 

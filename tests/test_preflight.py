@@ -50,7 +50,11 @@ def test_check_github_unsupported_language_points_at_its_line(make_project: Proj
     result = cli("check", "--config", str(path), "--format", "github")
     assert result.returncode == 1
     line = line_of(BHO, 'language = "bho"')
-    assert result.stdout.startswith(f"::error file=prompts.toml,line={line},title=language::")
+    assert result.stdout.splitlines() == [
+        f"::error file=prompts.toml,line={line},title=language::locale bh-IN: Waves "
+        f"lightning_v3.1 does not speak language 'bho'; it speaks {WAVES_LANGS} (more on "
+        'lightning_v3.1_pro), or use engine = "espeak"'
+    ]
 
 
 def test_plan_genesys_profile_refuses_names_before_any_request(make_project: Project) -> None:
