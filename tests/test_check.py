@@ -159,3 +159,23 @@ def test_check_cli_github_changed_variable_points_at_its_line(make_project: Proj
         "(published 'Hello. Welcome to Acme Bank.', now 'Hello. Welcome to Acme Credit.') "
         "(company is used at templates/welcome.j2:2); run ivr-prompts build"
     ]
+
+
+def test_check_cli_json_problem_fields(make_project: Project) -> None:
+    path = make_project(files={"pron/en-US.toml": '"Acme" = "Ack-mee"\n"PIN" = 3\n'})
+    result = cli("check", "--config", str(path), "--format", "json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == [
+        {
+            "message": "en-US.toml: 'PIN': expected a respelling string like \"ack-mee\", got 3",
+            "file": "pron/en-US.toml",
+            "line": 2,
+            "key": "PIN",
+            "prompt": "",
+            "locale": "",
+            "severity": "error",
+            "fix": "",
+            "code": "dictionary",
+            "subject": "pron/en-US.toml",
+        }
+    ]
