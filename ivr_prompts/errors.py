@@ -89,6 +89,12 @@ class ConfigError(UsageError):
         return self.problems
 
 
+class PreflightFailed(ConfigError):
+    """The set cannot be built as declared (found before any synthesis, so nothing is billed)."""
+
+    exit_code = 1
+
+
 class ConfigNotFound(ConfigError):
     """There is no prompts.toml where the command looked."""
 

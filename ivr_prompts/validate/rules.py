@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..kinds import FileCodec, ProfileName
+from ..settings import default
 from .profiles import PROFILES
 
 GENERIC_FORMATS: dict[str, tuple[FileCodec, ...]] = {
@@ -62,12 +63,13 @@ class Rules:
     convert_hint: str = "sox IN -r 8000 -c 1 -e u-law OUT.wav"
     sample_rate: int = 8000
     channels: int = 1
-    min_seconds: float = 0.2
-    max_seconds: float = 60.0
-    level_dbov: float | None = -26.0
-    level_tolerance_db: float = 2.0
-    peak_headroom_db: float = 1.0
-    silence_threshold_dbfs: float = -45.0
+    # The project's defaults, from their one declaration.
+    min_seconds: float = default("limits", "min_seconds")
+    max_seconds: float = default("limits", "max_seconds")
+    level_dbov: float | None = default("audio", "level_dbov")
+    level_tolerance_db: float = default("audio", "level_tolerance_db")
+    peak_headroom_db: float = default("audio", "peak_headroom_db")
+    silence_threshold_dbfs: float = default("audio", "silence_threshold_dbfs")
     max_lead_silence_s: float = 0.5
     max_trail_silence_s: float = 0.75
     max_file_bytes: int | None = None
