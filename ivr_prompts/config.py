@@ -74,14 +74,22 @@ class AudioSettings:
     peak_headroom_db: float = 1.0
     lead_pad_ms: int = 50
     trail_pad_ms: int = 200
-    silence_threshold_dbfs: float = -45.0
+    silence_threshold_dbfs: float = -60.0
     sentence_pause_ms: int = 300
+    edge_margin_db: float = 35.0
+    fade_ms: float = 5.0
+    highpass_hz: float = 200.0
+    highpass_order: int = 4
 
 
 @dataclass(frozen=True)
 class LimitSettings:
     min_seconds: float = 0.2
     max_seconds: float = 60.0
+    max_lead_silence_s: float = 1.0
+    max_trail_silence_s: float = 2.0
+    min_words_per_minute: float = 130.0
+    max_words_per_minute: float = 190.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,7 @@ class LocaleConfig:
     pronunciations: Path | None
     piper_voice: str | None
     espeak_voice: str | None
+    speed: float | None = None
 
     @property
     def country(self) -> str:
@@ -375,21 +384,39 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         lead_pad_ms=r.get(a, "audio", "lead_pad_ms", int, ad.lead_pad_ms, _between(0, 2000)),
         trail_pad_ms=r.get(a, "audio", "trail_pad_ms", int, ad.trail_pad_ms, _between(0, 2000)),
         silence_threshold_dbfs=float(
-            r.get(a, "audio", "silence_threshold_dbfs", (int, float), -45.0, _between(-90, -20))
+            r.get(a, "audio", "silence_threshold_dbfs", (int, float), -60.0, _between(-90, -20))
         ),
         sentence_pause_ms=r.get(
             a, "audio", "sentence_pause_ms", int, ad.sentence_pause_ms, _between(0, 3000)
         ),
+        edge_margin_db=float(
+            r.get(a, "audio", "edge_margin_db", (int, float), 35.0, _between(10, 60))
+        ),
+        fade_ms=float(r.get(a, "audio", "fade_ms", (int, float), 5.0, _between(0, 50))),
+        highpass_hz=float(r.get(a, "audio", "highpass_hz", (int, float), 200.0, _between(20, 400))),
+        highpass_order=r.get(a, "audio", "highpass_order", int, ad.highpass_order, _between(1, 8)),
     )
     if not audio.codecs:
         r.problem("audio.codecs", "needs at least one of ulaw, alaw")
 
     lim = r.table(data.get("limits"), "limits")
-    r.known(lim, "limits", ("min_seconds", "max_seconds"))
+    r.known(lim, "limits", tuple(LimitSettings.__dataclass_fields__))
     limits = LimitSettings(
         min_seconds=float(r.get(lim, "limits", "min_seconds", (int, float), 0.2, _between(0, 600))),
         max_seconds=float(
             r.get(lim, "limits", "max_seconds", (int, float), 60.0, _between(0.1, 3600))
+        ),
+        max_lead_silence_s=float(
+            r.get(lim, "limits", "max_lead_silence_s", (int, float), 1.0, _between(0.05, 60))
+        ),
+        max_trail_silence_s=float(
+            r.get(lim, "limits", "max_trail_silence_s", (int, float), 2.0, _between(0.05, 60))
+        ),
+        min_words_per_minute=float(
+            r.get(lim, "limits", "min_words_per_minute", (int, float), 130.0, _between(30, 400))
+        ),
+        max_words_per_minute=float(
+            r.get(lim, "limits", "max_words_per_minute", (int, float), 190.0, _between(30, 400))
         ),
     )
     if limits.min_seconds >= limits.max_seconds:
@@ -465,6 +492,7 @@ def _safe_segment(value: Any) -> str | None:
 
 
 _LOCALE_KEYS = (
+    "speed",
     "language",
     "voice",
     "engine",
@@ -499,6 +527,7 @@ def _locales(
             pronunciations=(root / pron) if pron else None,
             piper_voice=_voice_path(r.get(loc, key, "piper_voice", str, synth.piper_voice), root),
             espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice),
+            speed=_opt_float(r.get(loc, key, "speed", (int, float), None, _between(0.5, 2))),
         )
         if pron and not (root / pron).is_file():
             r.problem(f"{key}.pronunciations", f"file not found: {pron}")

@@ -20,7 +20,8 @@ from .engines.base import SynthesisRequest
 from .engines.registry import Engines, resolve, voice_for
 from .errors import BuildFailed, ConfigError, EngineUnavailable, IvrPromptsError, UsageError
 from .kinds import EngineName, ProfileName, ResolvedEngine
-from .validate.rules import profile_rules
+from .validate.pace import words_per_minute
+from .validate.rules import profile_rules, prompt_rules
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,6 @@ log = logging.getLogger(__name__)
 # audio is cached; reuse: the published files are current; keep: not selected, published files
 # stay; skip: not selected and never published.
 Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip"]
-
-# Bump when audio.process changes what it makes from the same input: processed entries then miss.
-PROCESSING_VERSION = 1
 
 # Problems of the sound itself show in every file of a prompt: they are reported once per prompt.
 _SIGNAL_CHECKS = frozenset(
@@ -43,6 +41,7 @@ _SIGNAL_CHECKS = frozenset(
         "trail-silence",
         "silent",
         "dc",
+        "edge",
     }
 )
 
@@ -159,16 +158,7 @@ def load_lexicons(config: Config) -> dict[str, lexicon.Lexicon]:
 
 def processing_fields(config: Config) -> dict[str, Any]:
     """Settings that change processed audio but not the synthesis."""
-    a = config.audio
-    return {
-        "rate": 8000,
-        "level_dbov": a.level_dbov,
-        "peak_headroom_db": a.peak_headroom_db,
-        "lead_pad_ms": a.lead_pad_ms,
-        "trail_pad_ms": a.trail_pad_ms,
-        "silence_threshold_dbfs": a.silence_threshold_dbfs,
-        "processing": PROCESSING_VERSION,
-    }
+    return audio.settings_key(config.audio)
 
 
 def select(config: Config, options: BuildOptions) -> list[render.Rendered]:
@@ -220,7 +210,7 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
         used = tuple(sorted(lex.words_used(r.text)))
         spoken = r.text if engine.remote_lexicon else lex.apply(r.text)
         table = dict(lex.entries)
-        speed = prompt.speed if prompt.speed is not None else config.synth.speed
+        speed = next(s for s in (prompt.speed, loc.speed, config.synth.speed) if s is not None)
         # Only the dictionary entries this text uses: editing one word re-synthesizes only the
         # prompts that contain it.
         synth_key = cache.make_key(
@@ -355,6 +345,7 @@ def _record(pair: Pair, meta: Mapping[str, Any]) -> publish.PromptRecord:
         duration_s=float(meta.get("duration_s", 0.0)),
         level_dbov=float(meta.get("level_dbov", 0.0)),
         peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
+        words_per_minute=words_per_minute(pair.rendered.text, float(meta.get("speech_s", 0.0))),
         request_id=str(meta.get("request_id", "")),
         files=[],
     )
@@ -554,6 +545,7 @@ def _process(config: Config, synth: cache.AudioEntry) -> cache.AudioEntry:
         "duration_s": round(processed.duration_s, 3),
         "level_dbov": round(processed.level_dbov, 2),
         "peak_dbfs": round(processed.peak_dbfs, 2),
+        "speech_s": round(processed.speech_s, 3),
     }
     return cache.AudioEntry(processed.pcm, 8000, meta)
 
@@ -572,11 +564,7 @@ class Checks:
     def rules_for(self, target: str, prompt: PromptConfig) -> list[validate.Rules]:
         memo = (target, prompt.min_seconds, prompt.max_seconds)
         if memo not in self._memo:
-            rules = dataclasses.replace(
-                self.base,
-                min_seconds=prompt.min_seconds or self.base.min_seconds,
-                max_seconds=prompt.max_seconds or self.base.max_seconds,
-            )
+            rules = prompt_rules(self.base, prompt.index, prompt.min_seconds, prompt.max_seconds)
             names: list[ProfileName] = []
             if target in ("asterisk", "freeswitch"):
                 names.append(cast(ProfileName, target))
@@ -609,8 +597,8 @@ class Checks:
                 problems.append(f"{pair}: {planned.path}: {exc.message}")
                 continue
             for rules in self.rules_for(planned.target, prompt):
-                signal = _signal_rules(rules) not in sound_checked
-                sound_checked.add(_signal_rules(rules))
+                signal = rules.signal_key() not in sound_checked
+                sound_checked.add(rules.signal_key())
                 for finding in validate.check_audio(
                     file, rules, text=record["text"], signal=signal
                 ):
@@ -621,21 +609,6 @@ class Checks:
                     if line not in problems:
                         problems.append(line)
         return problems
-
-
-def _signal_rules(rules: validate.Rules) -> tuple[Any, ...]:
-    """The rules that judge the sound (not the container): equal ones need one check per pair."""
-    return (
-        rules.min_seconds,
-        rules.max_seconds,
-        rules.level_dbov,
-        rules.level_tolerance_db,
-        rules.peak_headroom_db,
-        rules.silence_threshold_dbfs,
-        rules.max_lead_silence_s,
-        rules.max_trail_silence_s,
-        rules.chars_per_second,
-    )
 
 
 def review(config: Config, options: BuildOptions) -> list[dict[str, str]]:

@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pytest
 import soundfile
 
-from ivr_prompts.audio import dsp, g711, wavfile
+from ivr_prompts.audio import chain, dsp, edges, g711, wavfile
 from ivr_prompts.audio.dsp import SILENCE_DB
 from ivr_prompts.config import AudioSettings
 from ivr_prompts.errors import AudioError
@@ -39,9 +39,9 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> tuple[npt.NDArray[np.flo
 
 
 @pytest.fixture(scope="module")
-def processed(speech: tuple[npt.NDArray[np.float32], int]) -> dsp.Processed:
+def processed(speech: tuple[npt.NDArray[np.float32], int]) -> chain.Processed:
     samples, rate = speech
-    return dsp.process(samples, rate, AudioSettings())
+    return chain.process(samples, rate, AudioSettings())
 
 
 # --- G.711 -------------------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def test_trim_all_silent_returns_empty() -> None:
 
 
 def test_process_speech_is_8khz_at_target_with_headroom(
-    speech: tuple[npt.NDArray[np.float32], int], processed: dsp.Processed
+    speech: tuple[npt.NDArray[np.float32], int], processed: chain.Processed
 ) -> None:
     samples, rate = speech
     assert rate != 8000
@@ -256,7 +256,7 @@ def test_process_speech_is_8khz_at_target_with_headroom(
     assert processed.duration_s < samples.size / rate
     assert processed.level_dbov == pytest.approx(-26.0, abs=0.5)
     assert processed.peak_dbfs <= -1.0 + 1e-3
-    bounds = dsp.speech_bounds(dsp.to_float(processed.pcm), 8000, -45.0)
+    bounds = edges.speech_bounds(dsp.to_float(processed.pcm), 8000, -45.0)
     assert bounds is not None
     assert bounds[0] == pytest.approx(400, abs=8)
     assert processed.pcm.size - 1 - bounds[1] == pytest.approx(1600, abs=8)
@@ -265,14 +265,14 @@ def test_process_speech_is_8khz_at_target_with_headroom(
 def test_process_loud_offset_stereo_tone_is_centred_and_limited() -> None:
     x = tone(1000, 1.0, 16000, dbov=-3) + np.float32(0.1)
     stereo = np.stack([x, x], axis=1)
-    p = dsp.process(stereo, 16000, AudioSettings(level_dbov=-16.0, peak_headroom_db=3.0))
+    p = chain.process(stereo, 16000, AudioSettings(level_dbov=-16.0, peak_headroom_db=3.0))
     assert p.level_dbov == pytest.approx(-16.0, abs=0.2)
     assert p.peak_dbfs <= -3.0 + 1e-3
     assert abs(float(np.mean(p.pcm[800:-800]))) < 40
 
 
 def test_process_silence_gives_empty_prompt() -> None:
-    p = dsp.process(silence(1.0, 16000), 16000, AudioSettings())
+    p = chain.process(silence(1.0, 16000), 16000, AudioSettings())
     assert p.pcm.size == 0
     assert p.level_dbov == SILENCE_DB
     assert p.duration_s == 0.0
@@ -303,7 +303,7 @@ READER_NAMES = {"ulaw": ("ULAW", "pcm_mulaw", "u-law"), "alaw": ("ALAW", "pcm_al
 
 @pytest.mark.parametrize("codec", ["ulaw", "alaw"])
 def test_g711_wav_is_read_by_soundfile_ffprobe_and_soxi(
-    tmp_path: Path, processed: dsp.Processed, codec: Codec
+    tmp_path: Path, processed: chain.Processed, codec: Codec
 ) -> None:
     subtype, ffcodec, soxenc = READER_NAMES[codec]
     path = tmp_path / "welcome.wav"
@@ -323,7 +323,7 @@ def test_g711_wav_is_read_by_soundfile_ffprobe_and_soxi(
 
 
 def test_pcm16_wav_is_read_by_soundfile_ffprobe_and_sox(
-    tmp_path: Path, processed: dsp.Processed
+    tmp_path: Path, processed: chain.Processed
 ) -> None:
     path = tmp_path / "welcome.wav"
     data = wavfile.pcm16_wav_bytes(processed.pcm)
@@ -347,7 +347,7 @@ def test_pcm16_wav_is_read_by_soundfile_ffprobe_and_sox(
 
 @pytest.mark.parametrize(("codec", "sox_type"), [("ulaw", "ul"), ("alaw", "al")])
 def test_raw_g711_is_read_by_sox_as_the_processed_prompt(
-    tmp_path: Path, processed: dsp.Processed, codec: Codec, sox_type: str
+    tmp_path: Path, processed: chain.Processed, codec: Codec, sox_type: str
 ) -> None:
     path = tmp_path / f"welcome.{codec}"
     path.write_bytes(wavfile.raw_bytes(processed.pcm, codec))
