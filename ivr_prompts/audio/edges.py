@@ -23,8 +23,8 @@ def speech_bounds(
 ) -> tuple[int, int] | None:
     """First and last sample index of sound above `threshold_dbfs` (RMS over `window_ms`).
 
-    The start is the first sample of the first window above the threshold and the end the last
-    sample of the last one, so a sound that fades in or out is kept whole; None if none.
+    Within the first and last loud window the bound is the first/last sample whose magnitude
+    passes the threshold (the window's edge if none does); None if nothing is loud.
     """
     data = np.asarray(x, dtype=np.float64)
     n = data.size
@@ -36,7 +36,12 @@ def speech_bounds(
     loud = np.flatnonzero((cs[w:] - cs[:-w]) > w * level * level)
     if loud.size == 0:
         return None
-    return int(loud[0]), int(loud[-1]) + w - 1
+    first, last = int(loud[0]), int(loud[-1])
+    head = np.flatnonzero(np.abs(data[first : first + w]) > level)
+    tail = np.flatnonzero(np.abs(data[last : last + w]) > level)
+    start = first + (int(head[0]) if head.size else 0)
+    end = last + (int(tail[-1]) if tail.size else w - 1)
+    return start, end
 
 
 def find_speech(
