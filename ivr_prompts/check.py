@@ -13,6 +13,7 @@ from .errors import ConfigError, ConfigNotFound, EngineUnavailable
 from .pipeline import BuildOptions, Pair, Plan, make_plan, stale_reasons
 from .publish import file_problem, read_index
 from .report import Issue
+from .validate.pace import pace_problem
 
 _TEMPLATE_AT = re.compile(r"(templates/[^:\s]+):(\d+)")
 _PROMPT_ID = re.compile(r"\(id '([^']+)'\)|prompt '([^']+)'")
@@ -194,6 +195,11 @@ def _staleness(plan: Plan) -> list[Issue]:
                         f"{problem}; run ivr-prompts build to restore it",
                     )
                 )
+        lim = cfg.limits
+        wpm = float(record.get("words_per_minute", 0.0))
+        pace = pace_problem(record["text"], wpm, lim.min_words_per_minute, lim.max_words_per_minute)
+        if pace:
+            issues.append(Issue(file, line, "warning", "pace", pair.name, pace))
     keys = {(p.rendered.id, p.locale.code) for p in plan.pairs}
     for (pid, code), record in sorted(previous.items()):
         if (pid, code) not in keys:

@@ -419,6 +419,12 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
             r.get(lim, "limits", "max_words_per_minute", (int, float), 190.0, _between(30, 400))
         ),
     )
+    if limits.min_words_per_minute >= limits.max_words_per_minute:
+        r.problem(
+            "limits",
+            f"min_words_per_minute ({limits.min_words_per_minute:g}) must be below "
+            f"max_words_per_minute ({limits.max_words_per_minute:g})",
+        )
     if limits.min_seconds >= limits.max_seconds:
         r.problem(
             "limits",
