@@ -78,7 +78,7 @@ class AudioSettings:
     sentence_pause_ms: int = 300
     edge_margin_db: float = 35.0
     fade_ms: float = 5.0
-    highpass_hz: float = 200.0
+    highpass_hz: float = 250.0
     highpass_order: int = 4
 
 
@@ -393,7 +393,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
             r.get(a, "audio", "edge_margin_db", (int, float), 35.0, _between(10, 60))
         ),
         fade_ms=float(r.get(a, "audio", "fade_ms", (int, float), 5.0, _between(0, 50))),
-        highpass_hz=float(r.get(a, "audio", "highpass_hz", (int, float), 200.0, _between(20, 400))),
+        highpass_hz=float(r.get(a, "audio", "highpass_hz", (int, float), 250.0, _between(20, 400))),
         highpass_order=r.get(a, "audio", "highpass_order", int, ad.highpass_order, _between(1, 8)),
     )
     if not audio.codecs:

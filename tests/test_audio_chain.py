@@ -81,10 +81,12 @@ def test_high_pass_default_keeps_telephone_band_and_drops_rumble() -> None:
     def gain(freq: float) -> float:
         return db_of(dsp.high_pass(tone(freq, 2.0, dbov=-20), 8000)[8000:]) + 20.0
 
-    assert gain(300) > -0.2
+    # 4th order at 250 Hz: within 1 dB from the 300 Hz band edge up, rumble and the low
+    # energy the telephone channel removes anyway well down.
+    assert -1.0 < gain(300) < -0.8
     assert abs(gain(1000)) < 0.01
-    assert gain(100) < -24.0
-    assert gain(50) < -48.0
+    assert gain(100) < -31.0
+    assert gain(50) < -55.0
 
 
 def test_high_pass_removes_dc_without_a_step() -> None:

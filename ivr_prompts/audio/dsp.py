@@ -202,7 +202,7 @@ def _recursive(u: npt.NDArray[np.float64], p: complex, r: complex) -> npt.NDArra
     return out[:n]
 
 
-def high_pass(x: FloatAudio, rate: int, cutoff_hz: float = 200.0, order: int = 4) -> FloatAudio:
+def high_pass(x: FloatAudio, rate: int, cutoff_hz: float = 250.0, order: int = 4) -> FloatAudio:
     """Butterworth high-pass of `order` at `cutoff_hz` (-3 dB), started in steady state."""
     data = np.asarray(x, dtype=np.float64)
     if data.size == 0:
