@@ -96,7 +96,7 @@ def process(samples: FloatAudio, rate: int, settings: ProcessSettings) -> Proces
     # At a known level, the onset threshold is a known distance under the speech.
     x = level_to_target(x, RATE, target, ceiling)
     threshold = edge_threshold_dbfs(
-        active_level_dbov(x, RATE), settings.edge_margin_db, settings.silence_threshold_dbfs
+        target, settings.edge_margin_db, settings.silence_threshold_dbfs
     )
     bounds = find_speech(x, RATE, threshold)
     if bounds is None:

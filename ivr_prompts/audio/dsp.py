@@ -177,44 +177,56 @@ def butterworth_high_pass(
     return c0, pairs, (real[0] if real else None)
 
 
-def _recursive(u: npt.NDArray[np.float64], p: complex, r: complex) -> npt.NDArray[np.complex128]:
-    """y[n] = p*y[n-1] + r*u[n] from rest, vectorised in blocks (as `_one_pole`)."""
-    n = u.size
-    decay = -math.log(abs(p))
-    # p**-k stays below e**15 inside a block, so the cumulative sum keeps ~1e-10 precision.
-    block = int(max(16, min(n, 15.0 / max(decay, 1e-9))))
-    nb = -(-n // block)
-    padded = np.zeros(nb * block, dtype=np.complex128)
-    padded[:n] = u * r
-    blocks = padded.reshape(nb, block)
-    k = np.arange(block, dtype=np.float64)
-    down = p**k
-    local = np.cumsum(blocks / down, axis=1) * down
-    after = down * p
-    p_block = p**block
-    ends = local[:, -1]
-    carry = np.empty(nb, dtype=np.complex128)
-    state = 0j
-    for b in range(nb):
-        carry[b] = state
-        state = state * p_block + ends[b]
-    out: npt.NDArray[np.complex128] = (local + carry[:, None] * after[None, :]).reshape(-1)
-    return out[:n]
+def _impulse_response(rate: int, cutoff_hz: float, order: int) -> npt.NDArray[np.float64]:
+    """The high-pass impulse response, until it has decayed under 1e-10 (-200 dB)."""
+    c0, pairs, real = butterworth_high_pass(rate, cutoff_hz, order)
+    poles = [p for p, _ in pairs] + ([real[0]] if real is not None else [])
+    slowest = max(abs(p) for p in poles)
+    length = math.ceil(math.log(1e-10) / math.log(slowest)) + 1
+    n = np.arange(length, dtype=np.float64)
+    h = np.zeros(length, dtype=np.float64)
+    h[0] = c0
+    for p, r in pairs:
+        h += 2.0 * (r * p**n).real
+    if real is not None:
+        h += (real[1] * real[0] ** n).real
+    return h
+
+
+_RESPONSES: dict[tuple[int, float, int], npt.NDArray[np.float64]] = {}
+
+
+def _fft_size(n: int) -> int:
+    """The smallest 2**a * 3**b * 5**c >= n: sizes the FFT computes fastest."""
+    best = 1 << max(0, (n - 1).bit_length())
+    five = 1
+    while five < best:
+        three = five
+        while three < best:
+            size = three << max(0, (-(-n // three) - 1).bit_length())
+            best = min(best, size)
+            three *= 3
+        five *= 5
+    return best
 
 
 def high_pass(x: FloatAudio, rate: int, cutoff_hz: float = 250.0, order: int = 4) -> FloatAudio:
-    """Butterworth high-pass of `order` at `cutoff_hz` (-3 dB), started in steady state."""
+    """Butterworth high-pass of `order` at `cutoff_hz` (-3 dB), started in steady state.
+
+    The recursive filter is applied as a convolution with its impulse response (truncated at
+    -200 dB) through one FFT: the same output, a few times faster than a recursion in numpy.
+    """
     data = np.asarray(x, dtype=np.float64)
     if data.size == 0:
         return np.asarray(x, dtype=np.float32)
-    c0, pairs, real = butterworth_high_pass(rate, cutoff_hz, order)
+    key = (rate, float(cutoff_hz), int(order))
+    h = _RESPONSES.get(key)
+    if h is None:
+        h = _RESPONSES.setdefault(key, _impulse_response(rate, cutoff_hz, order))
     # Starting from the first sample's value: an offset at the very start causes no step.
     u = data - data[0]
-    y = c0 * u
-    for p, r in pairs:
-        y += 2.0 * _recursive(u, p, r).real
-    if real is not None:
-        y += _recursive(u, real[0], real[1]).real
+    size = _fft_size(u.size + h.size - 1)
+    y = np.fft.irfft(np.fft.rfft(u, size) * np.fft.rfft(h, size), size)[: u.size]
     out: FloatAudio = y.astype(np.float32)
     return out
 

@@ -70,8 +70,9 @@ def limit(x: FloatAudio, rate: int, ceiling_dbfs: float) -> FloatAudio:
 def level_to_target(
     x: FloatAudio, rate: int, target_dbov: float, ceiling_dbfs: float
 ) -> FloatAudio:
-    """Gain to `target_dbov` (P.56) with peaks limited to `ceiling_dbfs`, iterated until the
-    limited result measures at the target; silence is returned unchanged."""
+    """Gain to `target_dbov` (P.56) with peaks limited to `ceiling_dbfs`; when the limiter
+    acts, re-measured and iterated until the limited result is at the target. Silence is
+    returned unchanged."""
     data = np.asarray(x, dtype=np.float32)
     level = active_level_dbov(data, rate)
     if level <= SILENCE_DB:
@@ -80,11 +81,13 @@ def level_to_target(
     y = data
     for _ in range(_ROUNDS):
         y = (data * np.float32(10.0 ** (gain_db / 20.0))).astype(np.float32)
-        if peak_dbfs(y) > ceiling_dbfs:
-            y = limit(y, rate, ceiling_dbfs)
+        if peak_dbfs(y) <= ceiling_dbfs:
+            # A plain gain: the level moved by exactly gain_db, nothing to re-measure.
+            break
+        y = limit(y, rate, ceiling_dbfs)
         error = target_dbov - active_level_dbov(y, rate)
         if abs(error) <= _PRECISION_DB:
             break
         gain_db += error
-    log.debug("gain %.2f dB; level %.2f dBov", gain_db, active_level_dbov(y, rate))
+        log.debug("limited: %.3f dB short of the target, gain now %.2f dB", error, gain_db)
     return y
