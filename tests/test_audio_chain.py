@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -249,7 +250,7 @@ def test_process_records_speech_span_without_pads(words: dict[str, tuple[Float, 
 def test_settings_key_changes_with_every_processing_setting() -> None:
     base = chain.settings_key(SETTINGS)
     assert base["processing"] == chain.PROCESSING_VERSION
-    for name, value in [
+    changes: list[tuple[str, Any]] = [
         ("level_dbov", -20.0),
         ("peak_headroom_db", 3.0),
         ("lead_pad_ms", 10),
@@ -259,7 +260,8 @@ def test_settings_key_changes_with_every_processing_setting() -> None:
         ("fade_ms", 2.0),
         ("highpass_hz", 300.0),
         ("highpass_order", 2),
-    ]:
+    ]
+    for name, value in changes:
         assert chain.settings_key(dataclasses.replace(SETTINGS, **{name: value})) != base, name
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ speed = 1.6
 """
 
 
-def manifest(path: Path) -> dict[tuple[str, str], dict[str, object]]:
+def manifest(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
     data = json.loads((path.parent / "dist" / "manifest.json").read_text())
     return {(r["id"], r["locale"]): r for r in data["prompts"]}
 
