@@ -32,6 +32,7 @@ from .publish.manifest import Manifest, PromptRecord, new_manifest
 from .publish.stage import PublishItem, Stager, check_location, output_lock, remove_leftovers
 from .publish.swap import Exchange, renameat2_exchange
 from .review.before import keep_before_image
+from .validate.pace import words_per_minute
 
 
 @dataclass(repr=False)
@@ -73,6 +74,7 @@ def _record(pair: Pair, meta: Mapping[str, Any]) -> PromptRecord:
         duration_s=float(meta.get("duration_s", 0.0)),
         level_dbov=float(meta.get("level_dbov", 0.0)),
         peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
+        words_per_minute=words_per_minute(pair.rendered.text, float(meta.get("speech_s", 0.0))),
         request_id=str(meta.get("request_id", "")),
         files=[],
     )
@@ -340,5 +342,6 @@ def _process(config: Config, synth: cache.AudioEntry) -> cache.AudioEntry:
         "duration_s": round(processed.duration_s, 3),
         "level_dbov": round(processed.level_dbov, 2),
         "peak_dbfs": round(processed.peak_dbfs, 2),
+        "speech_s": round(processed.speech_s, 3),
     }
     return cache.AudioEntry(processed.pcm, 8000, meta)

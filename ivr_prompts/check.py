@@ -15,6 +15,7 @@ from .kinds import Severity
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
 from .publish.manifest import file_problem, read_index
 from .sources import changed_variable
+from .validate.pace import pace_problem
 
 
 def _finding(
@@ -192,6 +193,11 @@ def _staleness(plan: Plan) -> list[Problem]:
                         f"{problem}; run ivr-prompts build to restore it",
                     )
                 )
+        lim = cfg.limits
+        wpm = float(record.get("words_per_minute", 0.0))
+        pace = pace_problem(record["text"], wpm, lim.min_words_per_minute, lim.max_words_per_minute)
+        if pace:
+            issues.append(_finding(file, line, "warning", "pace", _pair(pair), pace))
     issues.extend(_strays(plan))
     keys = {(p.rendered.id, p.locale.code) for p in plan.pairs}
     for (pid, code), record in sorted(previous.items()):

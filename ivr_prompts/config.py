@@ -64,6 +64,7 @@ class LocaleConfig:
     pronunciations: Path | None
     piper_voice: str | None
     espeak_voice: str | None
+    speed: float | None = None
 
     @property
     def country(self) -> str:
@@ -181,6 +182,12 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     if not audio.codecs:
         r.problem(("audio", "codecs"), "needs at least one of ulaw, alaw")
     limits = LimitSettings(**values["limits"])
+    if limits.min_words_per_minute >= limits.max_words_per_minute:
+        r.problem(
+            ("limits",),
+            f"min_words_per_minute ({limits.min_words_per_minute:g}) must be below "
+            f"max_words_per_minute ({limits.max_words_per_minute:g})",
+        )
     if limits.min_seconds >= limits.max_seconds:
         r.problem(
             ("limits",),
@@ -227,6 +234,7 @@ def _voice_path(name: str | None, root: Path) -> str | None:
 
 
 _LOCALE_KEYS = (
+    "speed",
     "language",
     "voice",
     "engine",
@@ -261,6 +269,7 @@ def _locales(
             pronunciations=(root / pron) if pron else None,
             piper_voice=_voice_path(r.get(loc, key, "piper_voice", str, synth.piper_voice), root),
             espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice, names.voice),
+            speed=_opt_float(r.get(loc, key, "speed", (int, float), None, between(0.5, 2))),
         )
         if pron and not (root / pron).is_file():
             r.problem((*key, "pronunciations"), f"file not found: {pron}")

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, cache
+from .audio.chain import PROCESSING_VERSION
 from .config import Config
 from .engines.registry import Engines, resolve, voice_for
 from .errors import IvrPromptsError
-from .plan import PROCESSING_VERSION, BuildOptions, Plan
+from .plan import BuildOptions, Plan
 from .publish.manifest import MANIFEST_VERSION
 
 log = logging.getLogger(__name__)

@@ -106,11 +106,25 @@ KEYS: tuple[Key, ...] = (
     Key("audio", "lead_pad_ms", int, 50, "silence kept before the first word", low=0, high=2000),
     Key("audio", "trail_pad_ms", int, 200, "silence kept after the last word", low=0, high=2000),
     Key(
-        "audio", "silence_threshold_dbfs", float, -45.0, "silence when trimming", low=-90, high=-20
+        "audio",
+        "silence_threshold_dbfs",
+        float,
+        -60.0,
+        "floor of the onset/offset threshold",
+        low=-90,
+        high=-20,
     ),
     Key("audio", "sentence_pause_ms", int, 300, "pause between sentences", low=0, high=3000),
+    Key("audio", "edge_margin_db", float, 35.0, "onset threshold under speech", low=10, high=60),
+    Key("audio", "fade_ms", float, 5.0, "raised-cosine fade at each cut", low=0, high=50),
+    Key("audio", "highpass_hz", float, 250.0, "telephone-band high-pass corner", low=20, high=400),
+    Key("audio", "highpass_order", int, 4, "Butterworth order of the high-pass", low=1, high=8),
     Key("limits", "min_seconds", float, 0.2, "shortest prompt", low=0, high=600),
     Key("limits", "max_seconds", float, 60.0, "longest prompt", low=0.1, high=3600),
+    Key("limits", "max_lead_silence_s", float, 1.0, "error above it", low=0.05, high=60),
+    Key("limits", "max_trail_silence_s", float, 2.0, "error above it", low=0.05, high=60),
+    Key("limits", "min_words_per_minute", float, 130.0, "check warns under it", low=30, high=400),
+    Key("limits", "max_words_per_minute", float, 190.0, "check warns over it", low=30, high=400),
     Key("publish", "targets", list, TARGETS, "output layouts", TARGETS),
     Key("publish", "asterisk_wav", bool, False, "also 16-bit PCM .wav for Asterisk"),
     Key(
@@ -176,12 +190,20 @@ class AudioSettings:
     trail_pad_ms: int = default("audio", "trail_pad_ms")
     silence_threshold_dbfs: float = default("audio", "silence_threshold_dbfs")
     sentence_pause_ms: int = default("audio", "sentence_pause_ms")
+    edge_margin_db: float = default("audio", "edge_margin_db")
+    fade_ms: float = default("audio", "fade_ms")
+    highpass_hz: float = default("audio", "highpass_hz")
+    highpass_order: int = default("audio", "highpass_order")
 
 
 @dataclass(frozen=True)
 class LimitSettings:
     min_seconds: float = default("limits", "min_seconds")
     max_seconds: float = default("limits", "max_seconds")
+    max_lead_silence_s: float = default("limits", "max_lead_silence_s")
+    max_trail_silence_s: float = default("limits", "max_trail_silence_s")
+    min_words_per_minute: float = default("limits", "min_words_per_minute")
+    max_words_per_minute: float = default("limits", "max_words_per_minute")
 
 
 @dataclass(frozen=True)

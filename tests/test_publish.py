@@ -206,6 +206,7 @@ def record(prompt_id: str) -> PromptRecord:
         duration_s=0.5,
         level_dbov=-26.0,
         peak_dbfs=-20.0,
+        words_per_minute=160.0,
         request_id="",
         checks="2" * 64,
         files=[],

@@ -57,6 +57,7 @@ Fault = Literal[
     "sse-no-done",
     "sse-bad-base64",
     "sse-error-frame",
+    "click",
 ]
 FAULTS: tuple[Fault, ...] = get_args(Fault)
 # speech: real espeak-ng; babble: a cheap speech-like stand-in (harmonics, moving formants,
@@ -180,6 +181,7 @@ class WavesServer:
         sse_chunk_bytes: int = 4000,
         voices: Sequence[Mapping[str, Any]] = DEFAULT_VOICES,
         clock: Callable[[], float] = time.monotonic,
+        chars_per_second: float | None = None,
     ) -> None:
         self.api_key = api_key
         self.concurrency = concurrency
@@ -193,6 +195,8 @@ class WavesServer:
         self.slow_seconds = slow_seconds
         self.sse_chunk_bytes = sse_chunk_bytes
         self.voices = [dict(v) for v in voices]
+        # A voice pace like a real TTS voice's (speed 1.0); None: espeak-ng's own 175 wpm.
+        self.chars_per_second = chars_per_second
         self.clock = clock
         self._rng = random.Random(seed)
         self._ids = random.Random(seed + 1)
@@ -319,11 +323,12 @@ class WavesServer:
             cached = self._state.audio_cache.get(key)
         if cached is not None:
             return cached
-        samples = (
-            _espeak(text, language, rate, speed)
-            if self.audio == "speech"
-            else _SYNTHETIC[self.audio](text, rate)
-        )
+        if self.audio != "speech":
+            samples = _SYNTHETIC[self.audio](text, rate)
+        elif self.chars_per_second is None:
+            samples = _espeak(text, language, rate, speed)
+        else:
+            samples = _paced(text, language, rate, speed, self.chars_per_second)
         with self._state.lock:
             self._state.audio_cache[key] = samples
         return samples
@@ -348,6 +353,34 @@ def _espeak(text: str, language: str, rate: int, speed: float) -> Int16:
     speech = np.frombuffer(payload[: len(payload) // 2 * 2], dtype="<i2").astype(np.float32)
     resampled = soxr.resample(speech / 32768.0, source_rate, rate)
     return np.asarray(np.clip(resampled * 32767.0, -32768, 32767), dtype=np.int16)
+
+
+def _paced(text: str, language: str, rate: int, speed: float, cps: float) -> Int16:
+    """espeak-ng speech at `cps` characters per second of speech (times `speed`): one try at
+    espeak's rate, then one at the rate that hits the pace."""
+    first = _espeak(text, language, rate, 1.0)
+    spoken = _speech_seconds(first, rate)
+    wanted = len(" ".join(text.split())) / (cps * speed)
+    if spoken <= 0 or wanted <= 0:
+        return first
+    factor = min(max(spoken / wanted, 80 / 175), 450 / 175)
+    return _espeak(text, language, rate, factor)
+
+
+def _speech_seconds(samples: Int16, rate: int) -> float:
+    """From the first to the last sample above -50 dBFS."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 104)
+    return (int(loud[-1]) - int(loud[0]) + 1) / rate if loud.size else 0.0
+
+
+def with_click(samples: Int16) -> Int16:
+    """The speech 30 dB under one near-full-scale click (a mouth click or a plosive spike)."""
+    speech = samples.astype(np.float64)
+    peak = float(np.max(np.abs(speech))) or 1.0
+    click = 0.97 * 32767.0
+    out = speech * (click * 10 ** (-30 / 20) / peak)
+    out[out.size // 3] = click
+    return np.asarray(np.round(out), dtype=np.int16)
 
 
 def _wav_payload(data: bytes) -> tuple[int, bytes]:
@@ -762,6 +795,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             raise _Reply(status, body, headers)
         samples = owner.speech(job["text"], job["language"], job["rate"], job["speed"])
+        if fault == "click":
+            samples = with_click(samples)
         data = encode(samples, job["format"], job["rate"], owner.g711_riff)
         if fault == "truncate":
             self._send_audio(data[: len(data) // 2], declared=len(data))
@@ -783,7 +818,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._record.status = -1
             self._free()
             self.close_connection = True
-        elif fault.startswith("sse-") and sse:
+        elif sse:
             self._stream(data, fault)
         else:
             self._send_audio(data)

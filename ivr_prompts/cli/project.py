@@ -177,25 +177,30 @@ def _finite(value: float | None) -> float | None:
     default=None,
     help="Expected active speech level (dBov); default: not checked.",
 )
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @format_option
 @boundary
 def validate_cmd(
     paths: tuple[Path, ...],
     profile: ProfileName | None,
     level_dbov: float | None,
+    strict: bool,
     fmt: Format,
 ) -> None:
     """Check any prompt files (ours or studio recordings) against a platform's rules.
 
     WAV (PCM, G.711) and raw .ulaw/.alaw/.sln files; other formats through ffmpeg when installed.
-    Exit 0 when every file passes, 1 with errors.
+    Exit 0 when every file passes, 1 with errors (or warnings with --strict), 2 when no audio
+    file is found.
     """
-    rules = validate.Rules(level_dbov=level_dbov)
+    files = validate.require_audio(list(paths))
+    sources = {"level_dbov": "--level"} if level_dbov is not None else {}
+    rules = validate.Rules(level_dbov=level_dbov, sources=sources)
     findings = validate.validate_paths(list(paths), profile, rules)
     issues = [Problem(f.message, file=f.path, severity=f.severity, code=f.check) for f in findings]
-    files, _ = validate.audio_files(list(paths))
     subjects = [str(f) for f in files]
     emit(report.render(issues, fmt, suite="ivr-prompts validate", subjects=subjects))
     if fmt == "text" and not issues:
         click.echo(f"ok: {len(files)} file(s) pass")
-    sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
+    failing = ("error", "warning") if strict else ("error",)
+    sys.exit(1 if any(f.severity in failing for f in findings) else 0)

@@ -46,6 +46,7 @@ class PromptRecord(TypedDict):
     duration_s: float
     level_dbov: float
     peak_dbfs: float
+    words_per_minute: float
     request_id: str
     checks: str
     files: list[FileRecord]
