@@ -237,7 +237,7 @@ def test_engine_unknown_dictionary_without_sync_says_run_dicts_sync(server: Wave
         run(go())
     rid = server.tts_records()[0].request_id
     assert str(info.value) == (
-        "p/0 [en-US]: Waves does not know pronunciation dictionary 000000000000000000000000 "
+        "Waves does not know pronunciation dictionary 000000000000000000000000 "
         f"(Waves rejected the request (400): Invalid input data (request id {rid})); "
         "run `ivr-prompts dicts sync`"
     )

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import httpx
 
+from ... import secrets
 from ...config import WavesSettings
 from ...errors import EngineError, EngineUnavailable
 from ...kinds import Endpoint
@@ -87,7 +90,7 @@ class WavesClient:
         )
 
     def __repr__(self) -> str:
-        return f"WavesClient(base_url={self.base_url!r}, api_key=<hidden>)"
+        return f"WavesClient(base_url={self._redact(self.base_url)!r}, api_key=<hidden>)"
 
     @property
     def key_env(self) -> str:
@@ -119,8 +122,8 @@ class WavesClient:
         path = self.tts_path(endpoint)
         label = body.get("request_id") or "tts"
         if sse:
-            return await self._retrying(label, lambda: self._sse_once(path, body))
-        return await self._retrying(label, lambda: self._sync_once(path, body))
+            return await self._retrying(label, lambda a: self._sse_once(path, body, a))
+        return await self._retrying(label, lambda a: self._sync_once(path, body, a))
 
     async def list_voices(self) -> list[VoiceJson]:
         """The voice catalog as Waves returns it."""
@@ -159,25 +162,32 @@ class WavesClient:
 
     # -- one attempt ----------------------------------------------------------------------------
 
-    async def _sync_once(self, path: str, body: TtsBody) -> TtsResult:
-        response = await self._http.post(path, json=body)
-        request_id = response.headers.get("x-request-id")
-        if response.status_code != 200:
-            raise self._status_error(response, response.content)
-        audio = response.content
-        # Content-Length counts bytes on the wire, which differ from the body when it is encoded.
-        encoded = "content-encoding" in response.headers
-        received = response.num_bytes_downloaded if encoded else len(audio)
-        check_audio_body(response.headers, audio, received, request_id)
-        return tts_result(body, audio, request_id, response.headers.get("x-external-request-id"))
-
-    async def _sse_once(self, path: str, body: TtsBody) -> TtsResult:
-        headers = {"Accept": "text/event-stream"}
-        async with self._http.stream("POST", path, json=body, headers=headers) as response:
-            request_id = response.headers.get("x-request-id")
+    async def _sync_once(self, path: str, body: TtsBody, attempt: Attempt) -> TtsResult:
+        async with self._http.stream(
+            "POST", path, json=body, timeout=httpx.Timeout(attempt.bound)
+        ) as response:
+            headers = self._safe_headers(response, attempt)
+            audio = await response.aread()
             if response.status_code != 200:
-                raise self._status_error(response, await response.aread())
-            ctype = response.headers.get("content-type", "")
+                raise self._status_error(response, headers, audio)
+        # Content-Length counts bytes on the wire, which differ from the body when it is encoded.
+        encoded = "content-encoding" in headers
+        received = response.num_bytes_downloaded if encoded else len(audio)
+        check_audio_body(headers, audio, received, attempt.request_id)
+        external = headers.get("x-external-request-id")
+        return tts_result(body, audio, attempt.request_id, external)
+
+    async def _sse_once(self, path: str, body: TtsBody, attempt: Attempt) -> TtsResult:
+        timeout = httpx.Timeout(attempt.bound)
+        sse_headers = {"Accept": "text/event-stream"}
+        async with self._http.stream(
+            "POST", path, json=body, headers=sse_headers, timeout=timeout
+        ) as response:
+            headers = self._safe_headers(response, attempt)
+            request_id = attempt.request_id
+            if response.status_code != 200:
+                raise self._status_error(response, headers, await response.aread())
+            ctype = headers.get("content-type", "")
             if not ctype.startswith("text/event-stream"):
                 raise EngineError(
                     with_id(
@@ -198,18 +208,21 @@ class WavesClient:
         audio = b"".join(chunks)
         if not audio:
             raise truncated("Waves audio stream carried no audio", request_id)
-        external = response.headers.get("x-external-request-id")
-        return tts_result(body, audio, request_id, external)
+        return tts_result(body, audio, request_id, headers.get("x-external-request-id"))
 
     async def _json_call(self, method: str, path: str, body: object, label: str) -> Any:
-        async def once() -> Any:
-            response = await self._http.request(method, path, json=body)
+        async def once(attempt: Attempt) -> Any:
+            async with self._http.stream(
+                method, path, json=body, timeout=httpx.Timeout(attempt.bound)
+            ) as response:
+                headers = self._safe_headers(response, attempt)
+                content = await response.aread()
             if response.status_code != 200:
-                raise self._status_error(response, response.content)
+                raise self._status_error(response, headers, content)
             try:
-                return response.json()
+                return json.loads(content)
             except (ValueError, UnicodeDecodeError) as exc:
-                rid = response.headers.get("x-request-id")
+                rid = attempt.request_id
                 raise EngineError(
                     with_id(f"Waves answered {method} {path} with a body that is not JSON", rid),
                     status=200,
@@ -218,51 +231,101 @@ class WavesClient:
 
         return await self._retrying(label, once)
 
+    def _safe_headers(self, response: httpx.Response, attempt: Attempt) -> dict[str, str]:
+        """The answer's headers, lower-cased, without any value that carries the key."""
+        headers = {
+            name.lower(): value
+            for name, value in response.headers.items()
+            if not secrets.contains_secret(value, (self._key,))
+        }
+        attempt.request_id = headers.get("x-request-id") or None
+        attempt.answered = True
+        return headers
+
     # -- retry loop and the exception boundary ----------------------------------------------------
 
-    async def _retrying(self, label: str, once: Callable[[], Awaitable[T]]) -> T:
-        deadline = self._clock() + self.settings.deadline_seconds
-        attempt = 0
+    async def _retrying(self, label: str, once: Callable[[Attempt], Awaitable[T]]) -> T:
+        limit = self.settings.deadline_seconds
+        deadline = self._clock() + limit
+        number = 0
         while True:
-            attempt += 1
+            number += 1
+            attempt = Attempt(self.settings.timeout_seconds)
             try:
                 async with self._slots:
-                    return await self._translated(once)
+                    left = deadline - self._clock()
+                    if left <= 0:
+                        raise EngineUnavailable(
+                            f"no attempt could start within the deadline of {limit:g} s "
+                            "(waves.deadline_seconds): Waves is too busy or waves.concurrency "
+                            "too low"
+                        )
+                    bound = min(self.settings.timeout_seconds, left)
+                    attempt = Attempt(bound, by_deadline=bound < self.settings.timeout_seconds)
+                    return await self._translated(once, attempt)
             except EngineError as exc:
-                if not exc.retryable or attempt >= self.settings.max_attempts:
-                    _give_up(exc, attempt, None)
+                if not exc.retryable or number >= self.settings.max_attempts:
+                    _give_up(exc, number, None)
                     raise
-                delay = backoff_delay(attempt, exc.retry_after, self._rng)
-                if self._clock() + delay > deadline:
-                    limit = self.settings.deadline_seconds
-                    _give_up(exc, attempt, f"deadline of {limit:g} s reached")
+                if attempt.by_deadline and attempt.timed_out:
+                    _give_up(exc, number, f"deadline of {limit:g} s reached")
+                    raise
+                left = deadline - self._clock()
+                if exc.retry_after is not None and exc.retry_after > left:
+                    _give_up(
+                        exc,
+                        number,
+                        f"Waves asks to retry after {exc.retry_after:g} s (Retry-After), more "
+                        f"than the {max(left, 0):.0f} s left of the {limit:g} s deadline "
+                        "(waves.deadline_seconds)",
+                    )
+                    raise
+                delay = backoff_delay(number, exc.retry_after, self._rng)
+                if delay > left:
+                    _give_up(exc, number, f"deadline of {limit:g} s reached")
                     raise
                 logger.debug(
-                    "%s: attempt %d failed (%s); retrying in %.2f s", label, attempt, exc, delay
+                    "%s: attempt %d failed (%s); retrying in %.2f s", label, number, exc, delay
                 )
             await self._sleep(delay)
 
-    async def _translated(self, once: Callable[[], Awaitable[T]]) -> T:
+    async def _translated(self, once: Callable[[Attempt], Awaitable[T]], attempt: Attempt) -> T:
+        """One attempt within its wall-clock bound; every failure as our error, key redacted."""
         try:
-            return await once()
+            try:
+                async with asyncio.timeout(attempt.bound):
+                    return await once(attempt)
+            except TimeoutError as exc:
+                attempt.timed_out = True
+                raise self._timeout_error(attempt) from exc
+            except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL) as exc:
+                raise self._transport_error(exc, attempt) from exc
         except EngineError as exc:
             exc.message = self._redact(exc.message)
             exc.args = (exc.message,)
             raise
-        except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL) as exc:
-            raise self._transport_error(exc) from exc
 
-    def _transport_error(self, exc: Exception) -> EngineError:
+    def _timeout_error(self, attempt: Attempt) -> EngineError:
+        # A server that accepts but never answers is as unusable as one that cannot be reached.
+        what = "finish its answer" if attempt.answered else "answer"
+        return EngineUnavailable(
+            with_id(
+                f"Waves did not {what} within {attempt.bound:g} s (at {self.base_url})",
+                attempt.request_id,
+            ),
+            request_id=attempt.request_id,
+            retryable=True,
+        )
+
+    def _transport_error(self, exc: Exception, attempt: Attempt) -> EngineError:
         """Our error for an httpx exception; every httpx exception class lands somewhere."""
-        detail = self._redact(one_line(str(exc) or "no detail"))
+        detail = one_line(str(exc) or "no detail")
+        rid = attempt.request_id
         if isinstance(exc, httpx.TimeoutException):
-            return EngineError(
-                f"Waves did not answer within {self.settings.timeout_seconds:g} s "
-                f"({type(exc).__name__} at {self.base_url})",
-                retryable=True,
-            )
+            attempt.timed_out = True
+            return self._timeout_error(attempt)
         if isinstance(exc, httpx.ConnectError):
-            detail = self._redact(one_line(str(exc) or "connection failed"))
+            detail = one_line(str(exc) or "connection failed")
             return EngineUnavailable(
                 f"cannot connect to the Waves API at {self.base_url} ({detail}); "
                 f"check waves.base_url in prompts.toml or {BASE_URL_ENV}",
@@ -272,18 +335,23 @@ class WavesClient:
             exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, httpx.CloseError)
         ):
             return EngineError(
-                f"the connection to Waves broke mid-request ({type(exc).__name__}: {detail})",
+                with_id(
+                    f"the connection to Waves broke mid-request ({type(exc).__name__}: {detail})",
+                    rid,
+                ),
+                request_id=rid,
                 retryable=True,
             )
         if isinstance(exc, httpx.DecodingError):
             return EngineError(
-                f"Waves sent a body that cannot be decoded ({self._redact(one_line(str(exc)))})",
+                with_id(f"Waves sent a body that cannot be decoded ({one_line(str(exc))})", rid),
+                request_id=rid,
                 retryable=True,
             )
         if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.ProxyError)):
             return EngineUnavailable(
                 f"cannot use the Waves base URL {self.base_url!r} "
-                f"({self._redact(one_line(str(exc)))}); check waves.base_url or {BASE_URL_ENV}"
+                f"({one_line(str(exc))}); check waves.base_url or {BASE_URL_ENV}"
             )
         if isinstance(exc, httpx.TooManyRedirects):
             return EngineUnavailable(
@@ -293,13 +361,15 @@ class WavesClient:
         return EngineError(f"Waves request failed ({type(exc).__name__}: {detail})")
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._key, "<hidden>") if self._key else text
+        return secrets.redact(text, (self._key,))
 
-    def _status_error(self, response: httpx.Response, body: bytes) -> EngineError:
+    def _status_error(
+        self, response: httpx.Response, headers: Mapping[str, str], body: bytes
+    ) -> EngineError:
         return status_error(
             response.status_code,
             response.reason_phrase,
-            response.headers,
+            headers,
             (response.request.method, response.request.url.path),
             body,
             base_url=self.base_url,
@@ -307,6 +377,17 @@ class WavesClient:
             redact=self._redact,
             now=self._wall_clock(),
         )
+
+
+@dataclass
+class Attempt:
+    """One attempt: its wall-clock bound, and what the server has said so far."""
+
+    bound: float
+    by_deadline: bool = False
+    timed_out: bool = False
+    answered: bool = False
+    request_id: str | None = None
 
 
 def _give_up(exc: EngineError, attempt: int, why: str | None) -> None:
