@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, pipeline, report, validate
+from . import __version__, pipeline, report, secrets, validate
 from . import config as config_mod
 from .check import plan_issues, run_check
 from .config import WavesSettings
@@ -43,18 +43,13 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 class _Redact(logging.Filter):
-    """Defence in depth: no log line may carry an API key, whatever a library logs."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if len(s) >= 8]
+    """Defence in depth: no log line may carry a secret, whatever a library logs (by value)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if any(s in message for s in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "<hidden>")
-            record.msg, record.args = message, None
+        hidden = secrets.redact(message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
         return True
 
 
@@ -71,7 +66,8 @@ def _setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
-    handler.addFilter(_Redact([v for k, v in os.environ.items() if "API_KEY" in k]))
+    secrets.remember_environ(os.environ)
+    handler.addFilter(_Redact())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -89,7 +85,7 @@ def _boundary(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except IvrPromptsError as exc:
             for line in exc.lines():
-                err.print(Text.assemble(("error: ", "red"), line))
+                err.print(Text.assemble(("error: ", "red"), secrets.redact(line)))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             err.print("interrupted: finished prompts are cached; nothing was published")

@@ -24,6 +24,16 @@ def remember(value: str) -> None:
         _remembered.add(value)
 
 
+def remember_environ(environ: Mapping[str, str]) -> None:
+    """Remember values of variables named like secrets (*API_KEY*, *TOKEN*, *SECRET*): before
+    prompts.toml is read nobody knows which one holds the key, and an error about a config
+    value that holds it must not echo it."""
+    for name, value in environ.items():
+        upper = name.upper()
+        if any(mark in upper for mark in ("API_KEY", "TOKEN", "SECRET")):
+            remember(value.strip())
+
+
 def known(extra: Iterable[str] = ()) -> list[str]:
     """The secrets to look for: those remembered plus `extra`, longest first."""
     found = {s for s in (*_remembered, *extra) if len(s) >= MIN_LENGTH}

@@ -72,6 +72,7 @@ class WavesClient:
         self.settings = settings
         self.base_url = base_url_from(settings, environ)
         self._key = api_key
+        secrets.remember(api_key)
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
@@ -268,7 +269,7 @@ class WavesClient:
                     _give_up(exc, number, None)
                     raise
                 if attempt.by_deadline and attempt.timed_out:
-                    _give_up(exc, number, f"deadline of {limit:g} s reached")
+                    _give_up(exc, number, None)  # the message names the deadline
                     raise
                 left = deadline - self._clock()
                 if exc.retry_after is not None and exc.retry_after > left:
@@ -308,11 +309,13 @@ class WavesClient:
     def _timeout_error(self, attempt: Attempt) -> EngineError:
         # A server that accepts but never answers is as unusable as one that cannot be reached.
         what = "finish its answer" if attempt.answered else "answer"
+        if attempt.by_deadline:
+            limit = self.settings.deadline_seconds
+            within = f"before the request's deadline of {limit:g} s (waves.deadline_seconds)"
+        else:
+            within = f"within {attempt.bound:g} s"
         return EngineUnavailable(
-            with_id(
-                f"Waves did not {what} within {attempt.bound:g} s (at {self.base_url})",
-                attempt.request_id,
-            ),
+            with_id(f"Waves did not {what} {within} (at {self.base_url})", attempt.request_id),
             request_id=attempt.request_id,
             retryable=True,
         )

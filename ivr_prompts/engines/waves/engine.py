@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import httpx
 import numpy as np
 
+from ... import secrets
 from ...config import Config
 from ...errors import EngineError, EngineUnavailable
 from ...kinds import ResolvedEngine
@@ -60,6 +61,12 @@ class WavesEngine:
         The build names the prompt of an EngineError; an EngineUnavailable stops the build
         unnamed, so this names the prompt in that one.
         """
+        carried = (request.text, request.voice, request.language, request.model)
+        if any(secrets.contains_secret(value) for value in carried):
+            raise EngineError(
+                "the text or voice to send holds the Waves API key; remove it from the "
+                "template, variables or dictionary (the key belongs in the environment only)"
+            )
         pieces = split_text(request.text, self.settings.max_chars)
         if not pieces:
             raise EngineError("nothing to say")
