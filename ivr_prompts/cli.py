@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -28,8 +28,10 @@ from .config import WavesSettings
 from .engines.registry import Engines
 from .engines.waves import dicts, lock
 from .engines.waves import voices as voice_catalog
-from .errors import BuildFailed, IvrPromptsError
+from .engines.waves.guard import secret_problems
+from .errors import BuildFailed, ConfigError, IvrPromptsError, UsageError
 from .kinds import ENGINE_NAMES, FORMATS, PROFILE_NAMES, Format, ProfileName
+from .lexicon import Lexicon
 
 if TYPE_CHECKING:
     from .engines.waves.client import WavesClient
@@ -401,13 +403,22 @@ def _waves_settings(config_path: Path | None) -> tuple[config_mod.Config | None,
 
 
 def _with_client(
-    settings: WavesSettings, call: Callable[[WavesClient], Coroutine[Any, Any, T]]
+    settings: WavesSettings,
+    call: Callable[[WavesClient], Coroutine[Any, Any, T]],
+    cfg: config_mod.Config | None = None,
+    lexicons: Mapping[str, Lexicon] | None = None,
 ) -> T:
+    """Run `call` with a client; a project holding the key is refused before any request."""
     from .engines.waves.client import WavesClient  # httpx only for Waves commands
     from .engines.waves.routes import api_key_from_env
 
+    key = api_key_from_env(settings)
+    problems = secret_problems(cfg, lexicons or {}) if cfg else []
+    if problems:
+        raise ConfigError(problems)
+
     async def run() -> T:
-        async with WavesClient(settings, api_key_from_env(settings)) as client:
+        async with WavesClient(settings, key) as client:
             return await call(client)
 
     return asyncio.run(run())
@@ -429,7 +440,7 @@ def voices(
 ) -> None:
     """List the Waves voice catalog; warn about locales whose voice lacks their language."""
     cfg, settings = _waves_settings(config_path)
-    catalog = _with_client(settings, voice_catalog.list_voices)
+    catalog = _with_client(settings, voice_catalog.list_voices, cfg)
     shown = voice_catalog.filter_voices(catalog, language=language, gender=gender, accent=accent)
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(v) for v in shown], indent=2))
@@ -455,9 +466,12 @@ def dicts_group() -> None:
 def dicts_sync(config_path: Path | None) -> None:
     """Create or update each locale's remote dictionary and record its id in the lock file."""
     cfg = config_mod.load(config_path)
-    lexicons = {c: lx for c, lx in pipeline.load_lexicons(cfg).items() if lx.entries}
+    lexicons = pipeline.load_lexicons(cfg)
     ids = _with_client(
-        cfg.waves, lambda client: dicts.sync_dictionaries(client, lexicons, cfg.lock_path)
+        cfg.waves,
+        lambda client: dicts.sync_dictionaries(client, lexicons, cfg.lock_path, complete=True),
+        cfg,
+        lexicons,
     )
     for code, dict_id in sorted(ids.items()):
         click.echo(f"{code}: {dict_id}")
@@ -471,7 +485,7 @@ def dicts_sync(config_path: Path | None) -> None:
 def dicts_list(config_path: Path | None, as_json: bool) -> None:
     """List the account's remote dictionaries and which locale of the lock file uses each."""
     cfg, settings = _waves_settings(config_path)
-    remote = _with_client(settings, dicts.list_remote)
+    remote = _with_client(settings, dicts.list_remote, cfg)
     used = {e["id"]: code for code, e in lock.read_lock(cfg.lock_path).items()} if cfg else {}
     if as_json:
         click.echo(json.dumps(remote, indent=2, ensure_ascii=False))
@@ -484,14 +498,29 @@ def dicts_list(config_path: Path | None, as_json: bool) -> None:
 @dicts_group.command("prune")
 @config_option
 @click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@click.option("--yes", is_flag=True, help="Delete without asking (prune never prompts).")
 @_boundary
-def dicts_prune(config_path: Path | None, dry_run: bool) -> None:
-    """Delete remote dictionaries the lock file no longer references."""
+def dicts_prune(config_path: Path | None, dry_run: bool, yes: bool) -> None:
+    """Delete remote dictionaries this project created (per the lock file) and no longer uses.
+
+    Without --yes (or with --dry-run) nothing is deleted: the list is printed; without --yes
+    the command then exits 2.
+    """
     cfg = config_mod.load(config_path)
     doomed = _with_client(
-        cfg.waves, lambda client: dicts.prune(client, cfg.lock_path, dry_run=dry_run)
+        cfg.waves,
+        lambda client: dicts.prune(client, cfg.lock_path, dry_run=dry_run or not yes),
+        cfg,
     )
-    verb = "would delete" if dry_run else "deleted"
+    if not doomed:
+        click.echo("nothing to delete: every dictionary this project created is still in use")
+        return
+    verb = "deleted" if yes and not dry_run else "would delete"
     for dict_id in doomed:
         click.echo(f"{verb} {dict_id}")
     click.echo(f"{verb} {len(doomed)} dictionary(ies)")
+    if not yes and not dry_run:
+        raise UsageError(
+            f"nothing was deleted: run `ivr-prompts dicts prune --yes` to delete these "
+            f"{len(doomed)} dictionary(ies)"
+        )

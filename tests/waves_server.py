@@ -181,6 +181,7 @@ class WavesServer:
         slow_seconds: float = 5.0,
         sse_chunk_bytes: int = 4000,
         drip_bytes_per_second: int = 64,
+        missing_dict_status: int = 400,
         voices: Sequence[Mapping[str, Any]] = DEFAULT_VOICES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -196,6 +197,8 @@ class WavesServer:
         self.slow_seconds = slow_seconds
         self.sse_chunk_bytes = sse_chunk_bytes
         self.drip_bytes_per_second = drip_bytes_per_second
+        # What PUT and DELETE of an unknown dictionary get: 400 "Invalid input data", or 404.
+        self.missing_dict_status = missing_dict_status
         self.voices = [dict(v) for v in voices]
         self.clock = clock
         self._rng = random.Random(seed)
@@ -590,6 +593,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif known:
                 del state.dicts[dict_id]
                 answer = {"id": dict_id, "deleted": True}
+        if not known and owner.missing_dict_status == 404:
+            raise _Reply(404, {"error": "Not Found", "message": "Dictionary not found"})
         if not known:
             raise _Reply(400, invalid)
         raise _Reply(200, answer)
