@@ -20,7 +20,8 @@ import pytest
 
 from ivr_prompts.config import WavesSettings
 from ivr_prompts.engines.base import SynthesisRequest
-from ivr_prompts.engines.waves.client import WavesClient, backoff_delay
+from ivr_prompts.engines.waves.attempt import backoff_delay
+from ivr_prompts.engines.waves.client import WavesClient
 from ivr_prompts.engines.waves.decode import decode_audio
 from ivr_prompts.engines.waves.engine import WavesEngine
 from ivr_prompts.engines.waves.errors import parse_retry_after, vendor_message

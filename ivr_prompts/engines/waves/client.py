@@ -9,7 +9,6 @@ import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import httpx
@@ -18,10 +17,10 @@ from ... import secrets
 from ...config import WavesSettings
 from ...errors import EngineError, EngineUnavailable
 from ...kinds import Endpoint
+from .attempt import Attempt, backoff_delay, give_up, timeout_error, transport_error
 from .decode import check_audio_body, truncated, tts_result
-from .errors import one_line, status_error, with_id
+from .errors import status_error, with_id
 from .routes import (
-    BASE_URL_ENV,
     DICTS_PATH,
     LEGACY_LIVE_PATH,
     LEGACY_TTS_PATH,
@@ -35,19 +34,9 @@ from .sse import sse_events, sse_frame
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 30.0
-
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
-
-
-def backoff_delay(attempt: int, retry_after: float | None, rng: random.Random) -> float:
-    """Full-jitter exponential backoff (0.5 s doubling to 30 s), never shorter than Retry-After."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
-    jittered = rng.uniform(0.0, ceiling)
-    return jittered if retry_after is None else max(retry_after, jittered)
 
 
 class WavesClient:
@@ -246,49 +235,62 @@ class WavesClient:
     # -- retry loop and the exception boundary ----------------------------------------------------
 
     async def _retrying(self, label: str, once: Callable[[Attempt], Awaitable[T]]) -> T:
-        limit = self.settings.deadline_seconds
-        deadline = self._clock() + limit
+        deadline = self._clock() + self.settings.deadline_seconds
+        last: EngineError | None = None
         number = 0
         while True:
-            number += 1
-            attempt = Attempt(self.settings.timeout_seconds)
-            try:
-                async with self._slots:
-                    left = deadline - self._clock()
-                    if left <= 0:
-                        raise EngineUnavailable(
-                            f"no attempt could start within the deadline of {limit:g} s "
-                            "(waves.deadline_seconds): Waves is too busy or waves.concurrency "
-                            "too low"
-                        )
-                    bound = min(self.settings.timeout_seconds, left)
-                    attempt = Attempt(bound, by_deadline=bound < self.settings.timeout_seconds)
-                    return await self._translated(once, attempt)
-            except EngineError as exc:
-                if not exc.retryable or number >= self.settings.max_attempts:
-                    _give_up(exc, number, None)
-                    raise
-                if attempt.by_deadline and attempt.timed_out:
-                    _give_up(exc, number, None)  # the message names the deadline
-                    raise
+            async with self._slots:
                 left = deadline - self._clock()
-                if exc.retry_after is not None and exc.retry_after > left:
-                    _give_up(
-                        exc,
-                        number,
-                        f"Waves asks to retry after {exc.retry_after:g} s (Retry-After), more "
-                        f"than the {max(left, 0):.0f} s left of the {limit:g} s deadline "
-                        "(waves.deadline_seconds)",
-                    )
-                    raise
-                delay = backoff_delay(number, exc.retry_after, self._rng)
-                if delay > left:
-                    _give_up(exc, number, f"deadline of {limit:g} s reached")
-                    raise
-                logger.debug(
-                    "%s: attempt %d failed (%s); retrying in %.2f s", label, number, exc, delay
-                )
+                if left <= 0:
+                    raise self._out_of_time(last, number)
+                number += 1
+                bound = min(self.settings.timeout_seconds, left)
+                attempt = Attempt(bound, by_deadline=bound < self.settings.timeout_seconds)
+                try:
+                    return await self._translated(once, attempt)
+                except EngineError as exc:
+                    last = exc
+            delay = self._retry_delay(last, attempt, number, deadline)
+            logger.debug(
+                "%s: attempt %d failed (%s); retrying in %.2f s", label, number, last, delay
+            )
             await self._sleep(delay)
+
+    def _retry_delay(
+        self, exc: EngineError, attempt: Attempt, number: int, deadline: float
+    ) -> float:
+        """How long to wait before the next attempt; raises `exc` when there is none."""
+        limit = self.settings.deadline_seconds
+        if not exc.retryable or number >= self.settings.max_attempts:
+            give_up(exc, number, None)
+            raise exc
+        if attempt.by_deadline and attempt.timed_out:
+            give_up(exc, number, None)  # its message names the deadline
+            raise exc
+        left = deadline - self._clock()
+        if exc.retry_after is not None and exc.retry_after > left:
+            give_up(
+                exc,
+                number,
+                f"Waves asks to retry after {exc.retry_after:g} s (Retry-After), more than the "
+                f"{max(left, 0):.0f} s left of the {limit:g} s deadline (waves.deadline_seconds)",
+            )
+            raise exc
+        delay = backoff_delay(number, exc.retry_after, self._rng)
+        if delay >= left:
+            give_up(exc, number, f"deadline of {limit:g} s reached")
+            raise exc
+        return delay
+
+    def _out_of_time(self, last: EngineError | None, number: int) -> EngineError:
+        limit = self.settings.deadline_seconds
+        if last is not None:
+            give_up(last, number, f"deadline of {limit:g} s reached")
+            return last
+        return EngineUnavailable(
+            f"no attempt could start within the deadline of {limit:g} s "
+            "(waves.deadline_seconds): raise it, or waves.concurrency if your plan allows"
+        )
 
     async def _translated(self, once: Callable[[Attempt], Awaitable[T]], attempt: Attempt) -> T:
         """One attempt within its wall-clock bound; every failure as our error, key redacted."""
@@ -298,70 +300,18 @@ class WavesClient:
                     return await once(attempt)
             except TimeoutError as exc:
                 attempt.timed_out = True
-                raise self._timeout_error(attempt) from exc
+                raise timeout_error(attempt, *self._where()) from exc
             except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL) as exc:
-                raise self._transport_error(exc, attempt) from exc
+                raise transport_error(
+                    exc, attempt, self.base_url, self.settings.deadline_seconds
+                ) from exc
         except EngineError as exc:
             exc.message = self._redact(exc.message)
             exc.args = (exc.message,)
             raise
 
-    def _timeout_error(self, attempt: Attempt) -> EngineError:
-        # A server that accepts but never answers is as unusable as one that cannot be reached.
-        what = "finish its answer" if attempt.answered else "answer"
-        if attempt.by_deadline:
-            limit = self.settings.deadline_seconds
-            within = f"before the request's deadline of {limit:g} s (waves.deadline_seconds)"
-        else:
-            within = f"within {attempt.bound:g} s"
-        return EngineUnavailable(
-            with_id(f"Waves did not {what} {within} (at {self.base_url})", attempt.request_id),
-            request_id=attempt.request_id,
-            retryable=True,
-        )
-
-    def _transport_error(self, exc: Exception, attempt: Attempt) -> EngineError:
-        """Our error for an httpx exception; every httpx exception class lands somewhere."""
-        detail = one_line(str(exc) or "no detail")
-        rid = attempt.request_id
-        if isinstance(exc, httpx.TimeoutException):
-            attempt.timed_out = True
-            return self._timeout_error(attempt)
-        if isinstance(exc, httpx.ConnectError):
-            detail = one_line(str(exc) or "connection failed")
-            return EngineUnavailable(
-                f"cannot connect to the Waves API at {self.base_url} ({detail}); "
-                f"check waves.base_url in prompts.toml or {BASE_URL_ENV}",
-                retryable=True,
-            )
-        if isinstance(
-            exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, httpx.CloseError)
-        ):
-            return EngineError(
-                with_id(
-                    f"the connection to Waves broke mid-request ({type(exc).__name__}: {detail})",
-                    rid,
-                ),
-                request_id=rid,
-                retryable=True,
-            )
-        if isinstance(exc, httpx.DecodingError):
-            return EngineError(
-                with_id(f"Waves sent a body that cannot be decoded ({one_line(str(exc))})", rid),
-                request_id=rid,
-                retryable=True,
-            )
-        if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.ProxyError)):
-            return EngineUnavailable(
-                f"cannot use the Waves base URL {self.base_url!r} "
-                f"({one_line(str(exc))}); check waves.base_url or {BASE_URL_ENV}"
-            )
-        if isinstance(exc, httpx.TooManyRedirects):
-            return EngineUnavailable(
-                f"Waves at {self.base_url} redirects too often; check waves.base_url"
-            )
-        # LocalProtocolError, HTTPStatusError and stream misuse: bugs more than weather.
-        return EngineError(f"Waves request failed ({type(exc).__name__}: {detail})")
+    def _where(self) -> tuple[str, float]:
+        return self.base_url, self.settings.deadline_seconds
 
     def _redact(self, text: str) -> str:
         return secrets.redact(text, (self._key,))
@@ -380,23 +330,3 @@ class WavesClient:
             redact=self._redact,
             now=self._wall_clock(),
         )
-
-
-@dataclass
-class Attempt:
-    """One attempt: its wall-clock bound, and what the server has said so far."""
-
-    bound: float
-    by_deadline: bool = False
-    timed_out: bool = False
-    answered: bool = False
-    request_id: str | None = None
-
-
-def _give_up(exc: EngineError, attempt: int, why: str | None) -> None:
-    if attempt > 1 or why is not None:
-        exc.message = f"{exc.message}; gave up after {attempt} attempt(s)"
-        if why:
-            exc.message += f": {why}"
-        exc.args = (exc.message,)
-    exc.retryable = False
