@@ -186,6 +186,15 @@ def test_cli_dicts_prune_deletes_only_what_the_project_created_and_needs_yes(
     path.write_text(path.read_text().replace('pronunciations = "pron/es-US.toml"\n', ""))
     assert cli(path, "dicts", "sync", url=server.url).returncode == 0
     assert lock_of(path)[0] == {"en-US": ids["en-US"]}
+    listed = cli(path, "dicts", "list", url=server.url).stdout.splitlines()
+    assert sorted(listed) == sorted(
+        [
+            f"{ids['en-US']}  1 word(s)  en-US",
+            f"{ids['es-US']}  1 word(s)  unused, created by this project "
+            "(`dicts prune --yes` deletes it)",
+            f"{stray}  1 word(s)  not in the lock file",
+        ]
+    )
 
     asked = cli(path, "dicts", "prune", url=server.url)
     assert asked.returncode == 2

@@ -122,12 +122,17 @@ def dicts_list(config_path: Path | None, as_json: bool) -> None:
     """List the account's remote dictionaries and which locale of the lock file uses each."""
     cfg, settings = _waves_settings(config_path)
     remote = _with_client(settings, dicts.list_remote, cfg)
-    used = {e["id"]: code for code, e in lock.read_lock(cfg.lock_path).items()} if cfg else {}
+    recorded = (lock.load_lock(cfg.lock_path) if cfg else None) or lock.Lock()
+    used = {e["id"]: code for code, e in recorded.entries.items()}
     if as_json:
         click.echo(json.dumps(remote, indent=2, ensure_ascii=False))
         return
     for d in remote:
-        owner = used.get(d["id"], "not in the lock file")
+        owner = used.get(d["id"]) or (
+            "unused, created by this project (`dicts prune --yes` deletes it)"
+            if d["id"] in recorded.created
+            else "not in the lock file"
+        )
         click.echo(f"{d['id']}  {len(d.get('items', []))} word(s)  {owner}")
 
 
