@@ -19,6 +19,7 @@ from rich.text import Text
 
 from .. import build as builder
 from .. import plan as planner
+from .. import secrets
 from ..errors import IvrPromptsError
 
 P = ParamSpec("P")
@@ -29,18 +30,13 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 class _Redact(logging.Filter):
-    """Defence in depth: no log line may carry an API key, whatever a library logs."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if len(s) >= 8]
+    """Defence in depth: no log line may carry a secret, whatever a library logs (by value)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if any(s in message for s in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "<hidden>")
-            record.msg, record.args = message, None
+        hidden = secrets.redact(message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
         return True
 
 
@@ -57,7 +53,8 @@ def setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
-    handler.addFilter(_Redact([v for k, v in os.environ.items() if "API_KEY" in k]))
+    secrets.remember_environ(os.environ)
+    handler.addFilter(_Redact())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -75,7 +72,7 @@ def boundary(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except IvrPromptsError as exc:
             for line in exc.lines():
-                err.print(Text.assemble(("error: ", "red"), line))
+                err.print(Text.assemble(("error: ", "red"), secrets.redact(line)))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             err.print("interrupted: finished prompts are cached; nothing was published")
@@ -90,7 +87,7 @@ def emit(text: str) -> None:
 
 
 def warn(line: str) -> None:
-    err.print(Text.assemble(("warning: ", "yellow"), line))
+    err.print(Text.assemble(("warning: ", "yellow"), secrets.redact(line)))
 
 
 @contextmanager
