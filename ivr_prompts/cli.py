@@ -23,6 +23,8 @@ from rich.text import Text
 
 from . import __version__, pipeline, report, validate
 from . import config as config_mod
+from .cache import open_cache
+from .cache.remote import secret_values as remote_secret_values
 from .check import plan_issues, run_check
 from .config import WavesSettings
 from .engines.registry import Engines
@@ -43,14 +45,16 @@ out = Console(highlight=False, soft_wrap=True)
 class _Redact(logging.Filter):
     """Defence in depth: no log line may carry an API key, whatever a library logs."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, secrets: list[str], more: Callable[[], list[str]] = list) -> None:
         super().__init__()
         self.secrets = [s for s in secrets if len(s) >= 8]
+        self.more = more  # secrets learned later (the AWS credential chain), by value
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if any(s in message for s in self.secrets):
-            for secret in self.secrets:
+        secrets = [*self.secrets, *self.more()]
+        if any(s in message for s in secrets):
+            for secret in secrets:
                 message = message.replace(secret, "<hidden>")
             record.msg, record.args = message, None
         return True
@@ -69,7 +73,8 @@ def _setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
-    handler.addFilter(_Redact([v for k, v in os.environ.items() if "API_KEY" in k]))
+    api_keys = [v for k, v in os.environ.items() if "API_KEY" in k]
+    handler.addFilter(_Redact(api_keys, remote_secret_values))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -104,6 +109,18 @@ config_option = click.option(
     help="prompts.toml to use (default: ./prompts.toml).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
+
+
+def remote_options(func: Callable[P, R]) -> Callable[P, R]:
+    """--no-remote and --remote-read-only, for the commands that read the cache."""
+    func = click.option(
+        "--remote-read-only",
+        is_flag=True,
+        help="Read project.remote_cache but never write to it (untrusted CI jobs).",
+    )(func)
+    return click.option("--no-remote", is_flag=True, help="Never contact project.remote_cache.")(
+        func
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -164,6 +181,7 @@ def _progress(enabled: bool) -> Iterator[pipeline.Progress]:
     default=None,
     help="Use this engine for every prompt ('local': offline, no key).",
 )
+@remote_options
 @json_option
 @_boundary
 def build(
@@ -171,14 +189,17 @@ def build(
     only: tuple[str, ...],
     locales: tuple[str, ...],
     engine: str | None,
+    no_remote: bool,
+    remote_read_only: bool,
     as_json: bool,
 ) -> None:
     """Render, synthesize, process, validate and publish the prompt set."""
     cfg = config_mod.load(config_path)
     options = pipeline.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
+    store = open_cache(cfg.project, remote=not no_remote, read_only=remote_read_only)
     try:
         with _progress(not as_json and err.is_terminal) as progress:
-            report = asyncio.run(pipeline.build(cfg, options, progress=progress))
+            report = asyncio.run(pipeline.build(cfg, options, progress=progress, store=store))
     except BuildFailed as exc:
         if as_json:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
@@ -274,14 +295,15 @@ def _emit(text: str) -> None:
 
 @main.command()
 @config_option
+@remote_options
 @format_option
 @_boundary
-def check(config_path: Path | None, fmt: Format) -> None:
-    """Lint sources and compare them with the published set (no synthesis, no network).
+def check(config_path: Path | None, no_remote: bool, remote_read_only: bool, fmt: Format) -> None:
+    """Lint sources and compare them with the published set (no synthesis).
 
     Exit 0 when clean, 1 with findings (warnings alone do not fail), 2 when it cannot run.
     """
-    result = run_check(config_path)
+    result = run_check(config_path, remote=not no_remote, remote_read_only=remote_read_only)
     _emit(report.render(result.issues, fmt, suite="ivr-prompts check", subjects=result.subjects))
     if fmt == "text" and not result.issues:
         click.echo(f"ok: {len(result.subjects)} prompt(s) match the published set")
@@ -298,13 +320,19 @@ def check(config_path: Path | None, fmt: Format) -> None:
     is_flag=True,
     help="Exit 0 when there is nothing to do, 2 when a build would change something, 1 on error.",
 )
+@remote_options
 @format_option
 def plan(
-    config_path: Path | None, engine: str | None, detailed_exitcode: bool, fmt: Format
+    config_path: Path | None,
+    engine: str | None,
+    detailed_exitcode: bool,
+    no_remote: bool,
+    remote_read_only: bool,
+    fmt: Format,
 ) -> None:
     """Show what a build would synthesize (and bill), reuse from cache, and remove."""
     try:
-        changes = _plan(config_path, engine, fmt)
+        changes = _plan(config_path, engine, fmt, remote=not no_remote)
     except SystemExit as exc:
         # terraform's convention: with --detailed-exitcode every error is 1.
         if detailed_exitcode and exc.code not in (0, None):
@@ -314,10 +342,14 @@ def plan(
 
 
 @_boundary
-def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
+def _plan(config_path: Path | None, engine: str | None, fmt: Format, *, remote: bool) -> bool:
     cfg = config_mod.load(config_path)
     options = pipeline.BuildOptions(engine=engine)  # type: ignore[arg-type]
-    the_plan = pipeline.make_plan(cfg, options, Engines(cfg))
+    store = open_cache(cfg.project, remote=remote, read_only=True)  # a plan writes nothing
+    try:
+        the_plan = pipeline.make_plan(cfg, options, Engines(cfg), store)
+    finally:
+        store.close()
     issues, subjects = plan_issues(the_plan)
     changes = bool(issues)
     if fmt == "json":

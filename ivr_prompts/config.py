@@ -15,10 +15,12 @@ from .kinds import (
     CODECS,
     ENGINE_NAMES,
     PROFILE_NAMES,
+    REMOTE_CACHE_MODES,
     TARGETS,
     Codec,
     Endpoint,
     EngineName,
+    RemoteCacheMode,
     Target,
     WavesFormat,
     WavesModel,
@@ -31,6 +33,7 @@ DEFAULT_FILE = "prompts.toml"
 _ID_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _REQUEST_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_S3_URL = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^?#@]*)?")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class ProjectSettings:
     name: str
     output: Path
     cache: Path
+    remote_cache: str | None = None
+    remote_cache_mode: RemoteCacheMode = "read-write"
+    remote_cache_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,6 +262,14 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _remote_url(value: str) -> str | None:
+    if _S3_URL.fullmatch(value):
+        return None
+    if "@" in value:
+        return "credentials never go in the URL; they come from the AWS credential chain"
+    return "expected s3://bucket or s3://bucket/prefix (bucket: 3-63 of a-z 0-9 . -)"
+
+
 def _between(low: float, high: float) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         return None if low <= value <= high else f"must be between {low:g} and {high:g}"
@@ -312,12 +326,17 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     root = file.parent
 
     p = r.table(data.get("project"), "project")
-    r.known(p, "project", ("name", "output", "cache"))
+    r.known(p, "project", tuple(ProjectSettings.__dataclass_fields__))
     name = r.get(p, "project", "name", str, root.name or "prompts")
     project = ProjectSettings(
         name=name,
         output=root / r.get(p, "project", "output", str, "dist"),
         cache=root / r.get(p, "project", "cache", str, ".ivr-cache"),
+        remote_cache=r.get(p, "project", "remote_cache", str, None, _remote_url),
+        remote_cache_mode=r.choice(
+            p, "project", "remote_cache_mode", REMOTE_CACHE_MODES, "read-write"
+        ),  # type: ignore[arg-type]
+        remote_cache_required=r.get(p, "project", "remote_cache_required", bool, False),
     )
 
     s = r.table(data.get("synth"), "synth")

@@ -196,7 +196,12 @@ def _selected(rendered: render.Rendered, options: BuildOptions) -> bool:
     return by_id and (not options.locales or rendered.locale in options.locales)
 
 
-def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
+def make_plan(
+    config: Config,
+    options: BuildOptions,
+    engines: Engines,
+    store: cache.LayeredCache | None = None,
+) -> Plan:
     """Render every pair and key it; decide for each whether to synthesize, process or reuse."""
     previous = publish.read_manifest(config.project.output)
     publish.check_output(config, previous)  # before anything is synthesized (and paid for)
@@ -253,7 +258,14 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
     _check_collisions(config, pairs)
     checks.prompts = {p.key: p.rendered.prompt for p in pairs}
     plan = Plan(config, pairs, lexicons, previous, checks)
-    _decide(plan, cache.Cache(config.project.cache))
+    if store is not None:
+        _decide(plan, store)
+        return plan
+    store = cache.open_cache(config.project)
+    try:
+        _decide(plan, store)
+    finally:
+        store.close()
     return plan
 
 
@@ -314,11 +326,12 @@ def stale_reasons(pair: Pair, record: publish.PromptRecord) -> list[str]:
     return reasons
 
 
-def _decide(plan: Plan, store: cache.Cache) -> None:
+def _decide(plan: Plan, store: cache.LayeredCache) -> None:
     previous = plan.previous_records
     intact = publish.intact(plan.previous, plan.config.project.output)
     keys = {p.key for p in plan.pairs}
     plan.removed = sorted(k for k in previous if k not in keys)
+    rest: list[Pair] = []
     for pair in plan.pairs:
         old = previous.get(pair.key)
         whole = pair.key in intact
@@ -329,9 +342,17 @@ def _decide(plan: Plan, store: cache.Cache) -> None:
         # Not selected but its published files were damaged: it is rebuilt like a selected one.
         elif old is not None and whole and not stale_reasons(pair, old):
             pair.action = "reuse"
-        elif store.has("audio", pair.audio_key):
+        else:
+            rest.append(pair)
+    # One batch per kind: a remote cache is asked in parallel, and only about what is missing.
+    audio_keys = store.present("audio", (p.audio_key for p in rest))
+    synth_keys = store.present(
+        "synth", (p.synth_key for p in rest if p.audio_key not in audio_keys)
+    )
+    for pair in rest:
+        if pair.audio_key in audio_keys:
             pair.action = "cached"
-        elif store.has("synth", pair.synth_key):
+        elif pair.synth_key in synth_keys:
             pair.action = "process"
         else:
             pair.action = "synthesize"
@@ -366,6 +387,7 @@ async def build(
     *,
     engines: Engines | None = None,
     progress: Progress | None = None,
+    store: cache.LayeredCache | None = None,
 ) -> BuildReport:
     """Build and publish the prompt set; raise BuildFailed (nothing published) if any pair fails.
 
@@ -374,8 +396,9 @@ async def build(
     """
     options = options or BuildOptions()
     engines = engines or Engines(config)
+    store = store or cache.open_cache(config.project)
     try:
-        plan = make_plan(config, options, engines)
+        plan = make_plan(config, options, engines, store)
         report = BuildReport(plan)
         unchanged = _unchanged_manifest(plan)
         if unchanged is not None:
@@ -384,13 +407,14 @@ async def build(
                 (progress or _quiet)("done", pair)
             return report
         with publish.Stager(config, plan.checks.check) as stager:
-            await _produce(plan, engines, stager, report, progress or _quiet)
+            await _produce(plan, engines, stager, report, progress or _quiet, store)
             if report.failures:
                 raise BuildFailed(sorted(report.failures), len(report.failed))
             report.manifest = stager.finish()
             report.published = True
     finally:
         await engines.aclose()
+        await asyncio.to_thread(store.close)  # uploads finish before the build returns
     return report
 
 
@@ -414,9 +438,9 @@ async def _produce(
     stager: publish.Stager,
     report: BuildReport,
     progress: Progress,
+    store: cache.LayeredCache,
 ) -> None:
     """Synthesize what is missing, process and stage every pair; failures go to the report."""
-    store = cache.Cache(plan.config.project.cache)
     previous = plan.previous_records
     gates: dict[ResolvedEngine, asyncio.Semaphore] = {}
     # Processing and checking are CPU work in threads, one per core. The pool's shutdown waits
@@ -442,10 +466,13 @@ async def _produce(
     async def _one(pair: Pair) -> None:
         try:
             # Read (and verify) what the cache holds: a corrupt entry is synthesized again.
-            entry = store.get("audio", pair.audio_key) if pair.action == "cached" else None
+            # Off the event loop: a read may go to the remote cache.
+            entry = None
+            if pair.action == "cached":
+                entry = await asyncio.to_thread(store.get, "audio", pair.audio_key)
             synth = None
             if entry is None and pair.action != "synthesize":
-                synth = store.get("synth", pair.synth_key)
+                synth = await asyncio.to_thread(store.get, "synth", pair.synth_key)
             if entry is None and synth is None:
                 engine = engines.get(pair.engine)
                 gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
@@ -492,7 +519,7 @@ async def _produce(
 def _stage(
     plan: Plan,
     pair: Pair,
-    store: cache.Cache,
+    store: cache.LayeredCache,
     entry: cache.AudioEntry | None,
     synth: cache.AudioEntry | None,
     stager: publish.Stager,
