@@ -328,11 +328,15 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     p = r.table(data.get("project"), "project")
     r.known(p, "project", tuple(ProjectSettings.__dataclass_fields__))
     name = r.get(p, "project", "name", str, root.name or "prompts")
+    remote_cache = r.get(p, "project", "remote_cache", str, None)
+    if remote_cache is not None and (problem := _remote_url(remote_cache)):
+        r.problem("project.remote_cache", problem)  # not echoed: it may hold credentials
+        remote_cache = None
     project = ProjectSettings(
         name=name,
         output=root / r.get(p, "project", "output", str, "dist"),
         cache=root / r.get(p, "project", "cache", str, ".ivr-cache"),
-        remote_cache=r.get(p, "project", "remote_cache", str, None, _remote_url),
+        remote_cache=remote_cache,
         remote_cache_mode=r.choice(
             p, "project", "remote_cache_mode", REMOTE_CACHE_MODES, "read-write"
         ),  # type: ignore[arg-type]
