@@ -57,9 +57,7 @@ def _run_boto3(endpoint: str, bucket: str, blobs: dict[str, bytes]) -> tuple[flo
     import boto3
     from botocore.config import Config
 
-    client = boto3.client(
-        "s3", endpoint_url=endpoint, config=Config(max_pool_connections=WORKERS)
-    )
+    client = boto3.client("s3", endpoint_url=endpoint, config=Config(max_pool_connections=WORKERS))
     with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
         start = time.perf_counter()
         list(

@@ -1,4 +1,4 @@
-"""The remote cache against a real S3 API server (moto's server mode) on loopback: builds in-process."""
+"""The remote cache against a real S3 API server (moto's server mode) on loopback, in-process."""
 
 from __future__ import annotations
 
@@ -171,14 +171,15 @@ def test_remote_cache_object_copied_over_another_is_a_miss(
     first, _ = build(s3, project(tmp_path / "a", url), CountingEngine())
     c = client(s3)
     welcome, hours = pair_of(first, "main/welcome"), pair_of(first, "main/hours")
-    for kind, mine, theirs in (
+    swaps: list[tuple[cache.Kind, str, str]] = [
         ("synth", welcome.synth_key, hours.synth_key),
         ("audio", welcome.audio_key, hours.audio_key),
-    ):
-        wrong = c.get_object(Bucket=bucket, Key="p/" + cache.entry_name(kind, theirs))  # type: ignore[arg-type]
+    ]
+    for kind, mine, theirs in swaps:
+        wrong = c.get_object(Bucket=bucket, Key="p/" + cache.entry_name(kind, theirs))
         c.put_object(
             Bucket=bucket, Key="p/" + cache.entry_name(kind, mine), Body=wrong["Body"].read()
-        )  # type: ignore[arg-type]
+        )
     engine = CountingEngine()
     second, _ = build(s3, project(tmp_path / "b", url), engine)
     assert [(r.prompt_id, r.locale) for r in engine.requests] == [("main/welcome", "en-US")]
