@@ -15,12 +15,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ivr_prompts import config, pipeline
+from ivr_prompts import config
 from ivr_prompts.engines.base import Engine, SynthesisRequest
 from ivr_prompts.engines.espeak import EspeakEngine
 from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.engines.pool import PooledEngine
 from ivr_prompts.engines.registry import Engines
+from ivr_prompts.plan import BuildOptions, make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 _WORDS = [
@@ -39,7 +40,7 @@ _WORDS = [
 
 def sample_requests() -> list[SynthesisRequest]:
     cfg = config.load(ROOT / "prompts.toml")
-    plan = pipeline.make_plan(cfg, pipeline.BuildOptions(engine="local"), Engines(cfg))
+    plan = make_plan(cfg, BuildOptions(engine="local"), Engines(cfg))
     return [
         SynthesisRequest(
             prompt_id=p.rendered.id,

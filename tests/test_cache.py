@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from ivr_prompts import cache, config, publish
+from ivr_prompts import cache, config
 from ivr_prompts.errors import UsageError
+from ivr_prompts.publish.manifest import read_manifest
 
 from .conftest import Project
 from .engines import CountingEngine, build_with
@@ -134,7 +135,7 @@ def test_put_over_a_symlink_replaces_the_link_not_its_target(tmp_path: Path) -> 
 
 def _published(cfg: config.Config, prompt_id: str) -> tuple[float, bytes]:
     """Duration and bytes of the published en-US wav of `prompt_id`, read back from disk."""
-    manifest = publish.read_manifest(cfg.project.output)
+    manifest = read_manifest(cfg.project.output)
     assert manifest is not None
     record = next(r for r in manifest["prompts"] if (r["id"], r["locale"]) == (prompt_id, "en-US"))
     path = next(f["path"] for f in record["files"] if f["target"] == "wav")

@@ -14,7 +14,8 @@ from typing import Any
 import boto3
 import pytest
 
-from ivr_prompts import cache, config, pipeline
+from ivr_prompts import build as builder
+from ivr_prompts import cache, config, plan
 from ivr_prompts.cache.remote import RemoteCache
 
 from .conftest import BASE_TOML
@@ -71,10 +72,10 @@ def store_for(s3: S3Server, cfg: config.Config, *, read_only: bool = False) -> c
 
 def build(
     s3: S3Server, cfg: config.Config, engine: CountingEngine, *, read_only: bool = False
-) -> tuple[pipeline.BuildReport, cache.LayeredCache]:
+) -> tuple[builder.BuildReport, cache.LayeredCache]:
     engines, _ = engines_with(cfg, engine)
     store = store_for(s3, cfg, read_only=read_only)
-    report = asyncio.run(pipeline.build(cfg, engines=engines, store=store))
+    report = asyncio.run(builder.build(cfg, engines=engines, store=store))
     return report, store
 
 
@@ -94,7 +95,7 @@ def published(cfg: config.Config) -> dict[str, str]:
     }
 
 
-def pair_of(report: pipeline.BuildReport, prompt_id: str) -> pipeline.Pair:
+def pair_of(report: builder.BuildReport, prompt_id: str) -> plan.Pair:
     return next(
         p for p in report.plan.pairs if (p.rendered.id, p.locale.code) == (prompt_id, "en-US")
     )
@@ -183,16 +184,15 @@ def test_remote_cache_object_copied_over_another_is_a_miss(
     engine = CountingEngine()
     second, _ = build(s3, project(tmp_path / "b", url), engine)
     assert [(r.prompt_id, r.locale) for r in engine.requests] == [("main/welcome", "en-US")]
+    assert second.manifest is not None
     record = next(
-        r
-        for r in second.manifest["prompts"]  # type: ignore[index]
-        if (r["id"], r["locale"]) == ("main/welcome", "en-US")
+        r for r in second.manifest["prompts"] if (r["id"], r["locale"]) == ("main/welcome", "en-US")
     )
     assert record["text"] == "Welcome to Acme Bank."
     assert abs(record["duration_s"] - pair_duration(first, "main/welcome")) < 0.05
 
 
-def pair_duration(report: pipeline.BuildReport, prompt_id: str) -> float:
+def pair_duration(report: builder.BuildReport, prompt_id: str) -> float:
     assert report.manifest is not None
     return next(
         float(r["duration_s"])
@@ -295,9 +295,9 @@ def test_plan_counts_remote_entries_as_cached(tmp_path: Path, s3: S3Server, buck
     build(s3, project(tmp_path / "a", url), CountingEngine())
     cfg = project(tmp_path / "b", url)
     store = store_for(s3, cfg, read_only=True)
-    plan = pipeline.make_plan(
-        cfg, pipeline.BuildOptions(), engines_with(cfg, CountingEngine())[0], store
+    the_plan = plan.make_plan(
+        cfg, plan.BuildOptions(), engines_with(cfg, CountingEngine())[0], store
     )
     store.close()
-    assert {p.action for p in plan.pairs} == {"cached"}
-    assert plan.billed_chars == 0
+    assert {p.action for p in the_plan.pairs} == {"cached"}
+    assert the_plan.billed_chars == 0
