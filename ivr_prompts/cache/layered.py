@@ -54,6 +54,7 @@ class LayeredCache:
         self._bad: set[tuple[Kind, str]] = set()
         self._uploads: list[concurrent.futures.Future[None]] = []
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         self._failure: RemoteCacheError | None = None
 
     @property
@@ -156,9 +157,10 @@ class LayeredCache:
         for future in self._uploads:
             future.result()
         self._uploads.clear()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         if self.remote is not None and self._state == "open":
             s = self.stats
             log.info(
@@ -173,11 +175,12 @@ class LayeredCache:
             raise self._failure
 
     def _workers(self) -> concurrent.futures.ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = concurrent.futures.ThreadPoolExecutor(
-                REMOTE_WORKERS, thread_name_prefix="ivr-remote"
-            )
-        return self._pool
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(
+                    REMOTE_WORKERS, thread_name_prefix="ivr-remote"
+                )
+            return self._pool
 
     def _remote(self) -> RemoteCache | None:
         """The remote, opened (and checked) on first use; None when off or lost."""

@@ -44,7 +44,8 @@ _TAKEN = ("412", "PreconditionFailed", "409", "ConditionalRequestConflict")
 _NO_CONDITIONS = ("501", "NotImplemented")
 
 # Secret values learned from the credential chain (files, SSO, instance roles), not only env.
-_learned: set[str] = set()
+# Replaced whole, never mutated: log filters in other threads read it without a lock.
+_learned: tuple[str, ...] = ()
 
 
 class RemoteCacheError(UsageError):
@@ -59,7 +60,7 @@ def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
     """Every AWS secret known to this process, for redaction by value."""
     env = os.environ if environ is None else environ
     found = {env[name] for name in _HIDDEN_VARIABLES if env.get(name)}
-    return sorted(v for v in found | _learned if len(v) >= 8)
+    return sorted(v for v in found.union(_learned) if len(v) >= 8)
 
 
 def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
@@ -211,11 +212,13 @@ def _default_client() -> BaseClient:
     import boto3
     from botocore.config import Config
 
+    global _learned
     session = boto3.session.Session()
     credentials = session.get_credentials()
     if credentials is not None:
         frozen = credentials.get_frozen_credentials()
-        _learned.update(v for v in (frozen.secret_key, frozen.token, frozen.access_key) if v)
+        found = (frozen.secret_key, frozen.token, frozen.access_key)
+        _learned = (*_learned, *(v for v in found if v))
     config = Config(
         connect_timeout=5,
         read_timeout=30,
