@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 
 from . import names
 from .errors import ConfigError, ConfigNotFound, Problem
-from .kinds import ENGINE_NAMES, TARGETS, EngineName
+from .kinds import ENGINE_NAMES, TARGETS, EngineName, RemoteCacheMode
 from .names import check_prompt_id
 from .settings import (
     KEYS,
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 DEFAULT_FILE = "prompts.toml"
+_S3_URL = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^?#@]*)?")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class ProjectSettings:
     name: str
     output: Path
     cache: Path
+    remote_cache: str | None = None
+    remote_cache_mode: RemoteCacheMode = "read-write"
+    remote_cache_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,10 +167,16 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     values = {name: r.declared(table, name) for name, table in tables.items()}
 
     p = values["project"]
+    if p["remote_cache"] is not None and (problem := _remote_url(p["remote_cache"])):
+        r.problem(("project", "remote_cache"), problem)  # not echoed: it may hold credentials
+        p["remote_cache"] = None
     project = ProjectSettings(
         name=p["name"] or root.name or "prompts",
         output=root / p["output"],
         cache=root / p["cache"],
+        remote_cache=p["remote_cache"],
+        remote_cache_mode=p["remote_cache_mode"],
+        remote_cache_required=p["remote_cache_required"],
     )
     s = values["synth"]
     synth = SynthSettings(**{**s, "piper_voice": _voice_path(s["piper_voice"], root)})
@@ -384,3 +395,12 @@ def _matrix(r: Reader, item: Mapping[str, Any], key: KeyPath) -> dict[str, tuple
 
 def _opt_float(value: float | int | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _remote_url(value: str) -> str | None:
+    """Why `value` is not an s3://bucket/prefix address (None when it is)."""
+    if _S3_URL.fullmatch(value):
+        return None
+    if "@" in value:
+        return "credentials never go in the URL; they come from the AWS credential chain"
+    return "expected s3://bucket or s3://bucket/prefix (bucket: 3-63 of a-z 0-9 . -)"

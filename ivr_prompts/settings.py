@@ -18,6 +18,7 @@ from .kinds import (
     ENDPOINTS,
     ENGINE_NAMES,
     PROFILE_NAMES,
+    REMOTE_CACHE_MODES,
     TARGETS,
     WAVES_FORMATS,
     WAVES_MODELS,
@@ -70,6 +71,21 @@ KEYS: tuple[Key, ...] = (
     Key("project", "name", str, "", "set name (default: the folder's name)"),
     Key("project", "output", str, "dist", "the published set, replaced as a whole per build"),
     Key("project", "cache", str, ".ivr-cache", "synthesis cache, safe to share between builds"),
+    # Checked in config.parse, which never echoes it (a URL may hold credentials).
+    Key(
+        "project", "remote_cache", str, None, "shared cache under the local one: s3://bucket/prefix"
+    ),
+    Key(
+        "project",
+        "remote_cache_mode",
+        str,
+        "read-write",
+        "read-only: use the remote cache, never write to it",
+        REMOTE_CACHE_MODES,
+    ),
+    Key(
+        "project", "remote_cache_required", bool, False, "fail when the remote cache is unreachable"
+    ),
     Key("synth", "engine", str, "local", "engine for every locale and prompt", ENGINE_NAMES),
     Key("synth", "voice", str, "magnus", "the Waves voice id", check=voice),
     Key("synth", "model", str, "lightning_v3.1", "the Waves model", WAVES_MODELS),

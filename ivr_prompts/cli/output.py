@@ -20,6 +20,7 @@ from rich.text import Text
 from .. import build as builder
 from .. import plan as planner
 from .. import secrets
+from ..cache.remote import secret_values as remote_secret_values
 from ..errors import IvrPromptsError
 
 P = ParamSpec("P")
@@ -34,7 +35,7 @@ class _Redact(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        hidden = secrets.redact(message)
+        hidden = secrets.redact(message, remote_secret_values())
         if hidden != message:
             record.msg, record.args = hidden, None
         return True
