@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, pipeline, report, validate
+from . import __version__, importers, pipeline, report, validate
 from . import config as config_mod
 from .check import plan_issues, run_check
 from .config import WavesSettings
@@ -187,6 +187,26 @@ def build(
         out.print_json(json.dumps(_build_json(report)))
     else:
         _print_build(report)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@config_option
+@click.option(
+    "--locale", default=None, metavar="CODE", help="Project locale of the files (else inferred)."
+)
+@_boundary
+def import_cmd(files: tuple[Path, ...], config_path: Path | None, locale: str | None) -> None:
+    """Append prompts from core-sounds-*.txt, phrase_*.xml, Genesys or id,locale,text CSVs."""
+    cfg = config_mod.load(config_path)
+    result = importers.import_files(cfg, files, locale)
+    for inventory, entry in result.non_speech:
+        click.echo(f"{inventory.path.name}:{entry.line}: {entry.id}: not spoken ({entry.text})")
+    counts: dict[str, int] = {}
+    for _, _, code in result.added:
+        counts[code] = counts.get(code, 0) + 1
+    added = ", ".join(f"{n} [{code}]" for code, n in counts.items()) or "nothing"
+    click.echo(f"imported {added} into {cfg.path.name}")
 
 
 def _build_json(report: pipeline.BuildReport) -> dict[str, Any]:
