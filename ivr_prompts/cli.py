@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, importers, pipeline, report, validate
+from . import __version__, export, importers, pipeline, report, validate
 from . import config as config_mod
 from .check import plan_issues, run_check
 from .config import WavesSettings
@@ -222,7 +222,26 @@ def _build_json(report: pipeline.BuildReport) -> dict[str, Any]:
         "removed": [f"{i} [{loc}]" for i, loc in plan.removed],
         "published": report.published,
         "failures": report.failures,
+        **_exports_json(report.exports),
     }
+
+
+def _exports_json(exports: export.ExportReport | None) -> dict[str, Any]:
+    if exports is None:
+        return {}
+    found: dict[str, Any] = {}
+    if exports.archive is not None:
+        found["archive"] = {"path": str(exports.archive), "written": exports.archive_written}
+    if exports.upload is not None:
+        dest = exports.upload.destination
+        found["upload"] = {
+            "destination": dest.uri(dest.prefix),
+            "uploaded": exports.upload.uploaded,
+            "unchanged": exports.upload.unchanged,
+        }
+    if exports.connect is not None:
+        found["connect"] = {"created": exports.connect.created, "updated": exports.connect.updated}
+    return found
 
 
 def _print_build(report: pipeline.BuildReport) -> None:
@@ -250,6 +269,25 @@ def _print_build(report: pipeline.BuildReport) -> None:
         out.print(f"published {len(report.manifest['prompts'])} prompt(s) to {where}{removed}")
     else:
         out.print(f"up to date: {where} already holds this set")
+    for line in _export_lines(report.exports):
+        out.print(line)
+
+
+def _export_lines(exports: export.ExportReport | None) -> list[str]:
+    lines: list[str] = []
+    if exports is not None and exports.archive is not None:
+        state = "wrote" if exports.archive_written else "unchanged:"
+        lines.append(f"{state} {exports.archive}")
+    if exports is not None and exports.upload is not None:
+        up = exports.upload
+        lines.append(
+            f"uploaded {len(up.uploaded)} file(s) to {up.destination.uri(up.destination.prefix)}"
+            f" ({up.unchanged} unchanged)"
+        )
+    if exports is not None and exports.connect is not None:
+        c = exports.connect
+        lines.append(f"Connect prompts: {len(c.created)} created, {len(c.updated)} updated")
+    return lines
 
 
 @main.command("render")

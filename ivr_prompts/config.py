@@ -12,10 +12,13 @@ from typing import Any, TypeVar, cast, get_args
 
 from .errors import ConfigError, ConfigNotFound
 from .kinds import (
+    ARCHIVE_FORMATS,
     CODECS,
+    DEFAULT_TARGETS,
     ENGINE_NAMES,
     PROFILE_NAMES,
     TARGETS,
+    ArchiveFormat,
     Codec,
     Endpoint,
     EngineName,
@@ -86,10 +89,13 @@ class LimitSettings:
 
 @dataclass(frozen=True)
 class PublishSettings:
-    targets: tuple[Target, ...] = ("asterisk", "freeswitch", "wav")
+    targets: tuple[Target, ...] = DEFAULT_TARGETS
     asterisk_wav: bool = False
     freeswitch_voice: str = "ivr"
     profiles: tuple[str, ...] = ()
+    archive: ArchiveFormat | None = None  # also write <output>.tar.gz / .zip beside the set
+    upload: str | None = None  # s3://bucket/prefix: the mu-law WAV set for Amazon Connect
+    connect_instance: str | None = None  # create/update Connect prompts for the uploaded WAVs
 
 
 @dataclass(frozen=True)
@@ -400,14 +406,25 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         )
 
     pub = r.table(data.get("publish"), "publish")
-    r.known(pub, "publish", ("targets", "asterisk_wav", "freeswitch_voice", "profiles"))
+    r.known(pub, "publish", tuple(PublishSettings.__dataclass_fields__))
 
     publish = PublishSettings(
-        targets=r.choices(pub, "publish", "targets", TARGETS, TARGETS),  # type: ignore[arg-type]
+        targets=r.choices(pub, "publish", "targets", TARGETS, DEFAULT_TARGETS),  # type: ignore[arg-type]
         asterisk_wav=r.get(pub, "publish", "asterisk_wav", bool, False),
         freeswitch_voice=r.get(pub, "publish", "freeswitch_voice", str, "ivr", _safe_segment),
         profiles=r.choices(pub, "publish", "profiles", PROFILE_NAMES, ()),
+        archive=r.choice(pub, "publish", "archive", ARCHIVE_FORMATS, None),  # type: ignore[arg-type]
+        upload=r.get(pub, "publish", "upload", str, None, _s3_url),
+        connect_instance=r.get(pub, "publish", "connect_instance", str, None),
     )
+    if publish.upload and ("wav" not in publish.targets or audio.codecs[0] != "ulaw"):
+        r.problem(
+            "publish.upload",
+            'uploads the mu-law WAV set: add "wav" to publish.targets and put "ulaw" first '
+            "in audio.codecs",
+        )
+    if publish.connect_instance and not publish.upload:
+        r.problem("publish.connect_instance", 'needs publish.upload = "s3://bucket/prefix"')
     if not publish.targets:
         r.problem("publish.targets", f"needs at least one of {', '.join(TARGETS)}")
 
@@ -458,6 +475,11 @@ def _language(value: Any) -> str | None:
 def _url(value: Any) -> str | None:
     ok = value.startswith(("http://", "https://"))
     return None if ok else "must start with http:// or https://"
+
+
+def _s3_url(value: Any) -> str | None:
+    ok = re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?", value)
+    return None if ok else "must look like s3://bucket/prefix"
 
 
 def _safe_segment(value: Any) -> str | None:

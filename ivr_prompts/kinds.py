@@ -20,8 +20,13 @@ Codec = Literal["ulaw", "alaw"]
 CODECS: tuple[Codec, ...] = get_args(Codec)
 
 # Publish targets (output layouts).
-Target = Literal["asterisk", "freeswitch", "wav"]
+Target = Literal["asterisk", "freeswitch", "wav", "genesys"]
 TARGETS: tuple[Target, ...] = get_args(Target)
+DEFAULT_TARGETS: tuple[Target, ...] = ("asterisk", "freeswitch", "wav")
+
+# Archives of the published set.
+ArchiveFormat = Literal["tar.gz", "zip"]
+ARCHIVE_FORMATS: tuple[ArchiveFormat, ...] = get_args(ArchiveFormat)
 
 # Platform profiles: the rules a platform puts on a prompt file.
 ProfileName = Literal["asterisk", "freeswitch", "amazon-connect", "genesys", "cisco-uccx", "avaya"]

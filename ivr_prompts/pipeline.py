@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from . import audio, cache, lexicon, publish, render, validate
+from . import audio, cache, export, lexicon, publish, render, validate
 from .config import Config, LocaleConfig, PromptConfig
 from .engines.base import SynthesisRequest
 from .engines.registry import Engines, resolve, voice_for
 from .errors import BuildFailed, ConfigError, EngineUnavailable, IvrPromptsError, UsageError
+from .export.names import name_problems
 from .kinds import EngineName, ProfileName, ResolvedEngine
 from .profiles import profile_rules
 
@@ -132,6 +133,7 @@ class BuildReport:
     failures: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
     manifest: publish.Manifest | None = None
+    exports: export.ExportReport | None = None
 
     def __repr__(self) -> str:
         return (
@@ -250,6 +252,9 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
                 lexicon_words=used,
             )
         )
+    genesys_ids = (p.rendered.id for p in pairs if "genesys" in config.publish.targets)
+    if problems := name_problems(genesys_ids, config.path.name):
+        raise ConfigError(problems)
     _check_collisions(config, pairs)
     checks.prompts = {p.key: p.rendered.prompt for p in pairs}
     plan = Plan(config, pairs, lexicons, previous, checks)
@@ -382,7 +387,7 @@ async def build(
             report.manifest = unchanged
             for pair in plan.pairs:
                 (progress or _quiet)("done", pair)
-            return report
+            return await _export(config, report)
         with publish.Stager(config, plan.checks.check) as stager:
             await _produce(plan, engines, stager, report, progress or _quiet)
             if report.failures:
@@ -391,6 +396,13 @@ async def build(
             report.published = True
     finally:
         await engines.aclose()
+    return await _export(config, report)
+
+
+async def _export(config: Config, report: BuildReport) -> BuildReport:
+    """Archive, upload and Connect prompts ([publish]) once the set is in place."""
+    assert report.manifest is not None
+    report.exports = await asyncio.to_thread(export.after_build, config, report.manifest["prompts"])
     return report
 
 
@@ -578,10 +590,12 @@ class Checks:
                 max_seconds=prompt.max_seconds or self.base.max_seconds,
             )
             names: list[ProfileName] = []
-            if target in ("asterisk", "freeswitch"):
+            if target in ("asterisk", "freeswitch", "genesys"):
                 names.append(cast(ProfileName, target))
             if target == "wav":
                 names.extend(cast("tuple[ProfileName, ...]", self.config.publish.profiles))
+                if self.config.publish.upload and "amazon-connect" not in names:
+                    names.append("amazon-connect")  # checked before anything is uploaded
             self._memo[memo] = [profile_rules(n, rules) for n in names] or [rules]
         return self._memo[memo]
 

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from . import __version__, audio
 from .config import Config, LocaleConfig
 from .errors import UsageError
+from .export import genesys
 from .kinds import FileFormat, Target
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,9 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
             )
             middle = f"{folder}/8000" if folder else "8000"
             files.append(PlannedFile(f"{voice_dir}/{middle}/{name}.wav", target, "pcm16-wav"))
+        elif target == "genesys":
+            planned = genesys.planned(config, prompt_id, locale)
+            files.extend(PlannedFile(path, target, fmt) for path, fmt in planned)
         else:
             law = codecs[0]
             files.append(PlannedFile(f"wav/{locale.code}/{prompt_id}.wav", target, f"{law}-wav"))  # type: ignore[arg-type]
@@ -442,6 +446,9 @@ def _renameat2_exchange(a: Path, b: Path) -> bool:
 
 
 def _write_indexes(config: Config, staging: Path, manifest: Manifest) -> None:
+    if "genesys" in config.publish.targets:
+        for path, text in genesys.index_files(config, manifest["prompts"]).items():
+            _write_text(staging / path, text.rstrip("\n"))
     by_locale: dict[str, list[PromptRecord]] = {}
     for record in manifest["prompts"]:
         by_locale.setdefault(record["locale"], []).append(record)
