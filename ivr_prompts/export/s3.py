@@ -176,8 +176,9 @@ def _describe(exc: Exception, dest: Destination, done: int) -> str:
             f"{where}: no AWS credentials found; set AWS_ACCESS_KEY_ID and "
             "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
         )
-    if name == "ClientError":
-        error = getattr(exc, "response", {}).get("Error", {})
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):  # botocore's ClientError and its per-code subclasses
+        error = response.get("Error", {})
         code, message = error.get("Code", "?"), error.get("Message", "")
         fix = {
             "NoSuchBucket": "create the bucket or fix the bucket name",
