@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import tomllib
@@ -96,6 +97,8 @@ class PublishSettings:
     archive: ArchiveFormat | None = None  # also write <output>.tar.gz / .zip beside the set
     upload: str | None = None  # s3://bucket/prefix: the mu-law WAV set for Amazon Connect
     connect_instance: str | None = None  # create/update Connect prompts for the uploaded WAVs
+    # language -> the locale also published as plain asterisk/<language>/ (default: the first)
+    asterisk_plain: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -416,6 +419,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         archive=r.choice(pub, "publish", "archive", ARCHIVE_FORMATS, None),  # type: ignore[arg-type]
         upload=r.get(pub, "publish", "upload", str, None, _s3_url),
         connect_instance=r.get(pub, "publish", "connect_instance", str, None),
+        asterisk_plain=r.get(pub, "publish", "asterisk_plain", dict, {}),
     )
     if publish.upload and ("wav" not in publish.targets or audio.codecs[0] != "ulaw"):
         r.problem(
@@ -429,6 +433,15 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         r.problem("publish.targets", f"needs at least one of {', '.join(TARGETS)}")
 
     locales = _locales(r, r.table(data.get("locales"), "locales"), synth, root)
+    for language, code in publish.asterisk_plain.items():
+        speaking = [c for c, loc in locales.items() if loc.language == language]
+        if code not in speaking or len(speaking) < 2:
+            need = f"one of {', '.join(speaking)}" if len(speaking) > 1 else "removed"
+            r.problem(
+                f"publish.asterisk_plain.{language}",
+                f"names the locale published as asterisk/{language}/ when several locales speak "
+                f"{language!r}; must be {need}, got {code!r}",
+            )
     prompts = _prompts(r, data.get("prompts"), locales, raw_text)
     for prompt in prompts:
         low = prompt.min_seconds if prompt.min_seconds is not None else limits.min_seconds

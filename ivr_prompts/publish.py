@@ -27,6 +27,7 @@ from . import __version__, audio
 from .config import Config, LocaleConfig
 from .errors import UsageError
 from .export import genesys
+from .export.asterisk import plain_locales
 from .kinds import FileFormat, Target
 
 log = logging.getLogger(__name__)
@@ -86,16 +87,24 @@ def asterisk_language(config: Config, locale: LocaleConfig) -> str:
     return locale.language if len(same) == 1 else locale.code.replace("-", "_")
 
 
+def asterisk_folders(config: Config, locale: LocaleConfig) -> list[str]:
+    """The locale's Asterisk folder, plus the plain language folder when it stands for it."""
+    own = asterisk_language(config, locale)
+    plain = plain_locales(config.locales, config.publish.asterisk_plain)
+    return [own, locale.language] if plain.get(locale.language) == locale.code else [own]
+
+
 def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[PlannedFile]:
     """Every file one prompt x locale publishes, per the configured targets and codecs."""
     files: list[PlannedFile] = []
     codecs = config.audio.codecs
     for target in config.publish.targets:
         if target == "asterisk":
-            base = f"asterisk/{asterisk_language(config, locale)}/{prompt_id}"
-            files.extend(PlannedFile(f"{base}.{codec}", target, codec) for codec in codecs)
-            if config.publish.asterisk_wav:
-                files.append(PlannedFile(f"{base}.wav", target, "pcm16-wav"))
+            for lang in asterisk_folders(config, locale):
+                base = f"asterisk/{lang}/{prompt_id}"
+                files.extend(PlannedFile(f"{base}.{codec}", target, codec) for codec in codecs)
+                if config.publish.asterisk_wav:
+                    files.append(PlannedFile(f"{base}.wav", target, "pcm16-wav"))
         elif target == "freeswitch":
             folder, _, name = prompt_id.rpartition("/")
             voice_dir = (
@@ -455,10 +464,10 @@ def _write_indexes(config: Config, staging: Path, manifest: Manifest) -> None:
     for code, records in by_locale.items():
         locale = config.locales[code]
         if "asterisk" in config.publish.targets:
-            lang = asterisk_language(config, locale)
             lines = [f"; {config.project.name}: transcripts of the {code} prompts (ivr-prompts)"]
             lines += [f"{r['id']}: {r['text']}" for r in records]
-            _write_text(staging / f"asterisk/{lang}/core-sounds-{lang}.txt", "\n".join(lines))
+            for lang in asterisk_folders(config, locale):
+                _write_text(staging / f"asterisk/{lang}/core-sounds-{lang}.txt", "\n".join(lines))
         if "freeswitch" in config.publish.targets:
             _write_text(
                 staging
