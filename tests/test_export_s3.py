@@ -12,7 +12,7 @@ from ivr_prompts import config, export
 from ivr_prompts.errors import ConfigError
 from ivr_prompts.export.connect import sync_prompts
 from ivr_prompts.export.s3 import Destination, S3Client, UploadError, upload_set
-from ivr_prompts.publish import PromptRecord
+from ivr_prompts.publish.manifest import PromptRecord
 
 from .conftest import Project, run_cli
 from .engines import CountingEngine, build_with

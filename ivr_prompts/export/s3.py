@@ -20,7 +20,6 @@ from typing import Any, Protocol, cast
 from .. import audio, validate
 from ..config import Config
 from ..errors import IvrPromptsError
-from ..profiles import profile_rules
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +85,7 @@ def wav_objects(config: Config, records: Sequence[Mapping[str, Any]]) -> list[Lo
     assert config.publish.upload is not None
     dest = Destination.parse(config.publish.upload)
     out = config.project.output
-    rules = profile_rules(
+    rules = validate.profile_rules(
         "amazon-connect", validate.Rules.from_settings(config.audio, config.limits)
     )
     problems: list[str] = []
