@@ -14,6 +14,7 @@ from .config import Config
 from .engines.base import SynthesisRequest
 from .engines.registry import Engines
 from .errors import BuildFailed, EngineUnavailable, IvrPromptsError, UsageError
+from .export import hd
 from .kinds import ResolvedEngine
 from .plan import BuildOptions, Pair, Plan, make_plan
 from .publish.layout import PlannedFile
@@ -222,12 +223,28 @@ def _stage(
         assert synth is not None
         entry = _process(plan.config, synth)
         store.put("audio", pair.audio_key, entry)
-    item = PublishItem(_record(pair, entry.meta), pair.files, entry.samples)
+    wide = _hd_audio(plan.config, pair, store, synth) if plan.config.publish.hd else None
+    item = PublishItem(_record(pair, entry.meta), pair.files, entry.samples, wide)
     stager.write(item)
     problems = plan.checks.check(stager.staging, item.record, item.files, pair.rendered.prompt)
     if not problems:
         stager.admit(item.record)
     return problems, processed
+
+
+def _hd_audio(
+    config: Config, pair: Pair, store: cache.Cache, synth: cache.AudioEntry | None
+) -> audio.Int16Audio:
+    """The pair's 16 kHz audio: cached, else processed from the synthesis (and cached)."""
+    key = hd.hd_key(pair.audio_key)
+    entry = store.get("audio", key)
+    if entry is None:
+        synth = synth or store.get("synth", pair.synth_key)
+        if synth is None:  # the plan saw both entries; one was removed or corrupt since
+            raise IvrPromptsError("the synthesis left the cache during the build; build again")
+        entry = hd.process_hd(synth, config.audio)
+        store.put("audio", key, entry)
+    return entry.samples
 
 
 def _files_of(record: PromptRecord) -> list[PlannedFile]:

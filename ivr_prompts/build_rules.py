@@ -13,6 +13,7 @@ from typing import Any, cast
 from . import audio, cache, validate
 from .config import Config, PromptConfig
 from .errors import IvrPromptsError
+from .export import hd
 from .kinds import ProfileName
 from .publish.layout import PlannedFile
 from .publish.manifest import PromptRecord
@@ -83,12 +84,15 @@ class Checks:
         problems: list[str] = []
         sound_checked: set[tuple[Any, ...]] = set()
         for planned in files:
+            wide = planned.format in hd.HD_FORMATS
             try:
-                file = audio.read_audio(root / planned.path)
+                path = root / planned.path
+                file = hd.read_file(path, planned.format) if wide else audio.read_audio(path)
             except IvrPromptsError as exc:
                 problems.append(f"{pair}: {planned.path}: {exc.message}")
                 continue
-            for rules in self.rules_for(planned.target, prompt):
+            ruleset = self.rules_for(planned.target, prompt)
+            for rules in [hd.hd_rules(r) for r in ruleset] if wide else ruleset:
                 signal = _signal_rules(rules) not in sound_checked
                 sound_checked.add(_signal_rules(rules))
                 for finding in validate.check_audio(

@@ -97,6 +97,7 @@ class PublishSettings:
     archive: ArchiveFormat | None = None  # also write <output>.tar.gz / .zip beside the set
     upload: str | None = None  # s3://bucket/prefix: the mu-law WAV set for Amazon Connect
     connect_instance: str | None = None  # create/update Connect prompts for the uploaded WAVs
+    hd: bool = False  # also 16 kHz: Asterisk .sln16/.wav16/.g722, FreeSWITCH 16000/
     # language -> the locale also published as plain asterisk/<language>/ (default: the first)
     asterisk_plain: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
@@ -420,6 +421,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         upload=r.get(pub, "publish", "upload", str, None, _s3_url),
         connect_instance=r.get(pub, "publish", "connect_instance", str, None),
         asterisk_plain=r.get(pub, "publish", "asterisk_plain", dict, {}),
+        hd=r.get(pub, "publish", "hd", bool, False),
     )
     if publish.upload and ("wav" not in publish.targets or audio.codecs[0] != "ulaw"):
         r.problem(

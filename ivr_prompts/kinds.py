@@ -41,7 +41,10 @@ WavesModel = Literal["lightning_v3.1", "lightning_v3.1_pro"]
 WAVES_MODELS: tuple[WavesModel, ...] = get_args(WavesModel)
 
 # Files: how a published file is encoded, and what a file we read turned out to be.
-FileFormat = Literal["ulaw", "alaw", "pcm16-wav", "ulaw-wav", "alaw-wav"]
+# sln16, pcm16-wav16 and g722 are the 16 kHz (HD) files.
+FileFormat = Literal[
+    "ulaw", "alaw", "pcm16-wav", "ulaw-wav", "alaw-wav", "sln16", "pcm16-wav16", "g722"
+]
 FILE_FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
 Container = Literal["wav", "raw", "other"]
 FileCodec = Literal["pcm16", "ulaw", "alaw", "pcm8", "pcm24", "pcm32", "float", "other"]

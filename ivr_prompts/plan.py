@@ -12,6 +12,7 @@ from .build_rules import Checks
 from .config import Config, LocaleConfig
 from .engines.registry import Engines, resolve, voice_for
 from .errors import ConfigError
+from .export.hd import hd_key
 from .export.names import name_problems
 from .kinds import EngineName, ResolvedEngine
 from .publish.layout import PlannedFile, planned_files
@@ -292,7 +293,9 @@ def _decide(plan: Plan, store: cache.Cache) -> None:
         # Not selected but its published files were damaged: it is rebuilt like a selected one.
         elif old is not None and whole and not stale_reasons(pair, old):
             pair.action = "reuse"
-        elif store.has("audio", pair.audio_key):
+        elif store.has("audio", pair.audio_key) and (
+            not plan.config.publish.hd or store.has("audio", hd_key(pair.audio_key))
+        ):
             pair.action = "cached"
         elif store.has("synth", pair.synth_key):
             pair.action = "process"

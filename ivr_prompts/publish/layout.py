@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from .. import audio
 from ..config import Config, LocaleConfig
-from ..export import genesys
+from ..export import genesys, hd
 from ..export.asterisk import plain_locales
 from ..kinds import FileFormat, Target
 from .manifest import Manifest, PromptRecord
@@ -48,6 +48,8 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
                 files.extend(PlannedFile(f"{base}.{codec}", target, codec) for codec in codecs)
                 if config.publish.asterisk_wav:
                     files.append(PlannedFile(f"{base}.wav", target, "pcm16-wav"))
+                if config.publish.hd:
+                    files.extend(PlannedFile(f"{base}.{e}", target, f) for e, f in hd.ASTERISK_HD)
         elif target == "freeswitch":
             folder, _, name = prompt_id.rpartition("/")
             voice_dir = (
@@ -55,6 +57,9 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
             )
             middle = f"{folder}/8000" if folder else "8000"
             files.append(PlannedFile(f"{voice_dir}/{middle}/{name}.wav", target, "pcm16-wav"))
+            if config.publish.hd:
+                wide = f"{folder}/{hd.HD_RATE}" if folder else str(hd.HD_RATE)
+                files.append(PlannedFile(f"{voice_dir}/{wide}/{name}.wav", target, "pcm16-wav16"))
         elif target == "genesys":
             planned = genesys.planned(config, prompt_id, locale)
             files.extend(PlannedFile(path, target, fmt) for path, fmt in planned)
@@ -65,7 +70,9 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
 
 
 def encode_file(pcm: npt.NDArray[np.int16], fmt: FileFormat) -> bytes:
-    """The bytes of one published file."""
+    """The bytes of one published file (HD formats take the 16 kHz samples)."""
+    if fmt in hd.HD_FORMATS:
+        return hd.encode(pcm, fmt)
     if fmt == "pcm16-wav":
         return audio.pcm16_wav_bytes(pcm)
     if fmt in ("ulaw", "alaw"):

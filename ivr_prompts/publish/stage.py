@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from ..config import Config
 from ..errors import UsageError
+from ..export.hd import HD_FORMATS
 from .layout import PlannedFile, encode_file, index_files
 from .manifest import (
     INDEX,
@@ -44,6 +45,7 @@ class PublishItem:
     record: PromptRecord
     files: list[PlannedFile]
     pcm: npt.NDArray[np.int16] | None  # None: reuse the files of the previous set
+    pcm_hd: npt.NDArray[np.int16] | None = None  # 16 kHz, for the HD formats
 
 
 def check_output(config: Config, manifest: Manifest | None) -> Path:
@@ -150,7 +152,11 @@ def _write_item(staging: Path, out: Path, item: PublishItem) -> list[FileRecord]
             _link_or_copy(out / planned.path, dest)
             records.append(old)
             continue
-        data = encode_file(item.pcm, planned.format)
+        hd_file = planned.format in HD_FORMATS
+        pcm = item.pcm_hd if hd_file else item.pcm
+        if pcm is None:
+            raise UsageError(f"{planned.path}: no 16 kHz audio to write (set publish.hd)")
+        data = encode_file(pcm, planned.format)
         dest.write_bytes(data)
         records.append(
             FileRecord(
