@@ -10,6 +10,7 @@ from pathlib import Path
 from . import config as config_mod
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable
+from .export.archive import archive_problem
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
 from .publish.manifest import file_problem, read_index
 from .report import Issue
@@ -49,6 +50,8 @@ def run_check(config_path: Path | None) -> CheckResult:
     result.subjects = [p.name for p in plan.pairs]
     result.issues.extend(_lint(plan))
     result.issues.extend(_staleness(plan))
+    if (archive := archive_problem(cfg)) is not None:
+        result.issues.append(Issue(cfg.path.name, 0, "error", archive[0], "", archive[1]))
     return result
 
 

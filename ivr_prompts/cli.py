@@ -410,6 +410,7 @@ def _plan_json(the_plan: planner.Plan) -> dict[str, Any]:
                 "voice": p.voice,
                 "characters": len(p.spoken),
                 "cache_key": p.audio_key,
+                "files": [f.path for f in p.files],
             }
             for p in the_plan.pairs
         ],

@@ -13,7 +13,7 @@ import pytest
 from ivr_prompts import config
 from ivr_prompts.errors import ConfigError
 
-from .conftest import BASE_TOML, Project
+from .conftest import BASE_TOML, Project, run_cli
 from .engines import CountingEngine, build_with
 
 
@@ -83,3 +83,30 @@ def test_archive_unknown_format_names_the_choices(make_project: Project) -> None
     assert info.value.problems == [
         "prompts.toml: publish.archive: must be one of tar.gz, zip, got 'rar'"
     ]
+
+
+def test_check_archive_missing_then_stale_then_clean(make_project: Project) -> None:
+    toml = make_project(with_archive("tar.gz"))
+    cfg = config.load(toml)
+    build_with(cfg, CountingEngine())
+    archive = cfg.root / "dist.tar.gz"
+    assert run_cli("check", "--config", str(toml)).returncode == 0
+    good = archive.read_bytes()
+    archive.write_bytes(good[:-100])
+    stale = run_cli("check", "--config", str(toml))
+    assert stale.returncode == 1
+    assert "dist.tar.gz differs from the published set; run ivr-prompts build" in stale.stdout
+    archive.unlink()
+    missing = run_cli("check", "--config", str(toml))
+    assert "dist.tar.gz is missing; run ivr-prompts build" in missing.stdout
+    build_with(cfg, CountingEngine())
+    assert archive.read_bytes() == good
+
+
+def test_plan_lists_every_file_of_a_pair(make_project: Project) -> None:
+    toml = make_project(with_archive("zip"))
+    result = run_cli("plan", "--config", str(toml), "--format", "json")
+    pairs = json.loads(result.stdout)["pairs"]
+    welcome = next(p for p in pairs if p["id"] == "main/welcome" and p["locale"] == "en-US")
+    assert "asterisk/en/main/welcome.ulaw" in welcome["files"]
+    assert "wav/en-US/main/welcome.wav" in welcome["files"]

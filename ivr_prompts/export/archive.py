@@ -65,6 +65,25 @@ def archive_bytes(config: Config, fmt: ArchiveFormat) -> bytes:
     return buffer.getvalue()
 
 
+def archive_problem(config: Config) -> tuple[str, str] | None:
+    """(code, message) when the configured archive is missing or no longer matches the
+    published set; None when it matches (or no archive is configured, or nothing is published)."""
+    fmt = config.publish.archive
+    out = config.project.output.resolve()
+    if fmt is None or not (out / "manifest.json").is_file():
+        return None
+    dest = archive_path(config, fmt)
+    if not dest.is_file():
+        return "missing", f"{dest.name} is missing; run ivr-prompts build"
+    try:
+        same = dest.read_bytes() == archive_bytes(config, fmt)
+    except OSError as exc:
+        return "modified", f"{dest.name}: unreadable ({exc.strerror})"
+    if not same:
+        return "stale", f"{dest.name} differs from the published set; run ivr-prompts build"
+    return None
+
+
 def write_archive(config: Config, fmt: ArchiveFormat) -> tuple[Path, bool]:
     """Write the archive when its content changed; (its path, whether it was written)."""
     dest = archive_path(config, fmt)
