@@ -429,6 +429,16 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
             'uploads the mu-law WAV set: add "wav" to publish.targets and put "ulaw" first '
             "in audio.codecs",
         )
+    uses_waves = synth.engine == "waves" or any(
+        isinstance(loc, dict) and loc.get("engine") == "waves"
+        for loc in r.table(data.get("locales"), "locales").values()
+    )
+    if publish.hd and uses_waves and waves.sample_rate < 16000:
+        r.problem(
+            "publish.hd",
+            f"needs wideband audio but waves.sample_rate is {waves.sample_rate}; "
+            "set it to 16000 or more",
+        )
     if publish.connect_instance and not publish.upload:
         r.problem("publish.connect_instance", 'needs publish.upload = "s3://bucket/prefix"')
     if not publish.targets:

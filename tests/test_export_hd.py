@@ -8,9 +8,11 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile
 
-from ivr_prompts import audio, config
+from ivr_prompts import audio, cache, config
+from ivr_prompts.errors import AudioError, ConfigError
 from ivr_prompts.export import hd
 
 from .conftest import BASE_TOML, Project, run_cli
@@ -177,3 +179,23 @@ def test_hd_file_removed_by_hand_found_by_check_and_restored(make_project: Proje
     build_with(cfg, engine)
     assert engine.requests == []
     assert g722.read_bytes() == before
+
+
+def test_hd_with_narrowband_waves_refused_in_config(make_project: Project) -> None:
+    toml = HD_TOML.replace('engine = "espeak"', 'engine = "waves"')
+    with pytest.raises(ConfigError) as info:
+        config.load(make_project(toml))
+    assert info.value.problems == [
+        "prompts.toml: publish.hd: needs wideband audio but waves.sample_rate is 8000; "
+        "set it to 16000 or more"
+    ]
+
+
+def test_hd_from_narrowband_synthesis_fails_with_fix() -> None:
+    synth = cache.AudioEntry(np.zeros(8000, np.int16), 8000, {})
+    with pytest.raises(AudioError) as info:
+        hd.process_hd(synth, config.AudioSettings())
+    assert info.value.message == (
+        "publish.hd needs a synthesis at 16000 Hz or more, the engine gave 8000 Hz "
+        "(Waves: set waves.sample_rate = 24000)"
+    )

@@ -42,6 +42,11 @@ def hd_key(audio_key: str) -> str:
 
 def process_hd(synth: cache.AudioEntry, settings: AudioSettings) -> cache.AudioEntry:
     """The synthesis as a 16 kHz prompt, processed as the 8 kHz one is."""
+    if synth.sample_rate < HD_RATE:  # upsampling would only pretend to be wideband
+        raise AudioError(
+            f"publish.hd needs a synthesis at {HD_RATE} Hz or more, the engine gave "
+            f"{synth.sample_rate} Hz (Waves: set waves.sample_rate = 24000)"
+        )
     x = audio.resample(audio.to_float(synth.samples), synth.sample_rate, HD_RATE)
     x = audio.high_pass(x, HD_RATE)
     x = audio.normalize(x, HD_RATE, settings.level_dbov, settings.peak_headroom_db)
