@@ -22,6 +22,38 @@ class ExportReport:
     upload: UploadReport | None = None
     connect: ConnectReport | None = None
 
+    def summary(self) -> list[str]:
+        """One line per export, for the build summary."""
+        lines: list[str] = []
+        if self.archive is not None:
+            lines.append(f"{'wrote' if self.archive_written else 'unchanged:'} {self.archive}")
+        if self.upload is not None:
+            up, where = self.upload, self.upload.destination
+            lines.append(
+                f"uploaded {len(up.uploaded)} file(s) to {where.uri(where.prefix)} "
+                f"({up.unchanged} unchanged)"
+            )
+        if self.connect is not None:
+            c = self.connect
+            lines.append(f"Connect prompts: {len(c.created)} created, {len(c.updated)} updated")
+        return lines
+
+    def as_json(self) -> dict[str, Any]:
+        """The exports for `build --json`."""
+        found: dict[str, Any] = {}
+        if self.archive is not None:
+            found["archive"] = {"path": str(self.archive), "written": self.archive_written}
+        if self.upload is not None:
+            where = self.upload.destination
+            found["upload"] = {
+                "destination": where.uri(where.prefix),
+                "uploaded": self.upload.uploaded,
+                "unchanged": self.upload.unchanged,
+            }
+        if self.connect is not None:
+            found["connect"] = {"created": self.connect.created, "updated": self.connect.updated}
+        return found
+
 
 def after_build(
     config: Config,

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from ..config import LocaleConfig
 
 
-def plain_locales(locales: Mapping[str, LocaleConfig], chosen: Mapping[str, str]) -> dict[str, str]:
+def plain_locales(
+    locales: Mapping[str, LocaleConfig], chosen: Mapping[str, str] | None
+) -> dict[str, str]:
     """Language -> the locale published under the plain language folder, for every language
     spoken by more than one locale."""
     by_language: dict[str, list[str]] = {}
@@ -21,7 +23,7 @@ def plain_locales(locales: Mapping[str, LocaleConfig], chosen: Mapping[str, str]
         by_language.setdefault(locale.language, []).append(code)
     # A locale coded as the bare language ("en") already owns the plain folder.
     return {
-        language: chosen.get(language, codes[0])
+        language: (chosen or {}).get(language, codes[0])
         for language, codes in by_language.items()
         if len(codes) > 1 and language not in codes
     }
