@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import audio, cache
+from . import audio, cache, export
 from .audio import speech
 from .config import Config
 from .engines.base import SynthesisRequest
@@ -23,6 +23,7 @@ from .errors import (
     PublishError,
     UsageError,
 )
+from .export import hd
 from .fingerprint import Counts, inputs_digest, record_noop, unchanged
 from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
@@ -45,6 +46,7 @@ class BuildReport:
     failures: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
     manifest: Manifest | None = None
+    exports: export.ExportReport | None = None
 
     def __repr__(self) -> str:
         return (
@@ -113,6 +115,10 @@ async def build(
                 plan = make_plan(config, options, engines, store)
                 report = BuildReport(Counts.of(plan), plan)
                 await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
+            if report.manifest is not None:
+                # Archive, upload and Connect prompts ([publish]) once the set is in place.
+                records = report.manifest["prompts"]
+                report.exports = await asyncio.to_thread(export.after_build, config, records)
     finally:
         try:
             await engines.aclose()
@@ -297,12 +303,28 @@ def _stage(
         assert synth is not None
         entry = _process(plan.config, synth)
         store.put("audio", pair.audio_key, entry)
-    item = PublishItem(_record(pair, entry.meta), pair.files, entry.samples)
+    wide = _hd_audio(plan.config, pair, store, synth) if plan.config.publish.hd else None
+    item = PublishItem(_record(pair, entry.meta), pair.files, entry.samples, wide)
     stager.write(item)
     problems = plan.checks.check(stager.staging, item.record, item.files, pair.rendered.prompt)
     if not problems:
         stager.admit(item.record)
     return problems, processed
+
+
+def _hd_audio(
+    config: Config, pair: Pair, store: cache.LayeredCache, synth: cache.AudioEntry | None
+) -> audio.Int16Audio:
+    """The pair's 16 kHz audio: cached, else processed from the synthesis (and cached)."""
+    key = hd.hd_key(pair.audio_key)
+    entry = store.get("audio", key)
+    if entry is None:
+        synth = synth or store.get("synth", pair.synth_key)
+        if synth is None:  # the plan saw both entries; one was removed or corrupt since
+            raise IvrPromptsError("the synthesis left the cache during the build; build again")
+        entry = hd.process_hd(synth, config.audio)
+        store.put("audio", key, entry)
+    return entry.samples
 
 
 def _files_of(record: PromptRecord) -> list[PlannedFile]:

@@ -12,6 +12,7 @@ from . import cache, preflight
 from . import config as config_mod
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
+from .export.archive import archive_problem
 from .kinds import Severity
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
 from .publish.manifest import file_problem, read_index
@@ -65,6 +66,9 @@ def run_check(
     result.subjects = [p.name for p in plan.pairs]
     result.issues.extend(_lint(plan))
     result.issues.extend(_staleness(plan))
+    if (archive := archive_problem(cfg)) is not None:
+        code, message = archive
+        result.issues.append(Problem(message, file=cfg.path.name, code=code))
     return result
 
 

@@ -210,6 +210,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         r.problem(("publish", "targets"), f"needs at least one of {', '.join(TARGETS)}")
 
     locales = _locales(r, r.table(data.get("locales"), ("locales",)), synth, root)
+    _check_exports(r, publish, audio, waves, synth, locales)
     prompts = _prompts(r, data.get("prompts"), locales)
     for prompt in prompts:
         low = prompt.min_seconds if prompt.min_seconds is not None else limits.min_seconds
@@ -235,6 +236,41 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         prompts=prompts,
         key_lines=r.lines,
     )
+
+
+def _check_exports(
+    r: Reader,
+    publish: PublishSettings,
+    audio: AudioSettings,
+    waves: WavesSettings,
+    synth: SynthSettings,
+    locales: Mapping[str, LocaleConfig],
+) -> None:
+    """The [publish] export keys, checked against the rest of the file."""
+    if publish.upload and ("wav" not in publish.targets or audio.codecs[:1] != ("ulaw",)):
+        r.problem(
+            ("publish", "upload"),
+            'uploads the mu-law WAV set: add "wav" to publish.targets and put "ulaw" first '
+            "in audio.codecs",
+        )
+    if publish.connect_instance and not publish.upload:
+        r.problem(("publish", "connect_instance"), 'needs publish.upload = "s3://bucket/prefix"')
+    uses_waves = synth.engine == "waves" or any(loc.engine == "waves" for loc in locales.values())
+    if publish.hd and uses_waves and waves.sample_rate < 16000:
+        r.problem(
+            ("publish", "hd"),
+            f"needs wideband audio but waves.sample_rate is {waves.sample_rate}; "
+            "set it to 16000 or more",
+        )
+    for language, code in (publish.asterisk_plain or {}).items():
+        speaking = [c for c, loc in locales.items() if loc.language == language]
+        if code not in speaking or len(speaking) < 2:
+            need = f"one of {', '.join(speaking)}" if len(speaking) > 1 else "removed"
+            r.problem(
+                ("publish", "asterisk_plain", language),
+                f"names the locale published as asterisk/{language}/ when several locales speak "
+                f"{language!r}; must be {need}, got {code!r}",
+            )
 
 
 def _voice_path(name: str | None, root: Path) -> str | None:

@@ -13,6 +13,8 @@ from .build_rules import Checks
 from .config import Config, LocaleConfig
 from .engines.registry import Engines, resolve, voice_for
 from .errors import ConfigError, Problem
+from .export.hd import hd_key
+from .export.names import name_problems
 from .kinds import EngineName, ResolvedEngine
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
@@ -205,6 +207,9 @@ def make_plan(
                 lexicon_words=used,
             )
         )
+    genesys_ids = (p.rendered.id for p in pairs if "genesys" in config.publish.targets)
+    if problems := name_problems(genesys_ids, config.path.name):
+        raise ConfigError(problems)
     _check_collisions(config, pairs)
     plan = Plan(config, pairs, lexicons, previous, checks)
     if store is not None:
@@ -294,12 +299,16 @@ def _decide(plan: Plan, store: cache.LayeredCache) -> None:
         else:
             rest.append(pair)
     # One batch per kind: a remote cache is asked in parallel, and only about what is missing.
-    audio_keys = store.present("audio", (p.audio_key for p in rest))
+    hd = plan.config.publish.hd
+    wanted = [
+        k for p in rest for k in ((p.audio_key, hd_key(p.audio_key)) if hd else (p.audio_key,))
+    ]
+    audio_keys = store.present("audio", wanted)
     synth_keys = store.present(
         "synth", (p.synth_key for p in rest if p.audio_key not in audio_keys)
     )
     for pair in rest:
-        if pair.audio_key in audio_keys:
+        if pair.audio_key in audio_keys and (not hd or hd_key(pair.audio_key) in audio_keys):
             pair.action = "cached"
         elif pair.synth_key in synth_keys:
             pair.action = "process"

@@ -143,6 +143,7 @@ def build_json(report: builder.BuildReport, where: Path) -> dict[str, Any]:
         "removed": [f"{i} [{loc}]" for i, loc in counts.removed],
         "published": report.published,
         "failures": report.failures,
+        **(report.exports.as_json() if report.exports else {}),
     }
 
 
@@ -155,6 +156,8 @@ def print_build(report: builder.BuildReport, where: Path) -> None:
         click.echo(f"published {len(report.manifest['prompts'])} prompt(s) to {where}{removed}")
     else:
         click.echo(f"up to date: {where} already holds this set")
+    for line in report.exports.summary() if report.exports else []:
+        click.echo(line)
 
 
 def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
@@ -168,6 +171,7 @@ def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
                 "voice": p.voice,
                 "characters": len(p.spoken),
                 "cache_key": p.audio_key,
+                "files": [f.path for f in p.files],
             }
             for p in the_plan.pairs
         ],
