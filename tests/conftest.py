@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import ivr_prompts
+
 BASE_TOML = """
 [project]
 name = "test-set"
@@ -47,6 +49,11 @@ matrix = { n = [1, 2] }
 """
 
 Project = Callable[..., Path]
+
+
+def pytest_report_header() -> str:
+    """Which copy of the package the tests import: CI checks this names the installed wheel."""
+    return f"ivr_prompts {ivr_prompts.__version__} from {Path(ivr_prompts.__file__).parent}"
 
 
 @pytest.fixture
