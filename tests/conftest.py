@@ -51,6 +51,19 @@ matrix = { n = [1, 2] }
 Project = Callable[..., Path]
 
 
+# Modules whose tests share an expensive module-scoped fixture: under pytest-xdist
+# (`--dist loadgroup`) each one runs on a single worker, so the fixture is built once.
+SHARED_FIXTURE_MODULES = {
+    "test_sample_set.py": "the sample set, built once on the real local engines",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SHARED_FIXTURE_MODULES:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
 def pytest_report_header() -> str:
     """Which copy of the package the tests import: CI checks this names the installed wheel."""
     return f"ivr_prompts {ivr_prompts.__version__} from {Path(ivr_prompts.__file__).parent}"
