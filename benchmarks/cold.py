@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 
-from ivr_prompts import pipeline
+from ivr_prompts import build as builder
 from ivr_prompts.engines.registry import Engines
 from ivr_prompts.errors import BuildFailed, IvrPromptsError
+from ivr_prompts.plan import BuildOptions
 
 from .config import Sizes
 from .measure import profile_text
@@ -89,7 +90,7 @@ def _is_wav(path: Path) -> bool:
     return False
 
 
-def _lost(project: Project, report: pipeline.BuildReport | None, failed: int) -> int:
+def _lost(project: Project, report: builder.BuildReport | None, failed: int) -> int:
     """Pairs without a complete published set of files (a failed build publishes nothing, but
     only its failed pairs count as lost: the rest are cached)."""
     if report is None or report.manifest is None:
@@ -103,11 +104,11 @@ def _lost(project: Project, report: pipeline.BuildReport | None, failed: int) ->
     return project.pairs - good
 
 
-def _build(project: Project) -> tuple[pipeline.BuildReport | None, tuple[str, ...], int]:
+def _build(project: Project) -> tuple[builder.BuildReport | None, tuple[str, ...], int]:
     """The report (None when the build failed), failure lines, and how many pairs failed."""
     cfg = project.load()
     try:
-        report = asyncio.run(pipeline.build(cfg, pipeline.BuildOptions(), engines=Engines(cfg)))
+        report = asyncio.run(builder.build(cfg, BuildOptions(), engines=Engines(cfg)))
     except BuildFailed as exc:
         return None, tuple(exc.lines()), exc.prompts
     except IvrPromptsError as exc:
@@ -218,7 +219,7 @@ def run(sizes: Sizes, work: Path) -> Section:
         "cold",
         "1. Cold build against the Waves stand-in",
         f"{sizes.cold_pairs} prompt x locale pairs, empty cache and output, built in-process with "
-        f"`pipeline.build` against `tests/waves_server.py` (run in its own process, tone audio, "
+        f"`build.build` against `tests/waves_server.py` (run in its own process, tone audio, "
         f"{sizes.latency * 1000:.0f} ms fixed latency, server concurrency limit = the build's "
         f"`[waves] concurrency`). Ideal = pairs x latency / concurrency. With faults the server "
         f"answers 10% of admitted requests 429 and 2% 500 (after the latency, so a faulted "
@@ -268,7 +269,7 @@ def run(sizes: Sizes, work: Path) -> Section:
                 "lost",
             ),
             tuple(rows),
-            "pipeline.build",
+            "build.build",
         )
     )
     for r in runs:

@@ -10,8 +10,8 @@ from pathlib import Path
 from . import config as config_mod
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable
-from .pipeline import BuildOptions, Pair, Plan, make_plan, stale_reasons
-from .publish import file_problem, read_index
+from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
+from .publish.manifest import file_problem, read_index
 from .report import Issue
 
 _TEMPLATE_AT = re.compile(r"(templates/[^:\s]+):(\d+)")

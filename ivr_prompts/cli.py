@@ -21,16 +21,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, pipeline, report, validate
+from . import __version__, report, validate
+from . import build as builder
 from . import config as config_mod
+from . import plan as planner
 from .check import plan_issues, run_check
 from .config import WavesSettings
 from .engines.registry import Engines
+from .engines.waves import dicts, lock
+from .engines.waves import voices as voice_catalog
 from .errors import BuildFailed, IvrPromptsError
 from .kinds import ENGINE_NAMES, FORMATS, PROFILE_NAMES, Format, ProfileName
 
 if TYPE_CHECKING:
-    from .engines.waves import WavesClient
+    from .engines.waves.client import WavesClient
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -115,7 +119,7 @@ def main(verbose: int) -> None:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[pipeline.Progress]:
+def _progress(enabled: bool) -> Iterator[builder.Progress]:
     if not enabled:
         yield lambda event, pair: None
         return
@@ -130,7 +134,7 @@ def _progress(enabled: bool) -> Iterator[pipeline.Progress]:
     )
     task = None
 
-    def update(event: str, pair: pipeline.Pair) -> None:
+    def update(event: str, pair: planner.Pair) -> None:
         nonlocal task
         if task is None:
             task = bar.add_task("building", total=None, current="")
@@ -175,10 +179,10 @@ def build(
 ) -> None:
     """Render, synthesize, process, validate and publish the prompt set."""
     cfg = config_mod.load(config_path)
-    options = pipeline.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
+    options = planner.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
     try:
         with _progress(not as_json and err.is_terminal) as progress:
-            report = asyncio.run(pipeline.build(cfg, options, progress=progress))
+            report = asyncio.run(builder.build(cfg, options, progress=progress))
     except BuildFailed as exc:
         if as_json:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
@@ -189,7 +193,7 @@ def build(
         _print_build(report)
 
 
-def _build_json(report: pipeline.BuildReport) -> dict[str, Any]:
+def _build_json(report: builder.BuildReport) -> dict[str, Any]:
     plan = report.plan
     return {
         "output": str(plan.config.project.output),
@@ -205,7 +209,7 @@ def _build_json(report: pipeline.BuildReport) -> dict[str, Any]:
     }
 
 
-def _print_build(report: pipeline.BuildReport) -> None:
+def _print_build(report: builder.BuildReport) -> None:
     plan = report.plan
     table = Table(title=None, show_header=True, header_style="bold")
     table.add_column("locale")
@@ -245,7 +249,7 @@ def render_cmd(
 ) -> None:
     """Show each prompt's text, before and after the pronunciation dictionary."""
     cfg = config_mod.load(config_path)
-    rows = pipeline.review(cfg, pipeline.BuildOptions(only=only, locales=locales))
+    rows = planner.review(cfg, planner.BuildOptions(only=only, locales=locales))
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -316,8 +320,8 @@ def plan(
 @_boundary
 def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
     cfg = config_mod.load(config_path)
-    options = pipeline.BuildOptions(engine=engine)  # type: ignore[arg-type]
-    the_plan = pipeline.make_plan(cfg, options, Engines(cfg))
+    options = planner.BuildOptions(engine=engine)  # type: ignore[arg-type]
+    the_plan = planner.make_plan(cfg, options, Engines(cfg))
     issues, subjects = plan_issues(the_plan)
     changes = bool(issues)
     if fmt == "json":
@@ -337,7 +341,7 @@ def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
     return changes
 
 
-def _plan_json(the_plan: pipeline.Plan) -> dict[str, Any]:
+def _plan_json(the_plan: planner.Plan) -> dict[str, Any]:
     return {
         "pairs": [
             {
@@ -405,7 +409,8 @@ def _waves_settings(config_path: Path | None) -> tuple[config_mod.Config | None,
 def _with_client(
     settings: WavesSettings, call: Callable[[WavesClient], Coroutine[Any, Any, T]]
 ) -> T:
-    from .engines.waves import WavesClient, api_key_from_env  # httpx only for Waves commands
+    from .engines.waves.client import WavesClient  # httpx only for Waves commands
+    from .engines.waves.routes import api_key_from_env
 
     async def run() -> T:
         async with WavesClient(settings, api_key_from_env(settings)) as client:
@@ -429,11 +434,9 @@ def voices(
     as_json: bool,
 ) -> None:
     """List the Waves voice catalog; warn about locales whose voice lacks their language."""
-    from . import dicts
-
     cfg, settings = _waves_settings(config_path)
-    catalog = _with_client(settings, dicts.list_voices)
-    shown = dicts.filter_voices(catalog, language=language, gender=gender, accent=accent)
+    catalog = _with_client(settings, voice_catalog.list_voices)
+    shown = voice_catalog.filter_voices(catalog, language=language, gender=gender, accent=accent)
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(v) for v in shown], indent=2))
     else:
@@ -443,7 +446,7 @@ def voices(
         for v in shown:
             table.add_row(v.voice_id, v.display_name, ", ".join(v.languages), v.accent, v.gender)
         out.print(table)
-    for warning in dicts.voice_language_warnings(cfg, catalog) if cfg else []:
+    for warning in voice_catalog.voice_language_warnings(cfg, catalog) if cfg else []:
         err.print(Text.assemble(("warning: ", "yellow"), warning))
 
 
@@ -457,10 +460,8 @@ def dicts_group() -> None:
 @_boundary
 def dicts_sync(config_path: Path | None) -> None:
     """Create or update each locale's remote dictionary and record its id in the lock file."""
-    from . import dicts
-
     cfg = config_mod.load(config_path)
-    lexicons = {c: lx for c, lx in pipeline.load_lexicons(cfg).items() if lx.entries}
+    lexicons = {c: lx for c, lx in planner.load_lexicons(cfg).items() if lx.entries}
     ids = _with_client(
         cfg.waves, lambda client: dicts.sync_dictionaries(client, lexicons, cfg.lock_path)
     )
@@ -475,11 +476,9 @@ def dicts_sync(config_path: Path | None) -> None:
 @_boundary
 def dicts_list(config_path: Path | None, as_json: bool) -> None:
     """List the account's remote dictionaries and which locale of the lock file uses each."""
-    from . import dicts
-
     cfg, settings = _waves_settings(config_path)
     remote = _with_client(settings, dicts.list_remote)
-    used = {e["id"]: code for code, e in dicts.read_lock(cfg.lock_path).items()} if cfg else {}
+    used = {e["id"]: code for code, e in lock.read_lock(cfg.lock_path).items()} if cfg else {}
     if as_json:
         click.echo(json.dumps(remote, indent=2, ensure_ascii=False))
         return
@@ -494,8 +493,6 @@ def dicts_list(config_path: Path | None, as_json: bool) -> None:
 @_boundary
 def dicts_prune(config_path: Path | None, dry_run: bool) -> None:
     """Delete remote dictionaries the lock file no longer references."""
-    from . import dicts
-
     cfg = config_mod.load(config_path)
     doomed = _with_client(
         cfg.waves, lambda client: dicts.prune(client, cfg.lock_path, dry_run=dry_run)

@@ -15,8 +15,8 @@ import numpy.typing as npt
 import pytest
 import soundfile
 
-from ivr_prompts import audio
-from ivr_prompts.audio import SILENCE_DB
+from ivr_prompts.audio import dsp, g711, wavfile
+from ivr_prompts.audio.dsp import SILENCE_DB
 from ivr_prompts.config import AudioSettings
 from ivr_prompts.errors import AudioError
 from ivr_prompts.kinds import Codec
@@ -39,9 +39,9 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> tuple[npt.NDArray[np.flo
 
 
 @pytest.fixture(scope="module")
-def processed(speech: tuple[npt.NDArray[np.float32], int]) -> audio.Processed:
+def processed(speech: tuple[npt.NDArray[np.float32], int]) -> dsp.Processed:
     samples, rate = speech
-    return audio.process(samples, rate, AudioSettings())
+    return dsp.process(samples, rate, AudioSettings())
 
 
 # --- G.711 -------------------------------------------------------------------------------------
@@ -54,8 +54,8 @@ def test_ramp_crc_matches_reference() -> None:
 @pytest.mark.parametrize(
     ("encoder", "decoder", "encoded_crc", "decoded_crc"),
     [
-        (audio.ulaw_encode, audio.ulaw_decode, "CD170E15", "63641C01"),
-        (audio.alaw_encode, audio.alaw_decode, "74719FE4", "ABCEAA69"),
+        (g711.ulaw_encode, g711.ulaw_decode, "CD170E15", "63641C01"),
+        (g711.alaw_encode, g711.alaw_decode, "74719FE4", "ABCEAA69"),
     ],
 )
 def test_g711_ramp_crc_matches_g191(
@@ -74,10 +74,10 @@ def test_g711_ramp_crc_matches_g191(
 
 @pytest.mark.parametrize("codec", ["ulaw", "alaw"])
 def test_encode_bytes_roundtrip_stays_within_quantisation(codec: Codec) -> None:
-    pcm = audio.to_pcm16(tone(440, 0.5, dbov=-10))
-    data = audio.encode(pcm, codec)
+    pcm = dsp.to_pcm16(tone(440, 0.5, dbov=-10))
+    data = g711.encode(pcm, codec)
     assert len(data) == pcm.size
-    back = audio.decode(data, codec)
+    back = g711.decode(data, codec)
     err = np.abs(back.astype(np.int32) - pcm.astype(np.int32))
     # Largest G.711 step is 1024 (mu-law) / 512 (A-law) in 16-bit units; half of it is the bound.
     assert int(err.max()) <= 512
@@ -86,20 +86,20 @@ def test_encode_bytes_roundtrip_stays_within_quantisation(codec: Codec) -> None:
 
 def test_encode_unknown_codec_raises_audio_error() -> None:
     with pytest.raises(AudioError, match="unknown; use 'ulaw' or 'alaw'"):
-        audio.encode(np.zeros(4, np.int16), "gsm")  # type: ignore[arg-type]
+        g711.encode(np.zeros(4, np.int16), "gsm")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("codec", "sox_type"), [("ulaw", "ul"), ("alaw", "al")])
 def test_decode_agrees_with_sox_decoding_of_raw_file(
     tmp_path: Path, codec: Codec, sox_type: str
 ) -> None:
-    pcm = audio.to_pcm16(tone(697, 0.3, dbov=-6) + tone(1209, 0.3, dbov=-6))
+    pcm = dsp.to_pcm16(tone(697, 0.3, dbov=-6) + tone(1209, 0.3, dbov=-6))
     raw = tmp_path / f"dtmf.{codec}"
-    raw.write_bytes(audio.raw_bytes(pcm, codec))
+    raw.write_bytes(wavfile.raw_bytes(pcm, codec))
     sox_pcm = np.frombuffer(
         run("sox", "-t", sox_type, "-r", "8000", "-c", "1", str(raw), "-t", "s16", "-"), "<i2"
     )
-    ours = audio.decode(raw.read_bytes(), codec)
+    ours = g711.decode(raw.read_bytes(), codec)
     assert sox_pcm.size == ours.size
     assert int(np.max(np.abs(sox_pcm.astype(np.int32) - ours))) <= 16
 
@@ -108,13 +108,13 @@ def test_decode_agrees_with_sox_decoding_of_raw_file(
 def test_encode_agrees_with_sox_encoder_within_one_step(
     tmp_path: Path, codec: Codec, sox_enc: str
 ) -> None:
-    pcm = audio.to_pcm16(noise(0.5, dbfs=-12))
+    pcm = dsp.to_pcm16(noise(0.5, dbfs=-12))
     src = tmp_path / "in.wav"
-    src.write_bytes(audio.pcm16_wav_bytes(pcm))
+    src.write_bytes(wavfile.pcm16_wav_bytes(pcm))
     sox_codes = run("sox", "-D", str(src), "-t", "raw", "-e", sox_enc, "-b", "8", "-")
-    levels = np.unique(audio.decode(bytes(range(256)), codec))
-    ours = np.searchsorted(levels, audio.decode(audio.encode(pcm, codec), codec))
-    theirs = np.searchsorted(levels, audio.decode(sox_codes, codec))
+    levels = np.unique(g711.decode(bytes(range(256)), codec))
+    ours = np.searchsorted(levels, g711.decode(g711.encode(pcm, codec), codec))
+    theirs = np.searchsorted(levels, g711.decode(sox_codes, codec))
     assert len(sox_codes) == pcm.size
     assert int(np.max(np.abs(ours - theirs))) <= 1
     assert np.mean(ours == theirs) > 0.9
@@ -125,16 +125,16 @@ def test_encode_agrees_with_sox_encoder_within_one_step(
 
 def test_to_pcm16_values_round_and_clip() -> None:
     x = np.array([0.0, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, 1.4 / 32768], dtype=np.float32)
-    assert audio.to_pcm16(x).tolist() == [0, 16384, -16384, 32767, -32768, 32767, -32768, 1]
+    assert dsp.to_pcm16(x).tolist() == [0, 16384, -16384, 32767, -32768, 32767, -32768, 1]
 
 
 def test_to_float_full_scale_maps_to_minus_one() -> None:
-    assert audio.to_float(np.array([-32768, 16384], np.int16)).tolist() == [-1.0, 0.5]
+    assert dsp.to_float(np.array([-32768, 16384], np.int16)).tolist() == [-1.0, 0.5]
 
 
 @pytest.mark.parametrize("rate_in", [22050, 24000, 44100])
 def test_resample_5khz_tone_is_removed_not_aliased(rate_in: int) -> None:
-    out = audio.resample(tone(5000, 1.0, rate_in, dbov=-3), rate_in)
+    out = dsp.resample(tone(5000, 1.0, rate_in, dbov=-3), rate_in)
     assert out.dtype == np.float32
     assert abs(out.size - 8000) <= 1
     assert db_of(out[400:-400]) - (-3) < -35
@@ -142,66 +142,66 @@ def test_resample_5khz_tone_is_removed_not_aliased(rate_in: int) -> None:
 
 @pytest.mark.parametrize("rate_in", [16000, 22050, 24000, 44100])
 def test_resample_1khz_tone_passes_at_unity(rate_in: int) -> None:
-    out = audio.resample(tone(1000, 1.0, rate_in, dbov=-20), rate_in)
+    out = dsp.resample(tone(1000, 1.0, rate_in, dbov=-20), rate_in)
     assert db_of(out[400:-400]) == pytest.approx(-20.0, abs=0.1)
 
 
 def test_resample_same_rate_returns_input_samples() -> None:
     x = tone(440, 0.1)
-    assert np.array_equal(audio.resample(x, 8000, 8000), x)
+    assert np.array_equal(dsp.resample(x, 8000, 8000), x)
 
 
 @pytest.mark.parametrize("dbov", [-20.0, -26.0, -40.0])
 def test_active_level_continuous_sine_reads_its_rms(dbov: float) -> None:
-    assert audio.active_level_dbov(tone(1000, 4.0, dbov=dbov), 8000) == pytest.approx(dbov, abs=0.1)
+    assert dsp.active_level_dbov(tone(1000, 4.0, dbov=dbov), 8000) == pytest.approx(dbov, abs=0.1)
 
 
 def test_active_level_full_scale_sine_reads_minus_3_dbov() -> None:
     x = np.sin(2 * np.pi * 1000 * np.arange(64000) / 8000).astype(np.float32)
-    assert audio.active_level_dbov(x, 8000) == pytest.approx(-3.01, abs=0.05)
+    assert dsp.active_level_dbov(x, 8000) == pytest.approx(-3.01, abs=0.05)
 
 
 def test_active_level_sine_with_half_silence_ignores_pauses() -> None:
     on, off = tone(1000, 2.0, dbov=-20), silence(2.0)
     x = np.concatenate([on, off, on, off, on, off])
     assert db_of(x) == pytest.approx(-23.0, abs=0.05)
-    assert audio.active_level_dbov(x, 8000) == pytest.approx(-20.0, abs=0.8)
+    assert dsp.active_level_dbov(x, 8000) == pytest.approx(-20.0, abs=0.8)
 
 
 def test_active_level_at_44khz_matches_same_signal_at_8khz() -> None:
     def bursts(rate: int) -> npt.NDArray[np.float32]:
         return np.concatenate([tone(500, 1.0, rate, dbov=-30), silence(1.0, rate)] * 3)
 
-    at_8k = audio.active_level_dbov(bursts(8000), 8000)
+    at_8k = dsp.active_level_dbov(bursts(8000), 8000)
     assert at_8k == pytest.approx(-30.0, abs=1.2)
-    assert audio.active_level_dbov(bursts(44100), 44100) == pytest.approx(at_8k, abs=0.05)
+    assert dsp.active_level_dbov(bursts(44100), 44100) == pytest.approx(at_8k, abs=0.05)
 
 
 def test_active_level_silence_returns_silence_db() -> None:
-    assert audio.active_level_dbov(silence(1.0), 8000) == SILENCE_DB
-    assert audio.active_level_dbov(np.zeros(0, np.float32), 8000) == SILENCE_DB
+    assert dsp.active_level_dbov(silence(1.0), 8000) == SILENCE_DB
+    assert dsp.active_level_dbov(np.zeros(0, np.float32), 8000) == SILENCE_DB
 
 
 def test_peak_dbfs_half_scale_reads_minus_6() -> None:
     x = np.array([0.0, -0.5, 0.25], np.float32)
-    assert audio.peak_dbfs(x) == pytest.approx(-6.0206, abs=1e-3)
-    assert audio.peak_dbfs(silence(0.1)) == SILENCE_DB
+    assert dsp.peak_dbfs(x) == pytest.approx(-6.0206, abs=1e-3)
+    assert dsp.peak_dbfs(silence(0.1)) == SILENCE_DB
 
 
 def test_high_pass_removes_dc_and_keeps_speech_band() -> None:
     x = tone(1000, 2.0, dbov=-20) + np.float32(0.2)
-    y = audio.high_pass(x, 8000)
+    y = dsp.high_pass(x, 8000)
     assert abs(float(np.mean(y[4000:]))) < 1e-4
     assert db_of(y[4000:]) == pytest.approx(-20.0, abs=0.2)
-    assert db_of(audio.high_pass(tone(30, 2.0, dbov=-20), 8000)[8000:]) < -27
+    assert db_of(dsp.high_pass(tone(30, 2.0, dbov=-20), 8000)[8000:]) < -27
 
 
 # --- normalize and trim ---------------------------------------------------------------------
 
 
 def test_normalize_tone_reaches_target_level() -> None:
-    y = audio.normalize(tone(800, 2.0, dbov=-35), 8000, -26.0, 1.0)
-    assert audio.active_level_dbov(y, 8000) == pytest.approx(-26.0, abs=0.05)
+    y = dsp.normalize(tone(800, 2.0, dbov=-35), 8000, -26.0, 1.0)
+    assert dsp.active_level_dbov(y, 8000) == pytest.approx(-26.0, abs=0.05)
 
 
 def test_normalize_spiky_signal_is_held_at_the_peak_ceiling(
@@ -210,20 +210,20 @@ def test_normalize_spiky_signal_is_held_at_the_peak_ceiling(
     x = tone(800, 2.0, dbov=-40)
     x[::2000] = 0.5
     with caplog.at_level(logging.DEBUG, logger="ivr_prompts.audio"):
-        y = audio.normalize(x, 8000, -20.0, 1.0)
-    assert audio.peak_dbfs(y) == pytest.approx(-1.0, abs=0.01)
-    assert audio.active_level_dbov(y, 8000) < -21.0
+        y = dsp.normalize(x, 8000, -20.0, 1.0)
+    assert dsp.peak_dbfs(y) == pytest.approx(-1.0, abs=0.01)
+    assert dsp.active_level_dbov(y, 8000) < -21.0
     assert "peak ceiling" in caplog.text
 
 
 def test_normalize_silence_returns_input_unchanged() -> None:
     x = silence(0.5)
-    assert np.array_equal(audio.normalize(x, 8000, -26.0, 1.0), x)
+    assert np.array_equal(dsp.normalize(x, 8000, -26.0, 1.0), x)
 
 
 def test_trim_tone_in_silence_keeps_exact_pads() -> None:
     x = np.concatenate([silence(1.0), tone(1000, 0.5, dbov=-20), silence(1.0)])
-    y = audio.trim(x, 8000, -45.0, 50, 200)
+    y = dsp.trim(x, 8000, -45.0, 50, 200)
     assert y.size == pytest.approx(400 + 4000 + 1600, abs=16)
     assert not np.any(y[:390])
     assert np.any(y[400:420])
@@ -232,7 +232,7 @@ def test_trim_tone_in_silence_keeps_exact_pads() -> None:
 
 def test_trim_signal_without_room_for_pads_zero_fills() -> None:
     x = tone(1000, 0.3, dbov=-20, phase=0.4)
-    y = audio.trim(x, 8000, -45.0, 100, 300)
+    y = dsp.trim(x, 8000, -45.0, 100, 300)
     assert y.size == 800 + x.size + 2400
     assert not np.any(y[:800])
     assert not np.any(y[-2400:])
@@ -240,14 +240,14 @@ def test_trim_signal_without_room_for_pads_zero_fills() -> None:
 
 
 def test_trim_all_silent_returns_empty() -> None:
-    assert audio.trim(noise(1.0, dbfs=-70), 8000, -45.0, 50, 200).size == 0
+    assert dsp.trim(noise(1.0, dbfs=-70), 8000, -45.0, 50, 200).size == 0
 
 
 # --- process ---------------------------------------------------------------------------------
 
 
 def test_process_speech_is_8khz_at_target_with_headroom(
-    speech: tuple[npt.NDArray[np.float32], int], processed: audio.Processed
+    speech: tuple[npt.NDArray[np.float32], int], processed: dsp.Processed
 ) -> None:
     samples, rate = speech
     assert rate != 8000
@@ -256,7 +256,7 @@ def test_process_speech_is_8khz_at_target_with_headroom(
     assert processed.duration_s < samples.size / rate
     assert processed.level_dbov == pytest.approx(-26.0, abs=0.5)
     assert processed.peak_dbfs <= -1.0 + 1e-3
-    bounds = audio.speech_bounds(audio.to_float(processed.pcm), 8000, -45.0)
+    bounds = dsp.speech_bounds(dsp.to_float(processed.pcm), 8000, -45.0)
     assert bounds is not None
     assert bounds[0] == pytest.approx(400, abs=8)
     assert processed.pcm.size - 1 - bounds[1] == pytest.approx(1600, abs=8)
@@ -265,14 +265,14 @@ def test_process_speech_is_8khz_at_target_with_headroom(
 def test_process_loud_offset_stereo_tone_is_centred_and_limited() -> None:
     x = tone(1000, 1.0, 16000, dbov=-3) + np.float32(0.1)
     stereo = np.stack([x, x], axis=1)
-    p = audio.process(stereo, 16000, AudioSettings(level_dbov=-16.0, peak_headroom_db=3.0))
+    p = dsp.process(stereo, 16000, AudioSettings(level_dbov=-16.0, peak_headroom_db=3.0))
     assert p.level_dbov == pytest.approx(-16.0, abs=0.2)
     assert p.peak_dbfs <= -3.0 + 1e-3
     assert abs(float(np.mean(p.pcm[800:-800]))) < 40
 
 
 def test_process_silence_gives_empty_prompt() -> None:
-    p = audio.process(silence(1.0, 16000), 16000, AudioSettings())
+    p = dsp.process(silence(1.0, 16000), 16000, AudioSettings())
     assert p.pcm.size == 0
     assert p.level_dbov == SILENCE_DB
     assert p.duration_s == 0.0
@@ -286,12 +286,12 @@ def test_process_silence_gives_empty_prompt() -> None:
 def test_g711_wav_header_is_identical_to_sox(
     tmp_path: Path, n: int, codec: Codec, sox_enc: str
 ) -> None:
-    pcm = audio.to_pcm16(tone(440, n / 8000, dbov=-12))
+    pcm = dsp.to_pcm16(tone(440, n / 8000, dbov=-12))
     src = tmp_path / "in.wav"
-    src.write_bytes(audio.pcm16_wav_bytes(pcm))
+    src.write_bytes(wavfile.pcm16_wav_bytes(pcm))
     out = tmp_path / "sox.wav"
     run("sox", "-D", str(src), "-r", "8000", "-c", "1", "-e", sox_enc, str(out))
-    ours = audio.g711_wav_bytes(pcm, codec)
+    ours = wavfile.g711_wav_bytes(pcm, codec)
     theirs = out.read_bytes()
     assert len(ours) == len(theirs) == 58 + n + n % 2
     assert ours[:58] == theirs[:58]
@@ -303,16 +303,16 @@ READER_NAMES = {"ulaw": ("ULAW", "pcm_mulaw", "u-law"), "alaw": ("ALAW", "pcm_al
 
 @pytest.mark.parametrize("codec", ["ulaw", "alaw"])
 def test_g711_wav_is_read_by_soundfile_ffprobe_and_soxi(
-    tmp_path: Path, processed: audio.Processed, codec: Codec
+    tmp_path: Path, processed: dsp.Processed, codec: Codec
 ) -> None:
     subtype, ffcodec, soxenc = READER_NAMES[codec]
     path = tmp_path / "welcome.wav"
-    path.write_bytes(audio.g711_wav_bytes(processed.pcm, codec))
+    path.write_bytes(wavfile.g711_wav_bytes(processed.pcm, codec))
     info = soundfile.info(str(path))
     assert (info.format, info.subtype) == ("WAV", subtype)
     assert (info.samplerate, info.channels, info.frames) == (8000, 1, processed.pcm.size)
     decoded, _ = soundfile.read(str(path), dtype="int16")
-    assert np.array_equal(decoded, audio.decode(audio.encode(processed.pcm, codec), codec))
+    assert np.array_equal(decoded, g711.decode(g711.encode(processed.pcm, codec), codec))
     probe = json.loads(run("ffprobe", "-v", "error", "-show_streams", "-of", "json", str(path)))[
         "streams"
     ][0]
@@ -323,10 +323,10 @@ def test_g711_wav_is_read_by_soundfile_ffprobe_and_soxi(
 
 
 def test_pcm16_wav_is_read_by_soundfile_ffprobe_and_sox(
-    tmp_path: Path, processed: audio.Processed
+    tmp_path: Path, processed: dsp.Processed
 ) -> None:
     path = tmp_path / "welcome.wav"
-    data = audio.pcm16_wav_bytes(processed.pcm)
+    data = wavfile.pcm16_wav_bytes(processed.pcm)
     assert len(data) == 44 + 2 * processed.pcm.size
     path.write_bytes(data)
     decoded, rate = soundfile.read(str(path), dtype="int16")
@@ -347,10 +347,10 @@ def test_pcm16_wav_is_read_by_soundfile_ffprobe_and_sox(
 
 @pytest.mark.parametrize(("codec", "sox_type"), [("ulaw", "ul"), ("alaw", "al")])
 def test_raw_g711_is_read_by_sox_as_the_processed_prompt(
-    tmp_path: Path, processed: audio.Processed, codec: Codec, sox_type: str
+    tmp_path: Path, processed: dsp.Processed, codec: Codec, sox_type: str
 ) -> None:
     path = tmp_path / f"welcome.{codec}"
-    path.write_bytes(audio.raw_bytes(processed.pcm, codec))
+    path.write_bytes(wavfile.raw_bytes(processed.pcm, codec))
     assert path.stat().st_size == processed.pcm.size
     sox_pcm = np.frombuffer(
         run("sox", "-t", sox_type, "-r", "8000", "-c", "1", str(path), "-t", "s16", "-"), "<i2"
@@ -364,75 +364,75 @@ def test_raw_g711_is_read_by_sox_as_the_processed_prompt(
 
 @pytest.mark.parametrize("codec", ["ulaw", "alaw"])
 def test_read_audio_own_g711_wav_has_no_findings(tmp_path: Path, codec: Codec) -> None:
-    pcm = audio.to_pcm16(tone(440, 0.25, dbov=-20))
+    pcm = dsp.to_pcm16(tone(440, 0.25, dbov=-20))
     path = tmp_path / "t.wav"
-    path.write_bytes(audio.g711_wav_bytes(pcm[:-1], codec))
-    f = audio.read_audio(path)
+    path.write_bytes(wavfile.g711_wav_bytes(pcm[:-1], codec))
+    f = wavfile.read_audio(path)
     assert (f.container, f.codec, f.sample_rate, f.channels, f.bits) == ("wav", codec, 8000, 1, 8)
     assert f.header_findings == []
     assert f.format_tag == (7 if codec == "ulaw" else 6)
-    assert np.array_equal(f.samples, audio.decode(audio.encode(pcm[:-1], codec), codec))
+    assert np.array_equal(f.samples, g711.decode(g711.encode(pcm[:-1], codec), codec))
 
 
 def test_read_audio_sox_pcm_wav_formats_decode(tmp_path: Path) -> None:
-    pcm = audio.to_pcm16(tone(440, 0.25, dbov=-10))
+    pcm = dsp.to_pcm16(tone(440, 0.25, dbov=-10))
     src = tmp_path / "in.wav"
-    src.write_bytes(audio.pcm16_wav_bytes(pcm))
+    src.write_bytes(wavfile.pcm16_wav_bytes(pcm))
     for bits, codec in [("8", "pcm8"), ("24", "pcm24"), ("32", "pcm32")]:
         out = tmp_path / f"b{bits}.wav"
         run("sox", "-D", str(src), "-b", bits, str(out))
-        f = audio.read_audio(out)
+        f = wavfile.read_audio(out)
         assert f.codec == codec
         assert int(np.max(np.abs(f.samples.astype(np.int32) - pcm))) <= 256
     out = tmp_path / "float.wav"
     run("sox", str(src), "-e", "floating-point", "-b", "32", str(out))
-    f = audio.read_audio(out)
+    f = wavfile.read_audio(out)
     assert f.codec == "float"
     assert np.array_equal(f.samples, pcm)
 
 
 def test_read_audio_stereo_wav_keeps_first_channel(tmp_path: Path) -> None:
-    left = audio.to_pcm16(tone(440, 0.1))
+    left = dsp.to_pcm16(tone(440, 0.1))
     path = tmp_path / "st.wav"
     soundfile.write(str(path), np.stack([left, np.zeros_like(left)], axis=1), 8000)
-    f = audio.read_audio(path)
+    f = wavfile.read_audio(path)
     assert f.channels == 2
     assert np.array_equal(f.samples, left)
 
 
 def test_read_audio_raw_with_riff_header_reports_it(tmp_path: Path) -> None:
     path = tmp_path / "welcome.ulaw"
-    path.write_bytes(audio.g711_wav_bytes(audio.to_pcm16(tone(440, 0.1)), "ulaw"))
-    f = audio.read_audio(path)
+    path.write_bytes(wavfile.g711_wav_bytes(dsp.to_pcm16(tone(440, 0.1)), "ulaw"))
+    f = wavfile.read_audio(path)
     assert (f.container, f.codec) == ("raw", "ulaw")
     assert len(f.header_findings) == 1
     assert "starts with a RIFF (WAV) header" in f.header_findings[0]
 
 
 def test_read_audio_raw_codec_override_reads_any_extension(tmp_path: Path) -> None:
-    pcm = audio.to_pcm16(tone(440, 0.1))
+    pcm = dsp.to_pcm16(tone(440, 0.1))
     path = tmp_path / "prompt.bin"
-    path.write_bytes(audio.raw_bytes(pcm, "alaw"))
-    f = audio.read_audio(path, raw_codec="alaw")
+    path.write_bytes(wavfile.raw_bytes(pcm, "alaw"))
+    f = wavfile.read_audio(path, raw_codec="alaw")
     assert f.codec == "alaw"
-    assert np.array_equal(f.samples, audio.decode(audio.encode(pcm, "alaw"), "alaw"))
+    assert np.array_equal(f.samples, g711.decode(g711.encode(pcm, "alaw"), "alaw"))
 
 
 def test_read_audio_sln_reads_16bit_raw(tmp_path: Path) -> None:
-    pcm = audio.to_pcm16(tone(440, 0.1))
+    pcm = dsp.to_pcm16(tone(440, 0.1))
     path = tmp_path / "p.sln"
     path.write_bytes(pcm.astype("<i2").tobytes() + b"\x01")
-    f = audio.read_audio(path)
+    f = wavfile.read_audio(path)
     assert (f.codec, f.bits) == ("pcm16", 16)
     assert np.array_equal(f.samples, pcm)
     assert f.header_findings == ["16-bit raw file has an odd size (1601 bytes); it is truncated"]
 
 
 def test_read_audio_truncated_wav_decodes_what_is_there(tmp_path: Path) -> None:
-    pcm = audio.to_pcm16(tone(440, 0.5))
+    pcm = dsp.to_pcm16(tone(440, 0.5))
     path = tmp_path / "cut.wav"
-    path.write_bytes(audio.g711_wav_bytes(pcm, "ulaw")[:-1000])
-    f = audio.read_audio(path)
+    path.write_bytes(wavfile.g711_wav_bytes(pcm, "ulaw")[:-1000])
+    f = wavfile.read_audio(path)
     assert f.samples.size == pcm.size - 1000
     assert any("data chunk says 4000 bytes but only 3000 follow" in s for s in f.header_findings)
     riff = "RIFF size field says 4058 bytes but the file has 3058"
@@ -454,7 +454,7 @@ def test_read_audio_g711_wav_without_fact_and_short_fmt_reports_both(tmp_path: P
     )
     path = tmp_path / "short.wav"
     path.write_bytes(data)
-    f = audio.read_audio(path)
+    f = wavfile.read_audio(path)
     assert f.codec == "ulaw"
     assert f.header_findings == [
         "fmt chunk is 16 bytes; a non-PCM WAV (mu-law) needs the 18-byte WAVEFORMATEX with cbSize",
@@ -463,11 +463,11 @@ def test_read_audio_g711_wav_without_fact_and_short_fmt_reports_both(tmp_path: P
 
 
 def test_read_audio_odd_data_without_pad_is_reported(tmp_path: Path) -> None:
-    data = audio.g711_wav_bytes(np.zeros(5, np.int16), "ulaw")[:-1]
+    data = wavfile.g711_wav_bytes(np.zeros(5, np.int16), "ulaw")[:-1]
     data = data[:4] + struct.pack("<I", len(data) - 8) + data[8:]
     path = tmp_path / "odd.wav"
     path.write_bytes(data)
-    f = audio.read_audio(path)
+    f = wavfile.read_audio(path)
     assert f.header_findings == [
         "data chunk has an odd size (5) without the pad byte RIFF requires"
     ]
@@ -479,28 +479,28 @@ def test_read_audio_unknown_wav_codec_is_not_decoded(tmp_path: Path) -> None:
         "sox", "-n", "-r", "8000", "-c", "1", "-e", "gsm-full-rate", str(path),
         "synth", "0.2", "sine", "440",
     )  # fmt: skip
-    f = audio.read_audio(path)
+    f = wavfile.read_audio(path)
     assert (f.codec, f.decoded, f.samples.size) == ("other", False, 0)
 
 
 @pytest.mark.parametrize("ext", ["flac", "ogg"])
 def test_read_audio_compressed_file_decodes_through_ffmpeg(tmp_path: Path, ext: str) -> None:
     src = tmp_path / "in.wav"
-    pcm = audio.to_pcm16(tone(440, 0.5, 16000, dbov=-12))
-    src.write_bytes(audio.pcm16_wav_bytes(pcm, 16000))
+    pcm = dsp.to_pcm16(tone(440, 0.5, 16000, dbov=-12))
+    src.write_bytes(wavfile.pcm16_wav_bytes(pcm, 16000))
     path = tmp_path / f"prompt.{ext}"
     run("ffmpeg", "-v", "error", "-i", str(src), str(path))
-    f = audio.read_audio(path)
+    f = wavfile.read_audio(path)
     assert (f.container, f.codec, f.sample_rate, f.channels) == ("other", "other", 16000, 1)
     assert f.samples.size == pytest.approx(pcm.size, abs=1200)
-    assert audio.active_level_dbov(audio.to_float(f.samples), 16000) == pytest.approx(-12, abs=0.5)
+    assert dsp.active_level_dbov(dsp.to_float(f.samples), 16000) == pytest.approx(-12, abs=0.5)
 
 
 def test_read_audio_without_ffmpeg_raises_with_fix(tmp_path: Path) -> None:
     path = tmp_path / "prompt.mp3"
     path.write_bytes(b"\0" * 100)
     with pytest.raises(AudioError, match=r"prompt\.mp3: reading \.mp3 files needs ffmpeg"):
-        audio.read_audio(path, ffmpeg="no-such-ffmpeg-binary")
+        wavfile.read_audio(path, ffmpeg="no-such-ffmpeg-binary")
 
 
 @pytest.mark.parametrize(
@@ -508,7 +508,7 @@ def test_read_audio_without_ffmpeg_raises_with_fix(tmp_path: Path) -> None:
     [
         (b"OggS" + b"\0" * 60, "not a RIFF/WAVE file; convert it with sox"),
         (b"RIFF\x04\0\0\0WAVE", "WAV without a usable fmt chunk"),
-        (audio.pcm16_wav_bytes(np.zeros(0, np.int16))[:36], "WAV without a data chunk"),
+        (wavfile.pcm16_wav_bytes(np.zeros(0, np.int16))[:36], "WAV without a data chunk"),
     ],
 )
 def test_read_audio_unreadable_wav_raises_audio_error(
@@ -517,15 +517,15 @@ def test_read_audio_unreadable_wav_raises_audio_error(
     path = tmp_path / "bad.wav"
     path.write_bytes(content)
     with pytest.raises(AudioError, match=message) as info:
-        audio.read_audio(path)
+        wavfile.read_audio(path)
     assert info.value.message.startswith(f"{path}: ")
 
 
 def test_read_audio_unknown_raw_codec_raises_audio_error(tmp_path: Path) -> None:
     with pytest.raises(AudioError, match="raw codec 'gsm' is unknown; use ulaw, alaw or pcm16"):
-        audio.read_audio(tmp_path / "p.gsm", raw_codec="gsm")
+        wavfile.read_audio(tmp_path / "p.gsm", raw_codec="gsm")
 
 
 def test_read_audio_missing_file_raises_audio_error(tmp_path: Path) -> None:
     with pytest.raises(AudioError, match="cannot read"):
-        audio.read_audio(tmp_path / "nope.ulaw")
+        wavfile.read_audio(tmp_path / "nope.ulaw")

@@ -11,10 +11,13 @@ from typing import Any, TypeVar
 
 import pytest
 
-from ivr_prompts import dicts
 from ivr_prompts.config import WavesSettings, parse
 from ivr_prompts.engines.base import SynthesisRequest
-from ivr_prompts.engines.waves import WavesClient, WavesEngine
+from ivr_prompts.engines.waves import dicts
+from ivr_prompts.engines.waves import voices as voice_catalog
+from ivr_prompts.engines.waves.client import WavesClient
+from ivr_prompts.engines.waves.engine import WavesEngine
+from ivr_prompts.engines.waves.lock import read_lock
 from ivr_prompts.errors import ConfigError, EngineError
 from ivr_prompts.lexicon import Lexicon
 from tests.waves_server import WavesServer
@@ -123,7 +126,7 @@ def test_sync_dictionaries_changed_content_puts_the_full_list(
     put = server.records[-1].body
     assert put["id"] == first["en-US"]
     assert len(put["items"]) == 3
-    assert dicts.read_lock(lock)["en-US"]["digest"] == changed["en-US"].digest
+    assert read_lock(lock)["en-US"]["digest"] == changed["en-US"].digest
 
 
 def test_sync_dictionaries_id_unknown_to_server_is_created_anew(
@@ -137,7 +140,7 @@ def test_sync_dictionaries_id_unknown_to_server_is_created_anew(
     assert second["en-US"] != first["en-US"]
     assert second["es-US"] == first["es-US"]
     assert dict_calls(server) == ["POST", "POST", "PUT", "POST"]
-    assert dicts.read_lock(lock)["en-US"]["id"] == second["en-US"]
+    assert read_lock(lock)["en-US"]["id"] == second["en-US"]
 
 
 def test_sync_dictionaries_emptied_lexicon_leaves_the_lock(
@@ -147,17 +150,17 @@ def test_sync_dictionaries_emptied_lexicon_leaves_the_lock(
     run(sync(server, LEXICONS, lock))
     ids = run(sync(server, {**LEXICONS, "es-US": lexicon("es-US")}, lock))
     assert list(ids) == ["en-US"]
-    assert list(dicts.read_lock(lock)) == ["en-US"]
+    assert list(read_lock(lock)) == ["en-US"]
 
 
 def test_read_lock_broken_file_says_how_to_fix(tmp_path: Path) -> None:
     lock = tmp_path / "prompts.lock.json"
     lock.write_text("{nope")
     with pytest.raises(ConfigError, match=r"delete it and run `ivr-prompts dicts sync`$"):
-        dicts.read_lock(lock)
+        read_lock(lock)
     lock.write_text('{"version": 2}')
     with pytest.raises(ConfigError) as info:
-        dicts.read_lock(lock)
+        read_lock(lock)
     assert info.value.problems == ['prompts.lock.json: expected {"version": 1, ...}']
 
 
@@ -195,7 +198,7 @@ def test_engine_unknown_dictionary_is_recreated_once_and_every_request_uses_it(
             await engine.aclose()
 
     old = run(build())
-    new = dicts.read_lock(lock)["en-US"]["id"]
+    new = read_lock(lock)["en-US"]["id"]
     assert new != old["en-US"]
     assert dict_calls(server) == ["POST", "POST", "POST"]  # two syncs, one re-creation
     done = [r for r in server.tts_records() if r.status == 200]
@@ -284,11 +287,11 @@ def test_delete_unknown_dictionary_is_a_400_with_vendor_message(server: WavesSer
 # -- voices ---------------------------------------------------------------------------------------
 
 
-def voices(server: WavesServer, **filters: str) -> list[dicts.Voice]:
-    async def go() -> list[dicts.Voice]:
+def voices(server: WavesServer, **filters: str) -> list[voice_catalog.Voice]:
+    async def go() -> list[voice_catalog.Voice]:
         client = client_for(server)
         try:
-            return await dicts.list_voices(client, **filters)
+            return await voice_catalog.list_voices(client, **filters)
         finally:
             await client.aclose()
 
@@ -305,8 +308,10 @@ def test_list_voices_parses_catalog_with_empty_tags(server: WavesServer) -> None
         "mystery",
         "olivia",
     ]
-    assert catalog[-2] == dicts.Voice("mystery", "Mystery", (), None, None)
-    assert catalog[0] == dicts.Voice("arjun", "Arjun", ("english", "hindi"), "indian", "male")
+    assert catalog[-2] == voice_catalog.Voice("mystery", "Mystery", (), None, None)
+    assert catalog[0] == voice_catalog.Voice(
+        "arjun", "Arjun", ("english", "hindi"), "indian", "male"
+    )
 
 
 def test_list_voices_filters_by_language_code_gender_and_accent(server: WavesServer) -> None:
@@ -339,7 +344,7 @@ def test_voice_language_warnings_flags_mismatched_and_unknown_voices(
         "prompts": [{"id": "main/welcome", "text": "Hello"}],
     }
     config = parse(data, tmp_path / "prompts.toml")
-    assert dicts.voice_language_warnings(config, voices(server)) == [
+    assert voice_catalog.voice_language_warnings(config, voices(server)) == [
         "locales.es-US.voice: 'magnus' does not list spanish (it lists english); "
         "see `ivr-prompts voices --language es`",
         "locales.ta-IN.voice: 'nobody' is not in the Waves voice catalog; see `ivr-prompts voices`",

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ivr_prompts import cache, config, pipeline, publish
+from ivr_prompts import build as builder
+from ivr_prompts import cache, config
 from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.errors import BuildFailed, ConfigError, UsageError
+from ivr_prompts.plan import BuildOptions, make_plan
+from ivr_prompts.publish.manifest import INDEX, read_manifest
 
 from .conftest import BASE_TOML, Project
 from .engines import CountingEngine, build_with, engines_with
@@ -32,8 +35,8 @@ def built(make_project: Project) -> tuple[Path, config.Config, dict[str, str]]:
     return path, cfg, snapshot(cfg.project.output)
 
 
-def run(cfg: config.Config, engine: CountingEngine, **options: object) -> pipeline.BuildReport:
-    return build_with(cfg, engine, pipeline.BuildOptions(**options))  # type: ignore[arg-type]
+def run(cfg: config.Config, engine: CountingEngine, **options: object) -> builder.BuildReport:
+    return build_with(cfg, engine, BuildOptions(**options))  # type: ignore[arg-type]
 
 
 def test_build_publishes_every_target_with_manifest(make_project: Project) -> None:
@@ -86,16 +89,19 @@ def test_build_dictionary_applied_before_local_engine(make_project: Project) -> 
     assert "Bienvenido a Banco Acme." in engine.texts  # es-US has no dictionary
 
 
-def test_build_second_run_makes_zero_engine_calls_and_creates_no_engine(
+def test_build_second_run_makes_zero_engine_calls_and_prepares_no_engine(
     make_project: Project,
 ) -> None:
+    # The engine is created (its identity is part of every cache key), but never made ready
+    # (no voice catalog, no dictionary sync) nor asked to speak.
     cfg = config.load(make_project())
     run(cfg, CountingEngine())
     before = snapshot(cfg.project.output)
     engine = CountingEngine()
     engines, _ = engines_with(cfg, engine)
-    report = asyncio.run(pipeline.build(cfg, engines=engines))
+    report = asyncio.run(builder.build(cfg, engines=engines))
     assert engine.requests == []
+    assert engine.prepared == []
     assert not report.published
     assert report.plan.count("reuse") == 8
     assert snapshot(cfg.project.output) == before
@@ -174,7 +180,7 @@ def test_build_interrupted_leaves_previous_set_and_keeps_finished_work(
     engines, _ = engines_with(cfg, slow)
 
     async def interrupt() -> None:
-        task = asyncio.create_task(pipeline.build(cfg, engines=engines))
+        task = asyncio.create_task(builder.build(cfg, engines=engines))
         while len(slow.requests) < 3:
             await asyncio.sleep(0.01)
         task.cancel()  # what Ctrl-C does to asyncio.run's main task
@@ -255,7 +261,7 @@ def test_build_validation_failure_publishes_nothing(make_project: Project) -> No
 def test_manifest_lists_exactly_the_published_files(make_project: Project) -> None:
     cfg = config.load(make_project())
     run(cfg, CountingEngine())
-    manifest = publish.read_manifest(cfg.project.output)
+    manifest = read_manifest(cfg.project.output)
     assert manifest is not None
     listed = {f["path"] for p in manifest["prompts"] for f in p["files"]}
     on_disk = {
@@ -278,7 +284,7 @@ def test_build_repairs_published_file_edited_by_hand(make_project: Project) -> N
     assert engine.requests == []  # repaired from the cache
     assert report.published
     after = snapshot(cfg.project.output)
-    del after[publish.INDEX], before[publish.INDEX]  # file mtimes: not content
+    del after[INDEX], before[INDEX]  # file mtimes: not content
     assert after == before
 
 
@@ -313,7 +319,7 @@ def test_build_changed_validation_rules_recheck_published_files(make_project: Pr
     run(config.load(path), CountingEngine())
     path.write_text(path.read_text().replace("max_seconds = 20", "max_seconds = 0.4"))
     cfg = config.load(path)
-    plan = pipeline.make_plan(cfg, pipeline.BuildOptions(), engines_with(cfg, CountingEngine())[0])
+    plan = make_plan(cfg, BuildOptions(), engines_with(cfg, CountingEngine())[0])
     assert plan.count("reuse") == 0
     assert plan.count("cached") == 8
     with pytest.raises(BuildFailed) as info:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import soundfile
 
-from ivr_prompts import config, pipeline
+from ivr_prompts import build as builder
+from ivr_prompts import config
 from ivr_prompts.config import Config
 from ivr_prompts.engines.registry import Engines
 
@@ -26,7 +27,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Config:
     shutil.copytree(ROOT / "templates", work / "templates")
     shutil.copytree(ROOT / "pronunciations", work / "pronunciations")
     cfg = config.load(work / "prompts.toml")
-    asyncio.run(pipeline.build(cfg))
+    asyncio.run(builder.build(cfg))
     return cfg
 
 
@@ -109,7 +110,7 @@ def test_sample_set_every_file_read_right_by_independent_decoders(built: Config)
 
 def test_sample_set_second_build_creates_no_engine(built: Config) -> None:
     engines = Engines(built)
-    report = asyncio.run(pipeline.build(built, engines=engines))
+    report = asyncio.run(builder.build(built, engines=engines))
     assert not report.published
     assert report.synthesized == 0
     # Engines are created for their identity (cheap), but none loaded a model or spoke.

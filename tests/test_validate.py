@@ -12,12 +12,13 @@ import numpy.typing as npt
 import pytest
 import soundfile
 
-from ivr_prompts import audio
-from ivr_prompts.audio import Processed
+from ivr_prompts.audio import dsp, wavfile
+from ivr_prompts.audio.dsp import Processed
 from ivr_prompts.config import AudioSettings, LimitSettings
 from ivr_prompts.kinds import PROFILE_NAMES, Codec, ProfileName
-from ivr_prompts.profiles import profile_rules
-from ivr_prompts.validate import Finding, Rules, check_audio, validate_paths
+from ivr_prompts.validate.checks import Finding, check_audio
+from ivr_prompts.validate.paths import validate_paths
+from ivr_prompts.validate.rules import Rules, profile_rules
 from tests.audio_fixtures import SPEECH_TEXT, espeak_speech, silence, tone
 
 RULES = Rules()
@@ -26,7 +27,7 @@ RULES = Rules()
 @pytest.fixture(scope="module")
 def prompt(tmp_path_factory: pytest.TempPathFactory) -> Processed:
     samples, rate = espeak_speech(tmp_path_factory.mktemp("speech"))
-    return audio.process(samples, rate, AudioSettings())
+    return dsp.process(samples, rate, AudioSettings())
 
 
 def checks(found: list[Finding]) -> list[str]:
@@ -46,15 +47,15 @@ def write(path: Path, data: bytes) -> Path:
 
 
 def check_file(path: Path, rules: Rules = RULES, text: str | None = None) -> list[Finding]:
-    return check_audio(audio.read_audio(path), rules, text=text)
+    return check_audio(wavfile.read_audio(path), rules, text=text)
 
 
 def pcm16(x: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
-    return audio.to_pcm16(x)
+    return dsp.to_pcm16(x)
 
 
 def speechlike(prompt: Processed) -> npt.NDArray[np.float32]:
-    return audio.to_float(prompt.pcm)
+    return dsp.to_float(prompt.pcm)
 
 
 # --- good files ------------------------------------------------------------------------------
@@ -64,21 +65,21 @@ def speechlike(prompt: Processed) -> npt.NDArray[np.float32]:
 def test_check_audio_own_g711_wav_and_raw_have_no_findings(
     tmp_path: Path, prompt: Processed, codec: Codec
 ) -> None:
-    wav = write(tmp_path / "welcome.wav", audio.g711_wav_bytes(prompt.pcm, codec))
-    raw = write(tmp_path / f"welcome.{codec}", audio.raw_bytes(prompt.pcm, codec))
+    wav = write(tmp_path / "welcome.wav", wavfile.g711_wav_bytes(prompt.pcm, codec))
+    raw = write(tmp_path / f"welcome.{codec}", wavfile.raw_bytes(prompt.pcm, codec))
     assert check_file(wav, text=SPEECH_TEXT) == []
     assert check_file(raw, text=SPEECH_TEXT) == []
 
 
 def test_check_audio_own_pcm16_wav_has_no_findings(tmp_path: Path, prompt: Processed) -> None:
-    wav = write(tmp_path / "welcome.wav", audio.pcm16_wav_bytes(prompt.pcm))
+    wav = write(tmp_path / "welcome.wav", wavfile.pcm16_wav_bytes(prompt.pcm))
     assert check_file(wav, text=SPEECH_TEXT) == []
 
 
 def test_check_audio_processed_tone_has_no_findings(tmp_path: Path) -> None:
     x = np.concatenate([silence(0.3, 16000), tone(440, 1.0, 16000, dbov=-8), silence(1.0, 16000)])
-    p = audio.process(x, 16000, AudioSettings())
-    wav = write(tmp_path / "beep.wav", audio.g711_wav_bytes(p.pcm, "ulaw"))
+    p = dsp.process(x, 16000, AudioSettings())
+    wav = write(tmp_path / "beep.wav", wavfile.g711_wav_bytes(p.pcm, "ulaw"))
     assert check_file(wav) == []
 
 
@@ -102,12 +103,12 @@ def test_validate_paths_platform_format_passes_its_profile(
     tmp_path: Path, prompt: Processed, profile: ProfileName, name: str, kind: str
 ) -> None:
     data = {
-        "ulaw": audio.raw_bytes(prompt.pcm, "ulaw"),
-        "alaw": audio.raw_bytes(prompt.pcm, "alaw"),
+        "ulaw": wavfile.raw_bytes(prompt.pcm, "ulaw"),
+        "alaw": wavfile.raw_bytes(prompt.pcm, "alaw"),
         "sln": prompt.pcm.astype("<i2").tobytes(),
-        "pcm16": audio.pcm16_wav_bytes(prompt.pcm),
-        "ulaw-wav": audio.g711_wav_bytes(prompt.pcm, "ulaw"),
-        "alaw-wav": audio.g711_wav_bytes(prompt.pcm, "alaw"),
+        "pcm16": wavfile.pcm16_wav_bytes(prompt.pcm),
+        "ulaw-wav": wavfile.g711_wav_bytes(prompt.pcm, "ulaw"),
+        "alaw-wav": wavfile.g711_wav_bytes(prompt.pcm, "alaw"),
     }[kind]
     write(tmp_path / "set" / name, data)
     write(tmp_path / "set" / "manifest.json", b"{}")
@@ -139,7 +140,7 @@ def test_rules_from_settings_carry_project_levels_and_limits() -> None:
 def test_check_audio_ulaw_wav_for_asterisk_quotes_asterisk_error(
     tmp_path: Path, prompt: Processed
 ) -> None:
-    wav = write(tmp_path / "welcome.wav", audio.g711_wav_bytes(prompt.pcm, "ulaw"))
+    wav = write(tmp_path / "welcome.wav", wavfile.g711_wav_bytes(prompt.pcm, "ulaw"))
     found = check_file(wav, profile_rules("asterisk", RULES))
     assert checks(found) == ["codec"]
     f = found[0]
@@ -154,7 +155,7 @@ def test_check_audio_ulaw_wav_for_asterisk_quotes_asterisk_error(
 def test_check_audio_pcm_wav_for_amazon_connect_wants_ulaw(
     tmp_path: Path, prompt: Processed
 ) -> None:
-    wav = write(tmp_path / "welcome.wav", audio.pcm16_wav_bytes(prompt.pcm))
+    wav = write(tmp_path / "welcome.wav", wavfile.pcm16_wav_bytes(prompt.pcm))
     f = only(check_file(wav, profile_rules("amazon-connect", RULES)), "codec")
     assert "amazon-connect wants G.711 mu-law in .wav" in f.message
     assert "sox IN -r 8000 -c 1 -e u-law OUT.wav" in f.message
@@ -162,7 +163,7 @@ def test_check_audio_pcm_wav_for_amazon_connect_wants_ulaw(
 
 def test_check_audio_16khz_wav_is_a_rate_error(tmp_path: Path) -> None:
     x = tone(440, 1.0, 16000, dbov=-26)
-    wav = write(tmp_path / "hi.wav", audio.pcm16_wav_bytes(pcm16(x), 16000))
+    wav = write(tmp_path / "hi.wav", wavfile.pcm16_wav_bytes(pcm16(x), 16000))
     f = only(check_file(wav), "rate")
     assert f.severity == "error"
     assert f.message == (
@@ -181,7 +182,7 @@ def test_check_audio_stereo_wav_is_a_channels_error(tmp_path: Path) -> None:
 
 def test_check_audio_clipped_tone_is_a_clipping_error(tmp_path: Path) -> None:
     x = np.clip(tone(440, 1.0, dbov=0.0), -0.9, 0.9) / np.float32(0.9)
-    wav = write(tmp_path / "loud.wav", audio.g711_wav_bytes(pcm16(x), "ulaw"))
+    wav = write(tmp_path / "loud.wav", wavfile.g711_wav_bytes(pcm16(x), "ulaw"))
     found = check_file(wav)
     f = only(found, "clipping")
     assert f.severity == "error"
@@ -190,7 +191,7 @@ def test_check_audio_clipped_tone_is_a_clipping_error(tmp_path: Path) -> None:
 
 
 def test_check_audio_hot_but_unclipped_tone_warns_about_peak(tmp_path: Path) -> None:
-    wav = write(tmp_path / "hot.wav", audio.pcm16_wav_bytes(pcm16(tone(440, 1.0, dbov=-3.5))))
+    wav = write(tmp_path / "hot.wav", wavfile.pcm16_wav_bytes(pcm16(tone(440, 1.0, dbov=-3.5))))
     f = only(check_file(wav, dataclasses.replace(RULES, level_dbov=None)), "peak")
     assert f.severity == "warning"
     assert f.message.startswith("peak is -0.49 dBFS; keep at least 1 dB headroom")
@@ -198,21 +199,21 @@ def test_check_audio_hot_but_unclipped_tone_warns_about_peak(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("codec", ["ulaw", "alaw"])
 def test_check_audio_digital_silence_is_silent_error(tmp_path: Path, codec: Codec) -> None:
-    raw = write(tmp_path / f"quiet.{codec}", audio.raw_bytes(pcm16(silence(2.0)), codec))
+    raw = write(tmp_path / f"quiet.{codec}", wavfile.raw_bytes(pcm16(silence(2.0)), codec))
     found = check_file(raw)
     assert checks(found) == ["silent"]
     assert found[0].message.startswith("no sound: digital silence")
 
 
 def test_check_audio_dc_only_is_silent_error_naming_the_offset(tmp_path: Path) -> None:
-    wav = write(tmp_path / "dc.wav", audio.pcm16_wav_bytes(np.full(16000, 3277, np.int16)))
+    wav = write(tmp_path / "dc.wav", wavfile.pcm16_wav_bytes(np.full(16000, 3277, np.int16)))
     f = only(check_file(wav), "silent")
     assert f.message.startswith("no sound: only a constant DC offset at -20.0 dBFS")
 
 
 def test_check_audio_dc_offset_under_speech_warns(tmp_path: Path, prompt: Processed) -> None:
     x = speechlike(prompt) + np.float32(0.05)
-    wav = write(tmp_path / "dc.wav", audio.pcm16_wav_bytes(pcm16(x)))
+    wav = write(tmp_path / "dc.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
     found = check_file(wav)
     f = only(found, "dc")
     assert f.severity == "warning"
@@ -221,7 +222,7 @@ def test_check_audio_dc_offset_under_speech_warns(tmp_path: Path, prompt: Proces
 
 def test_check_audio_three_seconds_lead_silence_warns(tmp_path: Path, prompt: Processed) -> None:
     x = np.concatenate([silence(3.0), speechlike(prompt)])
-    wav = write(tmp_path / "late.wav", audio.g711_wav_bytes(pcm16(x), "ulaw"))
+    wav = write(tmp_path / "late.wav", wavfile.g711_wav_bytes(pcm16(x), "ulaw"))
     found = check_file(wav)
     assert checks(found) == ["lead-silence"]
     assert found[0].message.startswith("3.05 s of silence before the first sound (max 0.5 s)")
@@ -229,7 +230,7 @@ def test_check_audio_three_seconds_lead_silence_warns(tmp_path: Path, prompt: Pr
 
 def test_check_audio_long_tail_silence_warns(tmp_path: Path, prompt: Processed) -> None:
     x = np.concatenate([speechlike(prompt), silence(2.0)])
-    wav = write(tmp_path / "tail.wav", audio.pcm16_wav_bytes(pcm16(x)))
+    wav = write(tmp_path / "tail.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
     f = only(check_file(wav), "trail-silence")
     assert f.message.startswith("2.20 s of silence after the last sound (max 0.75 s)")
 
@@ -237,7 +238,7 @@ def test_check_audio_long_tail_silence_warns(tmp_path: Path, prompt: Processed) 
 def test_check_audio_truncated_data_chunk_is_header_error(
     tmp_path: Path, prompt: Processed
 ) -> None:
-    data = audio.g711_wav_bytes(prompt.pcm, "alaw")
+    data = wavfile.g711_wav_bytes(prompt.pcm, "alaw")
     wav = write(tmp_path / "cut.wav", data[: len(data) // 2])
     found = check_file(wav)
     headers = [f for f in found if f.check == "header"]
@@ -251,7 +252,7 @@ def test_check_audio_truncated_data_chunk_is_header_error(
 
 
 def test_check_audio_riff_size_lie_is_header_error(tmp_path: Path, prompt: Processed) -> None:
-    data = bytearray(audio.g711_wav_bytes(prompt.pcm, "ulaw"))
+    data = bytearray(wavfile.g711_wav_bytes(prompt.pcm, "ulaw"))
     struct.pack_into("<I", data, 4, 0x7FFFF000)
     wav = write(tmp_path / "liar.wav", bytes(data))
     found = check_file(wav)
@@ -263,7 +264,7 @@ def test_check_audio_riff_size_lie_is_header_error(tmp_path: Path, prompt: Proce
 
 
 def test_check_audio_fact_count_lie_is_header_error(tmp_path: Path, prompt: Processed) -> None:
-    data = bytearray(audio.g711_wav_bytes(prompt.pcm, "ulaw"))
+    data = bytearray(wavfile.g711_wav_bytes(prompt.pcm, "ulaw"))
     struct.pack_into("<I", data, 46, 12)
     wav = write(tmp_path / "fact.wav", bytes(data))
     f = only(check_file(wav), "header")
@@ -273,7 +274,7 @@ def test_check_audio_fact_count_lie_is_header_error(tmp_path: Path, prompt: Proc
 def test_check_audio_raw_ulaw_with_riff_header_is_header_error(
     tmp_path: Path, prompt: Processed
 ) -> None:
-    raw = write(tmp_path / "welcome.ulaw", audio.g711_wav_bytes(prompt.pcm, "ulaw"))
+    raw = write(tmp_path / "welcome.ulaw", wavfile.g711_wav_bytes(prompt.pcm, "ulaw"))
     found = check_file(raw, profile_rules("asterisk", RULES))
     f = only(found, "header")
     assert f.severity == "error"
@@ -285,7 +286,7 @@ def test_check_audio_level_off_target_warns_with_measured_value(
     tmp_path: Path, prompt: Processed
 ) -> None:
     x = speechlike(prompt) * np.float32(10 ** (-10 / 20))
-    wav = write(tmp_path / "soft.wav", audio.pcm16_wav_bytes(pcm16(x)))
+    wav = write(tmp_path / "soft.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
     f = only(check_file(wav), "level")
     assert f.severity == "warning"
     assert f.message.startswith("active speech level (P.56) is -36.0 dBov; target is -26 +/- 2 dB")
@@ -293,14 +294,14 @@ def test_check_audio_level_off_target_warns_with_measured_value(
 
 def test_check_audio_level_check_none_skips_it(tmp_path: Path, prompt: Processed) -> None:
     x = speechlike(prompt) * np.float32(0.1)
-    wav = write(tmp_path / "soft.wav", audio.pcm16_wav_bytes(pcm16(x)))
+    wav = write(tmp_path / "soft.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
     assert "level" not in checks(check_file(wav, dataclasses.replace(RULES, level_dbov=None)))
 
 
 def test_check_audio_text_far_longer_than_audio_is_speaking_rate_warning(
     tmp_path: Path, prompt: Processed
 ) -> None:
-    wav = write(tmp_path / "welcome.wav", audio.pcm16_wav_bytes(prompt.pcm))
+    wav = write(tmp_path / "welcome.wav", wavfile.pcm16_wav_bytes(prompt.pcm))
     found = check_file(wav, text=SPEECH_TEXT * 4)
     f = only(found, "speaking-rate")
     assert f.severity == "warning"
@@ -308,29 +309,33 @@ def test_check_audio_text_far_longer_than_audio_is_speaking_rate_warning(
 
 
 def test_check_audio_short_text_skips_speaking_rate(tmp_path: Path, prompt: Processed) -> None:
-    wav = write(tmp_path / "welcome.wav", audio.pcm16_wav_bytes(prompt.pcm))
+    wav = write(tmp_path / "welcome.wav", wavfile.pcm16_wav_bytes(prompt.pcm))
     assert check_file(wav, text="Hi") == []
 
 
 def test_check_audio_too_short_and_too_long_are_duration_errors(tmp_path: Path) -> None:
-    short = write(tmp_path / "s.wav", audio.pcm16_wav_bytes(pcm16(tone(440, 0.1, dbov=-26))))
+    short = write(tmp_path / "s.wav", wavfile.pcm16_wav_bytes(pcm16(tone(440, 0.1, dbov=-26))))
     assert only(check_file(short), "duration").message.startswith(
         "lasts 0.10 s; shorter than the 0.2 s minimum"
     )
-    long = write(tmp_path / "l.wav", audio.g711_wav_bytes(pcm16(tone(440, 301, dbov=-26)), "ulaw"))
+    long = write(
+        tmp_path / "l.wav", wavfile.g711_wav_bytes(pcm16(tone(440, 301, dbov=-26)), "ulaw")
+    )
     f = only(check_file(long, profile_rules("amazon-connect", RULES)), "duration")
     assert f.message.startswith("lasts 301.0 s; longer than the 60 s amazon-connect maximum")
 
 
 def test_check_audio_connect_limit_applies_when_base_allows_more(tmp_path: Path) -> None:
-    long = write(tmp_path / "l.wav", audio.g711_wav_bytes(pcm16(tone(440, 301, dbov=-26)), "ulaw"))
+    long = write(
+        tmp_path / "l.wav", wavfile.g711_wav_bytes(pcm16(tone(440, 301, dbov=-26)), "ulaw")
+    )
     base = dataclasses.replace(RULES, max_seconds=3600.0)
     f = only(check_file(long, profile_rules("amazon-connect", base)), "duration")
     assert "longer than the 300 s amazon-connect maximum" in f.message
 
 
 def test_check_audio_file_over_size_limit_is_size_error(tmp_path: Path, prompt: Processed) -> None:
-    wav = write(tmp_path / "welcome.wav", audio.g711_wav_bytes(prompt.pcm, "ulaw"))
+    wav = write(tmp_path / "welcome.wav", wavfile.g711_wav_bytes(prompt.pcm, "ulaw"))
     rules = dataclasses.replace(profile_rules("avaya", RULES), max_file_bytes=1000)
     f = only(check_file(wav, rules), "size")
     assert f.message == (
@@ -352,9 +357,9 @@ def test_check_audio_bad_name_for_profile_is_name_error(
     tmp_path: Path, prompt: Processed, profile: ProfileName, stem: str, expected: str
 ) -> None:
     data = (
-        audio.raw_bytes(prompt.pcm, "ulaw")
+        wavfile.raw_bytes(prompt.pcm, "ulaw")
         if profile == "asterisk"
-        else audio.g711_wav_bytes(prompt.pcm, "ulaw")
+        else wavfile.g711_wav_bytes(prompt.pcm, "ulaw")
     )
     path = write(tmp_path / f"{stem}.{'ulaw' if profile == 'asterisk' else 'wav'}", data)
     f = only(check_file(path, profile_rules(profile, RULES)), "name")
@@ -362,7 +367,7 @@ def test_check_audio_bad_name_for_profile_is_name_error(
 
 
 def test_check_audio_flac_is_not_a_prompt_format(tmp_path: Path) -> None:
-    src = write(tmp_path / "in.wav", audio.pcm16_wav_bytes(pcm16(tone(440, 1.0, dbov=-26))))
+    src = write(tmp_path / "in.wav", wavfile.pcm16_wav_bytes(pcm16(tone(440, 1.0, dbov=-26))))
     flac = tmp_path / "prompt.flac"
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), str(flac)], check=True)
     found = check_file(flac, profile_rules("asterisk", RULES))
@@ -376,9 +381,9 @@ def test_validate_paths_collects_every_problem_without_raising(
     tmp_path: Path, prompt: Processed
 ) -> None:
     root = tmp_path / "dist"
-    write(root / "ok.ulaw", audio.raw_bytes(prompt.pcm, "ulaw"))
+    write(root / "ok.ulaw", wavfile.raw_bytes(prompt.pcm, "ulaw"))
     write(root / "sub" / "garbage.wav", b"not audio at all")
-    write(root / "sub" / "hi.wav", audio.pcm16_wav_bytes(prompt.pcm, 16000))
+    write(root / "sub" / "hi.wav", wavfile.pcm16_wav_bytes(prompt.pcm, 16000))
     write(root / "manifest.json", b"{}")
     found = validate_paths([root, tmp_path / "missing.ulaw"], None)
     assert sorted((Path(f.path).name, f.check) for f in found) == [

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -194,13 +195,17 @@ def test_waves_build_unknown_voice_fails_prompt_with_vendor_message(
 
 
 def test_waves_build_server_down_one_line_names_base_url(make_project: Project) -> None:
-    path = make_project(WAVES_TOML, FILES)
+    # A short deadline ends the backoff early (the knob a user has); retries still happen.
+    toml = WAVES_TOML.replace("max_attempts = 8", "max_attempts = 8\ndeadline_seconds = 1")
+    path = make_project(toml, FILES)
     with WavesServer(api_key=KEY) as s:
         url = s.url  # a port that was just free: nothing listens there now
     result = cli(path, "build", url=url)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1
     assert url in result.stderr
+    assert "check waves.base_url in prompts.toml or SMALLEST_BASE_URL" in result.stderr
+    assert not (path.parent / "dist").exists()
 
 
 def test_waves_build_killed_midway_previous_set_intact_and_work_kept(
@@ -257,8 +262,27 @@ def test_waves_sse_endpoint_builds_same_set(make_project: Project, server: Waves
     result = cli(path, "build", url=server.url)
     assert result.returncode == 0, result.stderr
     assert {r.path for r in server.tts_records()} == {"/waves/v1/tts/live"}
-    digest = hashlib.sha256((path.parent / "dist/manifest.json").read_bytes()).hexdigest()
-    assert digest
+    sse_files = published_digests(path.parent / "dist")
+    assert len(sse_files) >= 10
+    # The same project over the sync route, built apart: the same audio, byte for byte.
+    sync_dir = path.parent / "sync"
+    sync_dir.mkdir()
+    for name in ("templates", "pron"):
+        shutil.copytree(path.parent / name, sync_dir / name)
+    (sync_dir / "prompts.toml").write_text(WAVES_TOML)
+    result = cli(sync_dir / "prompts.toml", "build", url=server.url)
+    assert result.returncode == 0, result.stderr
+    assert "/waves/v1/tts" in {r.path for r in server.tts_records()}
+    assert published_digests(sync_dir / "dist") == sse_files
+
+
+def published_digests(dist: Path) -> dict[str, str]:
+    """Each published file's sha256, from the manifest and checked against the bytes on disk."""
+    manifest = json.loads((dist / "manifest.json").read_text())
+    digests = {f["path"]: f["sha256"] for p in manifest["prompts"] for f in p["files"]}
+    for name, digest in digests.items():
+        assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest
+    return digests
 
 
 def test_waves_build_warns_when_voice_lacks_locale_language(
@@ -271,3 +295,41 @@ def test_waves_build_warns_when_voice_lacks_locale_language(
         "warning: locales.es-US.voice: 'olivia' does not list spanish "
         "(it lists english); see `ivr-prompts voices --language es`"
     ) in result.stderr.splitlines()
+
+
+# Runs one command in this process, then says whether httpx was ever imported.
+IMPORTS_PROBE = """
+import sys
+from ivr_prompts.cli import main
+try:
+    main(sys.argv[1:], prog_name="ivr-prompts")
+except SystemExit as exc:
+    code = exc.code
+print("httpx loaded" if "httpx" in sys.modules else "httpx absent", code, file=sys.stderr)
+"""
+
+
+def probe(project: Path, server: WavesServer, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTS_PROBE, *args, "--config", str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=waves_env(KEY, server.url),
+    )
+    return result.stderr.splitlines()[-1]
+
+
+def test_waves_plan_check_noop_build_never_import_httpx(
+    make_project: Project, server: WavesServer
+) -> None:
+    path = make_project(WAVES_TOML, FILES)
+    assert probe(path, server, "plan") == "httpx absent 0"
+    assert cli(path, "build", url=server.url).returncode == 0
+    requests = len(server.records)
+    assert probe(path, server, "plan") == "httpx absent 0"
+    assert probe(path, server, "check") == "httpx absent 0"
+    assert probe(path, server, "build") == "httpx absent 0"
+    assert len(server.records) == requests
+    # The probe sees httpx when a command does speak to Waves.
+    assert probe(path, server, "dicts", "list") == "httpx loaded 0"

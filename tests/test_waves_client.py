@@ -20,18 +20,13 @@ import pytest
 
 from ivr_prompts.config import WavesSettings
 from ivr_prompts.engines.base import SynthesisRequest
-from ivr_prompts.engines.waves import (
-    TtsBody,
-    WavesClient,
-    WavesEngine,
-    api_key_from_env,
-    backoff_delay,
-    decode_audio,
-    parse_retry_after,
-    piece_request_id,
-    split_text,
-    vendor_message,
-)
+from ivr_prompts.engines.waves.client import WavesClient, backoff_delay
+from ivr_prompts.engines.waves.decode import decode_audio
+from ivr_prompts.engines.waves.engine import WavesEngine
+from ivr_prompts.engines.waves.errors import parse_retry_after, vendor_message
+from ivr_prompts.engines.waves.routes import api_key_from_env
+from ivr_prompts.engines.waves.shapes import TtsBody
+from ivr_prompts.engines.waves.text import piece_request_id, split_text
 from ivr_prompts.errors import EngineError, EngineUnavailable
 
 with warnings.catch_warnings():

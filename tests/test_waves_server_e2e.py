@@ -15,7 +15,8 @@ import pytest
 
 from ivr_prompts.config import WavesSettings
 from ivr_prompts.engines.base import Synthesis, SynthesisRequest
-from ivr_prompts.engines.waves import WavesClient, WavesEngine
+from ivr_prompts.engines.waves.client import WavesClient
+from ivr_prompts.engines.waves.engine import WavesEngine
 from ivr_prompts.errors import EngineError, EngineUnavailable
 from tests.waves_server import WavesServer
 

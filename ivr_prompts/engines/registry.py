@@ -12,9 +12,12 @@ from ..kinds import EngineName, ResolvedEngine
 from ..lexicon import Lexicon
 from . import espeak, piper
 from .base import Engine, Synthesis, SynthesisRequest
+from .waves.dicts import attach_dictionaries
+from .waves.identity import waves_identity
+from .waves.voices import list_voices, voice_language_warnings
 
 if TYPE_CHECKING:
-    from .waves import WavesEngine
+    from .waves.engine import WavesEngine
 
 log = logging.getLogger(__name__)
 
@@ -74,21 +77,17 @@ class DeferredWaves:
     @property
     def engine(self) -> WavesEngine:
         if self._engine is None:
-            from .waves import make_waves_engine  # httpx loads only when Waves will speak
+            from .waves.engine import make_waves_engine  # httpx loads only when Waves will speak
 
             self._engine = (self._make or make_waves_engine)(self.config)
         return self._engine
 
     def identity(self, request_voice: str, model: str) -> dict[str, str]:
-        from .waves import waves_identity
-
         pause = self.config.audio.sentence_pause_ms
         return waves_identity(self.config.waves, request_voice, model, pause)
 
     async def prepare(self, config: Config, lexicons: Mapping[str, Lexicon]) -> dict[str, str]:
         """Check the locales' voices against the catalog, then sync their dictionaries."""
-        from ..dicts import attach_dictionaries, list_voices, voice_language_warnings
-
         engine = self.engine
         try:
             for warning in voice_language_warnings(config, await list_voices(engine.client)):

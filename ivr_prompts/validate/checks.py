@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from .audio import (
-    AUDIO_EXTENSIONS,
-    SILENCE_DB,
-    AudioFile,
-    active_level_dbov,
-    g711_decode,
-    read_audio,
-    speech_bounds,
-    to_float,
-)
-from .errors import AudioError
-from .kinds import FileCodec, ProfileName, Severity
-from .profiles import profile_rules
-
-if TYPE_CHECKING:
-    from .config import AudioSettings, LimitSettings
-
+from ..audio.dsp import SILENCE_DB, active_level_dbov, speech_bounds, to_float
+from ..audio.g711 import g711_decode
+from ..audio.wavfile import AudioFile
+from ..kinds import FileCodec, Severity
+from .rules import Rules
 
 CODEC_NAMES: dict[str, str] = {
     "pcm16": "16-bit PCM",
@@ -39,18 +25,6 @@ CODEC_NAMES: dict[str, str] = {
     "pcm32": "32-bit PCM",
     "float": "float PCM",
     "other": "an unsupported codec",
-}
-
-GENERIC_FORMATS: dict[str, tuple[FileCodec, ...]] = {
-    ".wav": ("pcm16", "ulaw", "alaw"),
-    ".ulaw": ("ulaw",),
-    ".ul": ("ulaw",),
-    ".pcmu": ("ulaw",),
-    ".alaw": ("alaw",),
-    ".al": ("alaw",),
-    ".pcma": ("alaw",),
-    ".sln": ("pcm16",),
-    ".raw": ("pcm16",),
 }
 
 # Below this the file carries no sound at all.
@@ -74,48 +48,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.severity}: {self.check}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Rules:
-    """What a prompt file must satisfy; `formats` maps a lower-case extension to allowed codecs."""
-
-    platform: str = "generic"
-    formats: Mapping[str, tuple[FileCodec, ...]] = field(
-        default_factory=lambda: dict(GENERIC_FORMATS)
-    )
-    # Extra text for a codec refused in an extension, keyed "<ext>:<codec>".
-    format_notes: Mapping[str, str] = field(default_factory=dict)
-    convert_hint: str = "sox IN -r 8000 -c 1 -e u-law OUT.wav"
-    sample_rate: int = 8000
-    channels: int = 1
-    min_seconds: float = 0.2
-    max_seconds: float = 60.0
-    level_dbov: float | None = -26.0
-    level_tolerance_db: float = 2.0
-    peak_headroom_db: float = 1.0
-    silence_threshold_dbfs: float = -45.0
-    max_lead_silence_s: float = 0.5
-    max_trail_silence_s: float = 0.75
-    max_file_bytes: int | None = None
-    name_pattern: str | None = None
-    name_rule: str = ""
-    max_name_length: int | None = None
-    chars_per_second: tuple[float, float] = (4.0, 30.0)
-
-    @classmethod
-    def from_settings(cls, audio: AudioSettings, limits: LimitSettings) -> Rules:
-        """Generic rules matching a project's [audio] and [limits] settings."""
-        return cls(
-            min_seconds=limits.min_seconds,
-            max_seconds=limits.max_seconds,
-            level_dbov=audio.level_dbov,
-            level_tolerance_db=audio.level_tolerance_db,
-            peak_headroom_db=audio.peak_headroom_db,
-            silence_threshold_dbfs=audio.silence_threshold_dbfs,
-            max_trail_silence_s=max(0.75, audio.trail_pad_ms / 1000.0 + 0.25),
-            max_lead_silence_s=max(0.5, audio.lead_pad_ms / 1000.0 + 0.25),
-        )
 
 
 def _describe(codecs: Sequence[str]) -> str:
@@ -338,41 +270,4 @@ def _check_signal(file: AudioFile, rules: Rules, text: str | None) -> list[Findi
                     f"{chars} characters in {span:.2f} s of sound is {cps:.1f} chars/s "
                     f"({why}; plausible {low:g}-{high:g}); listen to it and check the text",
                 )
-    return found
-
-
-def audio_files(paths: Sequence[Path]) -> tuple[list[Path], list[Finding]]:
-    """Audio files under `paths` (directories walked recursively) and findings for bad paths."""
-    files: list[Path] = []
-    missing: list[Finding] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
-            )
-        elif path.is_file():
-            files.append(path)
-        else:
-            missing.append(
-                Finding(str(path), "read", "error", "no such file or directory; check the path")
-            )
-    return files, missing
-
-
-def validate_paths(
-    paths: Sequence[Path], profile: ProfileName | None, rules: Rules | None = None
-) -> list[Finding]:
-    """Check every audio file under `paths` against a profile (or generic rules)."""
-    base = rules if rules is not None else Rules()
-    effective = profile_rules(profile, base) if profile is not None else base
-    files, found = audio_files(paths)
-    for path in files:
-        try:
-            file = read_audio(path)
-        except AudioError as exc:
-            found.append(Finding(str(path), "read", "error", exc.message))
-            continue
-        found.extend(check_audio(file, effective))
     return found

@@ -1,0 +1,270 @@
+"""synthesize -> process -> validate -> stage -> swap: the orchestration of a build. No click."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import audio, cache
+from .config import Config
+from .engines.base import SynthesisRequest
+from .engines.registry import Engines
+from .errors import BuildFailed, EngineUnavailable, IvrPromptsError, UsageError
+from .kinds import ResolvedEngine
+from .plan import BuildOptions, Pair, Plan, make_plan
+from .publish.layout import PlannedFile
+from .publish.manifest import Manifest, PromptRecord, new_manifest
+from .publish.stage import PublishItem, Stager
+
+
+@dataclass(repr=False)
+class BuildReport:
+    plan: Plan
+    synthesized: int = 0
+    processed: int = 0
+    published: bool = False
+    failures: list[str] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)
+    manifest: Manifest | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"BuildReport({self.plan!r}, synthesized={self.synthesized}, "
+            f"published={self.published}, failures={len(self.failures)})"
+        )
+
+
+Progress = Callable[[str, Pair], None]
+
+
+def _record(pair: Pair, meta: Mapping[str, Any]) -> PromptRecord:
+    return PromptRecord(
+        id=pair.rendered.id,
+        locale=pair.locale.code,
+        language=pair.locale.language,
+        text=pair.rendered.text,
+        spoken_text=pair.spoken,
+        source=pair.rendered.source,
+        engine=pair.engine,
+        voice=pair.voice,
+        model=pair.model,
+        speed=pair.speed,
+        synth_key=pair.synth_key,
+        cache_key=pair.audio_key,
+        checks=pair.checks_key,
+        duration_s=float(meta.get("duration_s", 0.0)),
+        level_dbov=float(meta.get("level_dbov", 0.0)),
+        peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
+        request_id=str(meta.get("request_id", "")),
+        files=[],
+    )
+
+
+async def build(
+    config: Config,
+    options: BuildOptions | None = None,
+    *,
+    engines: Engines | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build and publish the prompt set; raise BuildFailed (nothing published) if any pair fails.
+
+    Each pair is processed, written into the staging folder and checked as soon as its audio is
+    ready, while other pairs are still being synthesized; the set is swapped in at the end.
+    """
+    options = options or BuildOptions()
+    engines = engines or Engines(config)
+    try:
+        plan = make_plan(config, options, engines)
+        report = BuildReport(plan)
+        unchanged = _unchanged_manifest(plan)
+        if unchanged is not None:
+            report.manifest = unchanged
+            for pair in plan.pairs:
+                (progress or _quiet)("done", pair)
+            return report
+        with Stager(config) as stager:
+            await _produce(plan, engines, stager, report, progress or _quiet)
+            if report.failures:
+                raise BuildFailed(sorted(report.failures), len(report.failed))
+            report.manifest = stager.finish()
+            report.published = True
+    finally:
+        await engines.aclose()
+    return report
+
+
+def _unchanged_manifest(plan: Plan) -> Manifest | None:
+    """The published manifest when this build would publish exactly it again (nothing to do)."""
+    if plan.previous is None or plan.changes:
+        return None
+    previous = plan.previous_records
+    records = [previous[p.key] for p in plan.pairs if p.action in ("reuse", "keep")]
+    manifest = new_manifest(plan.config, records)
+    return manifest if manifest == plan.previous else None
+
+
+def _quiet(event: str, pair: Pair) -> None:
+    return None
+
+
+async def _produce(
+    plan: Plan,
+    engines: Engines,
+    stager: Stager,
+    report: BuildReport,
+    progress: Progress,
+) -> None:
+    """Synthesize what is missing, process, validate and stage every pair; failures go to the
+    report."""
+    store = cache.Cache(plan.config.project.cache)
+    previous = plan.previous_records
+    gates: dict[ResolvedEngine, asyncio.Semaphore] = {}
+    # Processing and checking are CPU work in threads, one per core. The pool's shutdown waits
+    # for running work, so no thread writes into the staging folder after the build has ended.
+    cores = os.cpu_count() or 1
+    loop = asyncio.get_running_loop()
+    pool = concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix="ivr-stage")
+    # Pairs under way hold their audio: as many as the engines can serve plus a few per worker,
+    # so memory stays flat whatever the size of the set, and no engine waits for work.
+    busy = ("synthesize", "process", "cached")
+    used = {p.engine for p in plan.pairs if p.action in busy}
+    window = asyncio.Semaphore(sum(engines.get(e).max_concurrency for e in used) + 4 * cores)
+
+    def fail(pair: Pair, lines: list[str]) -> None:
+        report.failures.extend(lines)
+        report.failed.add(pair.name)
+        progress("failed", pair)
+
+    async def one(pair: Pair) -> None:
+        async with window:
+            await _one(pair)
+
+    async def _one(pair: Pair) -> None:
+        try:
+            # Read (and verify) what the cache holds: a corrupt entry is synthesized again.
+            entry = store.get("audio", pair.audio_key) if pair.action == "cached" else None
+            synth = None
+            if entry is None and pair.action != "synthesize":
+                synth = store.get("synth", pair.synth_key)
+            if entry is None and synth is None:
+                engine = engines.get(pair.engine)
+                gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
+                async with gate:
+                    progress("synthesize", pair)
+                    made = await engine.synthesize(_request(pair, remote_ids))
+                report.synthesized += 1
+                synth = cache.AudioEntry(
+                    audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta)
+                )
+                store.put("synth", pair.synth_key, synth)
+            problems, processed = await loop.run_in_executor(
+                pool, _stage, plan, pair, store, entry, synth, stager
+            )
+            report.processed += processed
+            if problems:
+                fail(pair, problems)
+            else:
+                progress("done", pair)
+        except (EngineUnavailable, UsageError):
+            raise  # the whole build cannot go on (no key, bad key, unwritable cache...)
+        except IvrPromptsError as exc:
+            fail(pair, [f"{pair.name}: {exc.message}"])
+
+    remote_ids = await _prepare(plan, engines)
+    for pair in plan.pairs:
+        if pair.action in ("reuse", "keep"):
+            old = previous[pair.key]
+            kept = pair.files if pair.action == "reuse" else _files_of(old)
+            # Reused files passed these very rules when made (the record's checks key says so).
+            stager.write(PublishItem(old, kept, None))
+            stager.admit(old)
+            progress("done", pair)
+    tasks = [asyncio.create_task(one(p)) for p in plan.pairs if p.action in busy]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stage(
+    plan: Plan,
+    pair: Pair,
+    store: cache.Cache,
+    entry: cache.AudioEntry | None,
+    synth: cache.AudioEntry | None,
+    stager: Stager,
+) -> tuple[list[str], bool]:
+    """In a worker thread: the processed audio (given, or made from the synthesis), written
+    into the staging folder, validated there, and admitted into the set if it passes.
+
+    Returns the problems found and whether the audio had to be processed.
+    """
+    processed = entry is None
+    if entry is None:
+        assert synth is not None
+        entry = _process(plan.config, synth)
+        store.put("audio", pair.audio_key, entry)
+    item = PublishItem(_record(pair, entry.meta), pair.files, entry.samples)
+    stager.write(item)
+    problems = plan.checks.check(stager.staging, item.record, item.files, pair.rendered.prompt)
+    if not problems:
+        stager.admit(item.record)
+    return problems, processed
+
+
+def _files_of(record: PromptRecord) -> list[PlannedFile]:
+    return [
+        PlannedFile(f["path"], f["target"], f["format"])  # type: ignore[arg-type]
+        for f in record["files"]
+    ]
+
+
+async def _prepare(plan: Plan, engines: Engines) -> dict[tuple[str, str], str]:
+    """Let each engine that will speak get ready (Waves: voices, dictionaries); (engine, locale)
+    -> remote dictionary id."""
+    speaking: dict[ResolvedEngine, set[str]] = {}
+    for pair in plan.pairs:
+        if pair.action == "synthesize":
+            speaking.setdefault(pair.engine, set()).add(pair.locale.code)
+    ids: dict[tuple[str, str], str] = {}
+    for name, codes in speaking.items():
+        lexicons = {c: plan.lexicons[c] for c in sorted(codes)}
+        found = await engines.get(name).prepare(plan.config, lexicons)
+        ids.update(((name, code), dict_id) for code, dict_id in found.items())
+    return ids
+
+
+def _request(pair: Pair, remote_ids: Mapping[tuple[str, str], str]) -> SynthesisRequest:
+    remote = remote_ids.get((pair.engine, pair.locale.code))
+    return SynthesisRequest(
+        prompt_id=pair.rendered.id,
+        locale=pair.locale.code,
+        text=pair.spoken,
+        language=pair.locale.language,
+        voice=pair.voice,
+        speed=pair.speed,
+        model=pair.model,
+        cache_key=pair.synth_key,
+        pronunciation_dicts=(remote,) if remote else (),
+    )
+
+
+def _process(config: Config, synth: cache.AudioEntry) -> cache.AudioEntry:
+    processed = audio.process(audio.to_float(synth.samples), synth.sample_rate, config.audio)
+    meta = {
+        **synth.meta,
+        "duration_s": round(processed.duration_s, 3),
+        "level_dbov": round(processed.level_dbov, 2),
+        "peak_dbfs": round(processed.peak_dbfs, 2),
+    }
+    return cache.AudioEntry(processed.pcm, 8000, meta)

@@ -1,0 +1,116 @@
+"""Which validation rules apply to which published file, and checking a pair's files by them.
+
+Belongs with validation (validate/rules.py once that package exists).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from . import audio, cache, validate
+from .config import Config, PromptConfig
+from .errors import IvrPromptsError
+from .kinds import ProfileName
+from .publish.layout import PlannedFile
+from .publish.manifest import PromptRecord
+from .validate.rules import profile_rules
+
+# Problems of the sound itself show in every file of a prompt: they are reported once per prompt.
+_SIGNAL_CHECKS = frozenset(
+    {
+        "duration",
+        "speaking-rate",
+        "level",
+        "clipping",
+        "lead-silence",
+        "trail-silence",
+        "silent",
+        "dc",
+    }
+)
+
+
+class Checks:
+    """The validation rules of each published file: its target's profile (plus publish.profiles
+    for the WAV set) over the project's [audio] and [limits], with per-prompt duration bounds."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.base = validate.Rules.from_settings(config.audio, config.limits)
+        self._memo: dict[tuple[str, float | None, float | None], list[validate.Rules]] = {}
+        self._keys: dict[tuple[tuple[str, ...], float | None, float | None], str] = {}
+
+    def rules_for(self, target: str, prompt: PromptConfig) -> list[validate.Rules]:
+        memo = (target, prompt.min_seconds, prompt.max_seconds)
+        if memo not in self._memo:
+            rules = dataclasses.replace(
+                self.base,
+                min_seconds=prompt.min_seconds or self.base.min_seconds,
+                max_seconds=prompt.max_seconds or self.base.max_seconds,
+            )
+            names: list[ProfileName] = []
+            if target in ("asterisk", "freeswitch"):
+                names.append(cast(ProfileName, target))
+            if target == "wav":
+                names.extend(cast("tuple[ProfileName, ...]", self.config.publish.profiles))
+            self._memo[memo] = [profile_rules(n, rules) for n in names] or [rules]
+        return self._memo[memo]
+
+    def key(self, files: Sequence[PlannedFile], prompt: PromptConfig) -> str:
+        """A hash of every rule these files are checked against: new rules re-check them."""
+        targets = tuple(sorted({f.target for f in files}))
+        memo = (targets, prompt.min_seconds, prompt.max_seconds)
+        if memo not in self._keys:
+            self._keys[memo] = cache.make_key(
+                {t: [dataclasses.asdict(r) for r in self.rules_for(t, prompt)] for t in targets}
+            )
+        return self._keys[memo]
+
+    def check(
+        self,
+        root: Path,
+        record: PromptRecord,
+        files: Sequence[PlannedFile],
+        prompt: PromptConfig,
+    ) -> list[str]:
+        """One line per error in one pair's files under `root`; the sound is checked once."""
+        pair = f"{record['id']} [{record['locale']}]"
+        problems: list[str] = []
+        sound_checked: set[tuple[Any, ...]] = set()
+        for planned in files:
+            try:
+                file = audio.read_audio(root / planned.path)
+            except IvrPromptsError as exc:
+                problems.append(f"{pair}: {planned.path}: {exc.message}")
+                continue
+            for rules in self.rules_for(planned.target, prompt):
+                signal = _signal_rules(rules) not in sound_checked
+                sound_checked.add(_signal_rules(rules))
+                for finding in validate.check_audio(
+                    file, rules, text=record["text"], signal=signal
+                ):
+                    if finding.severity != "error":
+                        continue
+                    where = "" if finding.check in _SIGNAL_CHECKS else f"{planned.path}: "
+                    line = f"{pair}: {where}{finding.check}: {finding.message}"
+                    if line not in problems:
+                        problems.append(line)
+        return problems
+
+
+def _signal_rules(rules: validate.Rules) -> tuple[Any, ...]:
+    """The rules that judge the sound (not the container): equal ones need one check per pair."""
+    return (
+        rules.min_seconds,
+        rules.max_seconds,
+        rules.level_dbov,
+        rules.level_tolerance_db,
+        rules.peak_headroom_db,
+        rules.silence_threshold_dbfs,
+        rules.max_lead_silence_s,
+        rules.max_trail_silence_s,
+        rules.chars_per_second,
+    )

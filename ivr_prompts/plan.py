@@ -1,0 +1,312 @@
+"""Pairs, keys and staleness: what a build would do. The one rule for build, plan and check."""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import cache, lexicon, render
+from .build_rules import Checks
+from .config import Config, LocaleConfig
+from .engines.registry import Engines, resolve, voice_for
+from .errors import ConfigError
+from .kinds import EngineName, ResolvedEngine
+from .publish.layout import PlannedFile, planned_files
+from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
+from .publish.stage import check_output
+
+# synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
+# audio is cached; reuse: the published files are current; keep: not selected, published files
+# stay; skip: not selected and never published.
+Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip"]
+
+# Bump when audio.process changes what it makes from the same input: processed entries then miss.
+PROCESSING_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build: fnmatch patterns on prompt ids, locale codes, an engine for every prompt."""
+
+    only: tuple[str, ...] = ()
+    locales: tuple[str, ...] = ()
+    engine: EngineName | None = None
+
+
+@dataclass
+class Pair:
+    """One prompt x locale with everything that decides its audio and its files."""
+
+    rendered: render.Rendered
+    locale: LocaleConfig
+    engine: ResolvedEngine
+    voice: str
+    model: str
+    speed: float
+    spoken: str
+    synth_key: str
+    audio_key: str
+    checks_key: str
+    files: list[PlannedFile]
+    selected: bool
+    lexicon_words: tuple[str, ...]
+    action: Action = "synthesize"
+
+    @property
+    def name(self) -> str:
+        return self.rendered.pair
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.rendered.id, self.locale.code)
+
+
+@dataclass(repr=False)
+class Plan:
+    """Every pair of the set, and what the last published set had that this one drops."""
+
+    config: Config
+    pairs: list[Pair]
+    lexicons: dict[str, lexicon.Lexicon]
+    previous: Manifest | None
+    checks: Checks
+    removed: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for p in self.pairs if p.action == action)
+
+    @functools.cached_property
+    def previous_records(self) -> dict[tuple[str, str], PromptRecord]:
+        """The published set's records by (id, locale); empty before the first build."""
+        records = self.previous["prompts"] if self.previous is not None else []
+        return {(r["id"], r["locale"]): r for r in records}
+
+    def __repr__(self) -> str:
+        # Compact on purpose: Python 3.11's asyncio.run repr()s the finished main task (and so
+        # the report holding this plan) when it restores the SIGINT handler.
+        return f"Plan({len(self.pairs)} pairs, {len(self.removed)} removed)"
+
+    @property
+    def billed_chars(self) -> int:
+        """Characters a Waves build would send for the pairs it must synthesize."""
+        return sum(
+            len(p.spoken) for p in self.pairs if p.action == "synthesize" and p.engine == "waves"
+        )
+
+    @property
+    def changes(self) -> bool:
+        """Whether a build would change the published set."""
+        busy = ("synthesize", "process", "cached")
+        return bool(self.removed) or any(p.action in busy for p in self.pairs)
+
+
+def load_lexicons(config: Config) -> dict[str, lexicon.Lexicon]:
+    """Every locale's dictionary; raise ConfigError listing every bad file."""
+    problems: list[str] = []
+    out: dict[str, lexicon.Lexicon] = {}
+    for code, loc in config.locales.items():
+        try:
+            out[code] = lexicon.load(code, loc.pronunciations)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def processing_fields(config: Config) -> dict[str, Any]:
+    """Settings that change processed audio but not the synthesis."""
+    a = config.audio
+    return {
+        "rate": 8000,
+        "level_dbov": a.level_dbov,
+        "peak_headroom_db": a.peak_headroom_db,
+        "lead_pad_ms": a.lead_pad_ms,
+        "trail_pad_ms": a.trail_pad_ms,
+        "silence_threshold_dbfs": a.silence_threshold_dbfs,
+        "processing": PROCESSING_VERSION,
+    }
+
+
+def select(config: Config, options: BuildOptions) -> list[render.Rendered]:
+    """Render every pair and check that --only/--locale select some; ConfigError otherwise."""
+    for code in options.locales:
+        if code not in config.locales:
+            raise ConfigError(
+                [
+                    f"--locale {code}: not a locale of {config.path.name} "
+                    f"(have: {', '.join(config.locales)})"
+                ]
+            )
+    rendered = render.render_all(config)
+    if (options.only or options.locales) and not any(selected(r, options) for r in rendered):
+        wanted = " ".join(
+            [*(f"--only {o}" for o in options.only), *(f"--locale {c}" for c in options.locales)]
+        )
+        example = f"; ids look like {rendered[0].id!r}" if rendered else ""
+        raise ConfigError([f"{wanted}: selects no prompt{example}"])
+    return rendered
+
+
+def selected(rendered: render.Rendered, options: BuildOptions) -> bool:
+    """Whether --only and --locale pick this pair."""
+    by_id = not options.only or any(fnmatch.fnmatchcase(rendered.id, p) for p in options.only)
+    return by_id and (not options.locales or rendered.locale in options.locales)
+
+
+def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
+    """Render every pair and key it; decide for each whether to synthesize, process or reuse."""
+    previous = read_manifest(config.project.output)
+    check_output(config, previous)  # before anything is synthesized (and paid for)
+    lexicons = load_lexicons(config)
+    rendered = select(config, options)
+    processing = processing_fields(config)
+    checks = Checks(config)
+    identities: dict[tuple[str, str, str], dict[str, str]] = {}
+    pairs: list[Pair] = []
+    for r in rendered:
+        loc = config.locales[r.locale]
+        prompt = r.prompt
+        engine_name = resolve(options.engine or prompt.engine or loc.engine, loc)
+        engine = engines.get(engine_name)
+        voice = voice_for(engine_name, loc, prompt)
+        model = config.synth.model if engine_name == "waves" else ""
+        ident_key = (engine_name, voice, model)
+        if ident_key not in identities:
+            identities[ident_key] = engine.identity(voice, model)
+        lex = lexicons[r.locale]
+        used = tuple(sorted(lex.words_used(r.text)))
+        spoken = r.text if engine.remote_lexicon else lex.apply(r.text)
+        table = dict(lex.entries)
+        speed = prompt.speed if prompt.speed is not None else config.synth.speed
+        # Only the dictionary entries this text uses: editing one word re-synthesizes only the
+        # prompts that contain it.
+        synth_key = cache.make_key(
+            {
+                **identities[ident_key],
+                "language": loc.language,
+                "speed": speed,
+                "text": spoken,
+                "lexicon": [[w, table[w]] for w in used],
+            }
+        )
+        files = planned_files(config, r.id, loc)
+        pairs.append(
+            Pair(
+                rendered=r,
+                locale=loc,
+                engine=engine_name,
+                voice=voice,
+                model=model,
+                speed=speed,
+                spoken=spoken,
+                synth_key=synth_key,
+                audio_key=cache.make_key({"synth": synth_key, **processing}),
+                checks_key=checks.key(files, prompt),
+                files=files,
+                selected=selected(r, options),
+                lexicon_words=used,
+            )
+        )
+    _check_collisions(config, pairs)
+    plan = Plan(config, pairs, lexicons, previous, checks)
+    _decide(plan, cache.Cache(config.project.cache))
+    return plan
+
+
+def _check_collisions(config: Config, pairs: list[Pair]) -> None:
+    """Two pairs must never publish one path (nor paths differing only in case)."""
+    owner: dict[str, Pair] = {}
+    problems: list[str] = []
+    for pair in pairs:
+        for planned in pair.files:
+            other = owner.setdefault(planned.path.lower(), pair)
+            if other is not pair and other.locale.code != pair.locale.code:
+                problems.append(
+                    f"{config.path.name}: locales {other.locale.code} and {pair.locale.code} "
+                    f"both publish {planned.path}; give them different languages or regions"
+                )
+                break
+            if other is not pair:
+                problems.append(
+                    f"{config.path.name}: {other.name} and {pair.name} both publish "
+                    f"{planned.path}; ids must differ in more than letter case"
+                )
+                break
+    if problems:
+        raise ConfigError(sorted(set(problems)))
+
+
+def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
+    """Why a published record no longer matches its sources (empty when it does).
+
+    The one rule for both `build` (reuse or not) and `check` (stale or not).
+    """
+    reasons: list[str] = []
+    if record["text"] != pair.rendered.text:
+        reasons.append(f"text changed (published {record['text']!r}, now {pair.rendered.text!r})")
+    elif record["spoken_text"] != pair.spoken or (
+        record["synth_key"] != pair.synth_key
+        and pair.engine == record["engine"] == "waves"
+        and pair.lexicon_words
+    ):
+        reasons.append("pronunciation dictionary changed")
+    for name, now in (("engine", pair.engine), ("voice", pair.voice), ("model", pair.model)):
+        was = record[name]  # type: ignore[literal-required]
+        if was != now:
+            reasons.append(f"{name} changed ({was!r} -> {now!r})")
+    if record["speed"] != pair.speed:
+        reasons.append(f"speed changed ({record['speed']} -> {pair.speed})")
+    if not reasons and record["synth_key"] != pair.synth_key:
+        reasons.append("engine, voice or synthesis settings changed")
+    if not reasons and record["cache_key"] != pair.audio_key:
+        reasons.append("audio settings changed")
+    if record["source"] != pair.rendered.source:
+        reasons.append(f"source moved ({record['source']} -> {pair.rendered.source})")
+    planned = [(f.path, f.format) for f in pair.files]
+    if [(f["path"], f["format"]) for f in record["files"]] != planned:
+        reasons.append("publish settings changed (targets, codecs or layout)")
+    if record["checks"] != pair.checks_key:
+        reasons.append("validation rules changed")
+    return reasons
+
+
+def _decide(plan: Plan, store: cache.Cache) -> None:
+    previous = plan.previous_records
+    whole_set = intact(plan.previous, plan.config.project.output)
+    keys = {p.key for p in plan.pairs}
+    plan.removed = sorted(k for k in previous if k not in keys)
+    for pair in plan.pairs:
+        old = previous.get(pair.key)
+        whole = pair.key in whole_set
+        if not pair.selected and old is None:
+            pair.action = "skip"
+        elif not pair.selected and whole:
+            pair.action = "keep"
+        # Not selected but its published files were damaged: it is rebuilt like a selected one.
+        elif old is not None and whole and not stale_reasons(pair, old):
+            pair.action = "reuse"
+        elif store.has("audio", pair.audio_key):
+            pair.action = "cached"
+        elif store.has("synth", pair.synth_key):
+            pair.action = "process"
+        else:
+            pair.action = "synthesize"
+
+
+def review(config: Config, options: BuildOptions) -> list[dict[str, str]]:
+    """Each selected pair's text before and after its locale's pronunciation dictionary."""
+    lexicons = load_lexicons(config)
+    return [
+        {
+            "id": r.id,
+            "locale": r.locale,
+            "source": r.source,
+            "text": r.text,
+            "spoken_text": lexicons[r.locale].apply(r.text),
+        }
+        for r in select(config, options)
+        if selected(r, options)
+    ]

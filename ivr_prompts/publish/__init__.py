@@ -1,0 +1,1 @@
+"""Publishing: where each file goes (layout), what was published (manifest), how (stage)."""

@@ -1,0 +1,102 @@
+"""Paths per target, the bytes of each published file, and the transcript indexes of a set."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+import numpy.typing as npt
+
+from .. import audio
+from ..config import Config, LocaleConfig
+from ..kinds import FileFormat, Target
+from .manifest import Manifest, PromptRecord
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: str  # relative to the output folder, with "/" separators
+    target: Target
+    format: FileFormat
+
+
+def asterisk_language(config: Config, locale: LocaleConfig) -> str:
+    """Asterisk's language folder: 'en' when one locale speaks English, else 'en_US', 'en_GB'."""
+    same = [c for c in config.locales.values() if c.language == locale.language]
+    return locale.language if len(same) == 1 else locale.code.replace("-", "_")
+
+
+def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[PlannedFile]:
+    """Every file one prompt x locale publishes, per the configured targets and codecs."""
+    files: list[PlannedFile] = []
+    codecs = config.audio.codecs
+    for target in config.publish.targets:
+        if target == "asterisk":
+            base = f"asterisk/{asterisk_language(config, locale)}/{prompt_id}"
+            files.extend(PlannedFile(f"{base}.{codec}", target, codec) for codec in codecs)
+            if config.publish.asterisk_wav:
+                files.append(PlannedFile(f"{base}.wav", target, "pcm16-wav"))
+        elif target == "freeswitch":
+            folder, _, name = prompt_id.rpartition("/")
+            voice_dir = (
+                f"freeswitch/{locale.language}/{locale.country}/{config.publish.freeswitch_voice}"
+            )
+            middle = f"{folder}/8000" if folder else "8000"
+            files.append(PlannedFile(f"{voice_dir}/{middle}/{name}.wav", target, "pcm16-wav"))
+        else:
+            law = codecs[0]
+            files.append(PlannedFile(f"wav/{locale.code}/{prompt_id}.wav", target, f"{law}-wav"))  # type: ignore[arg-type]
+    return files
+
+
+def encode_file(pcm: npt.NDArray[np.int16], fmt: FileFormat) -> bytes:
+    """The bytes of one published file."""
+    if fmt == "pcm16-wav":
+        return audio.pcm16_wav_bytes(pcm)
+    if fmt in ("ulaw", "alaw"):
+        return audio.raw_bytes(pcm, fmt)
+    return audio.g711_wav_bytes(pcm, "ulaw" if fmt == "ulaw-wav" else "alaw")
+
+
+def index_files(config: Config, manifest: Manifest) -> dict[str, str]:
+    """The transcript index of each target and locale: relative path -> text."""
+    by_locale: dict[str, list[PromptRecord]] = {}
+    for record in manifest["prompts"]:
+        by_locale.setdefault(record["locale"], []).append(record)
+    out: dict[str, str] = {}
+    for code, records in by_locale.items():
+        locale = config.locales[code]
+        if "asterisk" in config.publish.targets:
+            lang = asterisk_language(config, locale)
+            lines = [f"; {config.project.name}: transcripts of the {code} prompts (ivr-prompts)"]
+            lines += [f"{r['id']}: {r['text']}" for r in records]
+            out[f"asterisk/{lang}/core-sounds-{lang}.txt"] = "\n".join(lines) + "\n"
+        if "freeswitch" in config.publish.targets:
+            voice_dir = (
+                f"freeswitch/{locale.language}/{locale.country}/{config.publish.freeswitch_voice}"
+            )
+            out[f"{voice_dir}/phrase_{locale.language}.xml"] = _phrase_xml(locale, records) + "\n"
+        if "wav" in config.publish.targets:
+            rows = ["file\tid\ttext"]
+            rows += [f"{r['id']}.wav\t{r['id']}\t{r['text']}" for r in records]
+            out[f"wav/{code}/index.tsv"] = "\n".join(rows) + "\n"
+    return out
+
+
+def _phrase_xml(locale: LocaleConfig, records: Sequence[PromptRecord]) -> str:
+    categories: dict[str, list[PromptRecord]] = {}
+    for record in records:
+        folder, _, _ = record["id"].rpartition("/")
+        categories.setdefault(folder, []).append(record)
+    lines = ["<include>", f"  <language name={quoteattr(locale.language)}>"]
+    for folder, items in categories.items():
+        lines.append(f"    <category name={quoteattr(folder or 'root')}>")
+        for record in items:
+            name = record["id"].rpartition("/")[2]
+            phrase, filename = quoteattr(record["text"]), quoteattr(f"{name}.wav")
+            lines.append(f"      <prompt phrase={phrase} filename={filename}/>")
+        lines.append("    </category>")
+    lines += ["  </language>", "</include>"]
+    return "\n".join(lines)

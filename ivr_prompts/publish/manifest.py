@@ -1,0 +1,186 @@
+"""The manifest of a published set (what each file holds and why) and its stat index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict, cast
+
+from .. import __version__
+from ..config import Config
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = "ivr-prompts-manifest"
+MANIFEST_VERSION = 1
+INDEX = ".ivr-prompts-index.json"
+
+
+class FileRecord(TypedDict):
+    path: str
+    target: str
+    format: str
+    bytes: int
+    sha256: str
+
+
+class PromptRecord(TypedDict):
+    id: str
+    locale: str
+    language: str
+    text: str
+    spoken_text: str
+    source: str
+    engine: str
+    voice: str
+    model: str
+    speed: float
+    synth_key: str
+    cache_key: str
+    duration_s: float
+    level_dbov: float
+    peak_dbfs: float
+    request_id: str
+    checks: str
+    files: list[FileRecord]
+
+
+class Manifest(TypedDict):
+    format: str
+    version: int
+    tool: str
+    project: str
+    prompts: list[PromptRecord]
+
+
+_RECORD_KEYS = frozenset(PromptRecord.__annotations__)
+_FILE_KEYS = frozenset(FileRecord.__annotations__)
+
+
+def read_manifest(out: Path) -> Manifest | None:
+    """The published set's manifest, or None when there is none or it is not one of ours.
+
+    A manifest edited into another shape counts as none: its set is rebuilt, never trusted.
+    """
+    path = out / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s is unreadable (%s); the set will be rebuilt", path, exc)
+        return None
+    if _well_formed(data):
+        return cast(Manifest, data)
+    log.warning("%s is not an ivr-prompts manifest of version %s", path, MANIFEST_VERSION)
+    return None
+
+
+def _well_formed(data: Any) -> bool:
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return False
+    if data.get("version") != MANIFEST_VERSION or not isinstance(data.get("prompts"), list):
+        return False
+    for record in data["prompts"]:
+        if not isinstance(record, dict) or not record.keys() >= _RECORD_KEYS:
+            return False
+        files = record.get("files")
+        if not isinstance(files, list):
+            return False
+        for f in files:
+            if not isinstance(f, dict) or not f.keys() >= _FILE_KEYS:
+                return False
+    return True
+
+
+def manifest_bytes(manifest: Manifest) -> bytes:
+    return (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
+
+
+def new_manifest(config: Config, records: Sequence[PromptRecord]) -> Manifest:
+    ordered = sorted(records, key=lambda r: (r["id"], r["locale"]))
+    return Manifest(
+        format=MANIFEST_FORMAT,
+        version=MANIFEST_VERSION,
+        tool=f"ivr-prompts {__version__}",
+        project=config.project.name,
+        prompts=list(ordered),
+    )
+
+
+@dataclass(frozen=True)
+class StatIndex:
+    """Size, mtime and sha256 of each file as published (under `root`), and when that was
+    recorded."""
+
+    root: str
+    entries: Mapping[str, list[Any]]
+    written_ns: int
+
+
+def file_problem(record: FileRecord, index: StatIndex) -> str | None:
+    """Why a published file no longer holds the bytes the manifest lists, or None.
+
+    Like git's index: a file whose size and mtime match what was seen at publish time is not
+    read again, unless its mtime is not older than the index itself (an edit within the same
+    clock tick would keep the mtime); any other file is hashed and compared with the manifest.
+    """
+    path = os.path.join(index.root, record["path"])  # not Path: runs for every published file
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "file is missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    seen = index.entries.get(record["path"])
+    if seen == [st.st_size, st.st_mtime_ns, record["sha256"]] and st.st_mtime_ns < index.written_ns:
+        return None
+    if st.st_size != record["bytes"]:
+        return "file differs from the manifest (edited or replaced by hand)"
+    try:
+        with open(path, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if digest != record["sha256"]:
+        return "file differs from the manifest (edited or replaced by hand)"
+    return None
+
+
+def read_index(out: Path) -> StatIndex:
+    """The stat index of a published set (a speed-up only: an unusable one means hash all)."""
+    path = out / INDEX
+    try:
+        written = path.stat().st_mtime_ns
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return StatIndex(str(out), {}, 0)
+    return StatIndex(str(out), data if isinstance(data, dict) else {}, written)
+
+
+def stat_index_bytes(root: Path, manifest: Manifest) -> bytes:
+    """The stat index of the files under `root` that `manifest` lists."""
+    index: dict[str, list[Any]] = {}
+    for record in manifest["prompts"]:
+        for f in record["files"]:
+            st = (root / f["path"]).stat()
+            index[f["path"]] = [st.st_size, st.st_mtime_ns, f["sha256"]]
+    return json.dumps(index, separators=(",", ":")).encode()
+
+
+def intact(previous: Manifest | None, out: Path) -> dict[tuple[str, str], PromptRecord]:
+    """Previous records whose files all still hold exactly the bytes the manifest lists."""
+    if previous is None:
+        return {}
+    index = read_index(out)
+    return {
+        (r["id"], r["locale"]): r
+        for r in previous["prompts"]
+        if not any(file_problem(f, index) for f in r["files"])
+    }

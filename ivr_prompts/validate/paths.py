@@ -1,0 +1,49 @@
+"""Find the audio files under some paths, read each, and check it against a profile's rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..audio.wavfile import AUDIO_EXTENSIONS, read_audio
+from ..errors import AudioError
+from ..kinds import ProfileName
+from .checks import Finding, check_audio
+from .rules import Rules, profile_rules
+
+
+def audio_files(paths: Sequence[Path]) -> tuple[list[Path], list[Finding]]:
+    """Audio files under `paths` (directories walked recursively) and findings for bad paths."""
+    files: list[Path] = []
+    missing: list[Finding] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(
+                Finding(str(path), "read", "error", "no such file or directory; check the path")
+            )
+    return files, missing
+
+
+def validate_paths(
+    paths: Sequence[Path], profile: ProfileName | None, rules: Rules | None = None
+) -> list[Finding]:
+    """Check every audio file under `paths` against a profile (or generic rules)."""
+    base = rules if rules is not None else Rules()
+    effective = profile_rules(profile, base) if profile is not None else base
+    files, found = audio_files(paths)
+    for path in files:
+        try:
+            file = read_audio(path)
+        except AudioError as exc:
+            found.append(Finding(str(path), "read", "error", exc.message))
+            continue
+        found.extend(check_audio(file, effective))
+    return found
