@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import audio, cache
+from .audio import speech
 from .config import Config
 from .engines.base import SynthesisRequest
 from .engines.registry import Engines
-from .errors import BuildFailed, EngineUnavailable, IvrPromptsError, UsageError
+from .errors import BuildFailed, EngineError, EngineUnavailable, IvrPromptsError, UsageError
 from .kinds import ResolvedEngine
 from .plan import BuildOptions, Pair, Plan, make_plan
 from .publish.layout import PlannedFile
@@ -158,6 +159,12 @@ async def _produce(
                     progress("synthesize", pair)
                     made = await engine.synthesize(_request(pair, remote_ids))
                 report.synthesized += 1
+                # Noise, a tone or silence passes every file check: refuse it before the cache.
+                verdict = await loop.run_in_executor(
+                    pool, speech.classify, made.samples, made.sample_rate
+                )
+                if not verdict.is_speech:
+                    raise EngineError(_not_speech(pair, verdict, made.meta))
                 synth = cache.AudioEntry(
                     audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta)
                 )
@@ -194,6 +201,16 @@ async def _produce(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _not_speech(pair: Pair, verdict: speech.SpeechVerdict, meta: Mapping[str, str]) -> str:
+    request_id = meta.get("request_id")
+    quoted = f" (X-Request-Id {request_id})" if request_id else ""
+    return (
+        f"{pair.engine} answered with {verdict.kind}, not speech{quoted}: {verdict.detail}; "
+        "it was neither cached nor published. Check the voice and the text; if they are right, "
+        "the engine is at fault: rebuild, or report the answer to its vendor"
+    )
 
 
 def _stage(

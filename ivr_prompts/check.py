@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config as config_mod
 from .engines.registry import Engines
-from .errors import ConfigError, ConfigNotFound, EngineUnavailable
+from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
+from .kinds import Severity
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
 from .publish.manifest import file_problem, read_index
-from .report import Issue
 
-_TEMPLATE_AT = re.compile(r"(templates/[^:\s]+):(\d+)")
-_PROMPT_ID = re.compile(r"\(id '([^']+)'\)|prompt '([^']+)'")
+
+def _finding(
+    file: str, line: int, severity: Severity, code: str, pair: tuple[str, str], message: str
+) -> Problem:
+    prompt, locale = pair
+    return Problem(
+        message, file=file, line=line, severity=severity, code=code, prompt=prompt, locale=locale
+    )
 
 
 @dataclass
 class CheckResult:
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Problem] = field(default_factory=list)
     subjects: list[str] = field(default_factory=list)
 
     @property
@@ -36,15 +42,15 @@ def run_check(config_path: Path | None) -> CheckResult:
     except ConfigNotFound:
         raise
     except ConfigError as exc:
-        result.issues.extend(_config_issue(None, p) for p in exc.problems)
+        result.issues.extend(exc.found)
         return result
     try:
         plan = make_plan(cfg, BuildOptions(), Engines(cfg))
     except ConfigError as exc:
-        result.issues.extend(_config_issue(cfg, p) for p in exc.problems)
+        result.issues.extend(_placed(cfg, p) for p in exc.found)
         return result
     except EngineUnavailable as exc:
-        result.issues.append(Issue(cfg.path.name, 0, "error", "engine", "", exc.message))
+        result.issues.append(Problem(exc.message, file=cfg.path.name, code="engine"))
         return result
     result.subjects = [p.name for p in plan.pairs]
     result.issues.extend(_lint(plan))
@@ -52,18 +58,10 @@ def run_check(config_path: Path | None) -> CheckResult:
     return result
 
 
-def _config_issue(cfg: config_mod.Config | None, problem: str) -> Issue:
-    """A config or template problem, pointed at the template line or the prompt's line."""
-    found = _TEMPLATE_AT.search(problem)
-    if found:
-        return Issue(found.group(1), int(found.group(2)), "error", "template", "", problem)
-    ident = _PROMPT_ID.search(problem)
-    line = 0
-    if ident and cfg is not None:
-        pid = ident.group(1) or ident.group(2)
-        line = next((p.line for p in cfg.prompts if p.id == pid), 0)
-    file = cfg.path.name if cfg is not None else problem.split(":", 1)[0]
-    return Issue(file, line, "error", "config", "", problem)
+def _placed(cfg: config_mod.Config, problem: Problem) -> Problem:
+    """A problem found after loading, with its file relative to the project (or prompts.toml)."""
+    file = _relative(cfg, Path(problem.file)) if problem.file else cfg.path.name
+    return dataclasses.replace(problem, file=file)
 
 
 def _where(plan: Plan, pair: Pair) -> tuple[str, int]:
@@ -72,9 +70,9 @@ def _where(plan: Plan, pair: Pair) -> tuple[str, int]:
     return plan.config.path.name, pair.rendered.prompt.line
 
 
-def _lint(plan: Plan) -> list[Issue]:
+def _lint(plan: Plan) -> list[Problem]:
     cfg = plan.config
-    issues: list[Issue] = []
+    issues: list[Problem] = []
     # A locale with a template folder of its own is translated: a template missing there
     # silently falls back to the shared (other-language) one.
     for code in cfg.locales:
@@ -86,12 +84,12 @@ def _lint(plan: Plan) -> list[Issue]:
                 if prompt.locales is not None and code not in prompt.locales:
                     continue
                 issues.append(
-                    Issue(
+                    _finding(
                         f"templates/{prompt.template}",
                         0,
                         "warning",
                         "missing-template",
-                        f"{prompt.id} [{code}]",
+                        (prompt.id, code),
                         f"templates/{code}/{prompt.template} is missing, so {code} speaks the "
                         f"shared template; add the translation",
                     )
@@ -105,12 +103,12 @@ def _lint(plan: Plan) -> list[Issue]:
         for word, _ in lex.entries:
             if word not in used and source is not None:
                 issues.append(
-                    Issue(
+                    _finding(
                         _relative(cfg, source),
-                        _line_of_word(source, word),
+                        lex.lines.get(word, 0),
                         "warning",
                         "unused-word",
-                        "",
+                        ("", ""),
                         f"{word!r} occurs in no {code} prompt; remove it or check its spelling "
                         "(matching is case-sensitive, whole words)",
                     )
@@ -120,12 +118,12 @@ def _lint(plan: Plan) -> list[Issue]:
         if pair.engine == "waves" and len(pair.spoken) > limit:
             file, line = _where(plan, pair)
             issues.append(
-                Issue(
+                _finding(
                     file,
                     line,
                     "warning",
                     "long-text",
-                    pair.name,
+                    _pair(pair),
                     f"{len(pair.spoken)} characters, over the {limit}-character request size; "
                     "it will be split at sentences and joined (shorten it for the best prosody)",
                 )
@@ -140,30 +138,27 @@ def _relative(cfg: config_mod.Config, path: Path) -> str:
         return str(path)
 
 
-def _line_of_word(path: Path, word: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.lstrip().startswith((f'"{word}"', f"'{word}'", f"{word} ")):
-            return number
-    return 0
+def _pair(pair: Pair) -> tuple[str, str]:
+    return pair.rendered.id, pair.locale.code
 
 
-def _staleness(plan: Plan) -> list[Issue]:
+def _staleness(plan: Plan) -> list[Problem]:
     cfg = plan.config
     out = cfg.project.output
     index = read_index(out)
-    issues: list[Issue] = []
+    issues: list[Problem] = []
     previous = plan.previous_records
     for pair in plan.pairs:
         file, line = _where(plan, pair)
         record = previous.get((pair.rendered.id, pair.locale.code))
         if record is None:
             issues.append(
-                Issue(
+                _finding(
                     file,
                     line,
                     "error",
                     "missing",
-                    pair.name,
+                    _pair(pair),
                     "not in the published set; run ivr-prompts build",
                 )
             )
@@ -171,12 +166,12 @@ def _staleness(plan: Plan) -> list[Issue]:
         reasons = stale_reasons(pair, record)
         if reasons:
             issues.append(
-                Issue(
+                _finding(
                     file,
                     line,
                     "error",
                     "stale",
-                    pair.name,
+                    _pair(pair),
                     f"{'; '.join(reasons)}; run ivr-prompts build",
                 )
             )
@@ -185,12 +180,12 @@ def _staleness(plan: Plan) -> list[Issue]:
             problem = file_problem(f, index)
             if problem:
                 issues.append(
-                    Issue(
+                    _finding(
                         f"{out.name}/{f['path']}",
                         0,
                         "error",
                         "modified",
-                        pair.name,
+                        _pair(pair),
                         f"{problem}; run ivr-prompts build to restore it",
                     )
                 )
@@ -198,12 +193,12 @@ def _staleness(plan: Plan) -> list[Issue]:
     for (pid, code), record in sorted(previous.items()):
         if (pid, code) not in keys:
             issues.append(
-                Issue(
+                _finding(
                     cfg.path.name,
                     0,
                     "error",
                     "orphan",
-                    f"{pid} [{code}]",
+                    (pid, code),
                     f"published but no longer defined ({record['text']!r}); "
                     "run ivr-prompts build to remove it",
                 )
@@ -211,9 +206,9 @@ def _staleness(plan: Plan) -> list[Issue]:
     return issues
 
 
-def plan_issues(plan: Plan) -> tuple[list[Issue], Sequence[str]]:
+def plan_issues(plan: Plan) -> tuple[list[Problem], Sequence[str]]:
     """Each pair a build would change, as a finding (for the github and junit formats)."""
-    issues: list[Issue] = []
+    issues: list[Problem] = []
     words = {
         "synthesize": "will be synthesized",
         "process": "will be re-processed from the cached synthesis",
@@ -223,17 +218,16 @@ def plan_issues(plan: Plan) -> tuple[list[Issue], Sequence[str]]:
         if pair.action in words:
             file, line = _where(plan, pair)
             billed = f" ({len(pair.spoken)} characters billed)" if pair.engine == "waves" else ""
-            issues.append(
-                Issue(file, line, "warning", pair.action, pair.name, words[pair.action] + billed)
-            )
+            message = words[pair.action] + billed
+            issues.append(_finding(file, line, "warning", pair.action, _pair(pair), message))
     for pid, code in plan.removed:
         issues.append(
-            Issue(
+            _finding(
                 plan.config.path.name,
                 0,
                 "warning",
                 "remove",
-                f"{pid} [{code}]",
+                (pid, code),
                 "will be removed from the published set",
             )
         )

@@ -2,35 +2,52 @@
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import re
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast, get_args
+from typing import Any
 
-from .errors import ConfigError, ConfigNotFound
-from .kinds import (
-    CODECS,
-    ENGINE_NAMES,
-    PROFILE_NAMES,
-    TARGETS,
-    Codec,
-    Endpoint,
-    EngineName,
-    Target,
-    WavesFormat,
-    WavesModel,
+from .errors import ConfigError, ConfigNotFound, Problem
+from .kinds import ENGINE_NAMES, TARGETS, EngineName
+from .settings import (
+    KEYS,
+    SAFE_SEGMENT,
+    SECTIONS,
+    AudioSettings,
+    LimitSettings,
+    PublishSettings,
+    Reader,
+    SynthSettings,
+    WavesSettings,
+    between,
+    default,
+    positive,
+    show,
 )
+from .tomlpos import KeyPath, error_line, line_of
 
-WAVES_RATES = (8000, 16000, 24000, 44100)
+__all__ = [
+    "DEFAULT_FILE",
+    "AudioSettings",
+    "Config",
+    "LimitSettings",
+    "LocaleConfig",
+    "PromptConfig",
+    "PublishSettings",
+    "SynthSettings",
+    "WavesSettings",
+    "check_prompt_id",
+    "load",
+    "parse",
+]
+
 DEFAULT_FILE = "prompts.toml"
 
-# Path-like ids become file names on every platform we publish to.
-_ID_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_REQUEST_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_REQUEST_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -38,58 +55,6 @@ class ProjectSettings:
     name: str
     output: Path
     cache: Path
-
-
-@dataclass(frozen=True)
-class SynthSettings:
-    engine: EngineName = "local"
-    voice: str = "magnus"
-    model: WavesModel = "lightning_v3.1"
-    speed: float = 1.0
-    piper_voice: str | None = None
-    espeak_voice: str | None = None
-
-
-@dataclass(frozen=True)
-class WavesSettings:
-    base_url: str = "https://api.smallest.ai"
-    api_key_env: str = "SMALLEST_API_KEY"
-    endpoint: Endpoint = "sync"
-    sample_rate: int = 8000
-    output_format: WavesFormat = "pcm"
-    concurrency: int = 1
-    timeout_seconds: float = 30.0
-    max_attempts: int = 6
-    deadline_seconds: float = 900.0
-    max_chars: int = 250
-    legacy_routes: bool = False
-    dictionaries: bool = True
-
-
-@dataclass(frozen=True)
-class AudioSettings:
-    codecs: tuple[Codec, ...] = ("ulaw", "alaw")
-    level_dbov: float = -26.0
-    level_tolerance_db: float = 2.0
-    peak_headroom_db: float = 1.0
-    lead_pad_ms: int = 50
-    trail_pad_ms: int = 200
-    silence_threshold_dbfs: float = -45.0
-    sentence_pause_ms: int = 300
-
-
-@dataclass(frozen=True)
-class LimitSettings:
-    min_seconds: float = 0.2
-    max_seconds: float = 60.0
-
-
-@dataclass(frozen=True)
-class PublishSettings:
-    targets: tuple[Target, ...] = ("asterisk", "freeswitch", "wav")
-    asterisk_wav: bool = False
-    freeswitch_voice: str = "ivr"
-    profiles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +103,12 @@ class Config:
     publish: PublishSettings
     locales: Mapping[str, LocaleConfig]
     prompts: tuple[PromptConfig, ...]
+    # Line of each key path in prompts.toml, so later findings can point at their key.
+    key_lines: Mapping[KeyPath, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line(self, *path: str | int) -> int:
+        """The line in prompts.toml writing `path` (or its nearest written parent); 0 if none."""
+        return line_of(self.key_lines, path)
 
     @property
     def root(self) -> Path:
@@ -152,121 +123,6 @@ class Config:
         return self.root / "prompts.lock.json"
 
 
-T = TypeVar("T")
-
-
-class _Reader:
-    """Collects every problem in one pass, each prefixed with the file and key path."""
-
-    def __init__(self, file: Path) -> None:
-        self.file = file
-        self.problems: list[str] = []
-
-    def problem(self, key: str, message: str) -> None:
-        self.problems.append(f"{self.file.name}: {key}: {message}")
-
-    def table(self, data: Any, key: str) -> dict[str, Any]:
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            self.problem(key, f"expected a table, got {_show(data)}")
-            return {}
-        return data
-
-    def known(self, data: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> None:
-        for name in data:
-            if name == "api_key":
-                self.problem(
-                    f"{key}.{name}" if key else name,
-                    "keys never go in prompts.toml; set SMALLEST_API_KEY (or name another "
-                    "variable with waves.api_key_env)",
-                )
-            elif name not in allowed:
-                where = f"{key}.{name}" if key else name
-                hint = difflib.get_close_matches(name, allowed, n=1)
-                fix = f"did you mean '{hint[0]}'?" if hint else f"allowed: {', '.join(allowed)}"
-                self.problem(where, f"unknown key; {fix}")
-
-    def get(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        name: str,
-        kind: type[T] | tuple[type, ...],
-        default: T,
-        check: Callable[[Any], str | None] | None = None,
-    ) -> T:
-        if name not in data:
-            return default
-        value = data[name]
-        where = f"{key}.{name}" if key else name
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
-        if not ok:
-            want = " or ".join(k.__name__ for k in kinds)
-            self.problem(where, f"expected {want}, got {_show(value)}")
-            return default
-        if check is not None and (message := check(value)) is not None:
-            self.problem(where, f"{message}, got {_show(value)}")
-            return default
-        return cast(T, value)
-
-    def choice(
-        self, data: Mapping[str, Any], key: str, name: str, choices: tuple[str, ...], default: str
-    ) -> str:
-        def check(value: Any) -> str | None:
-            if value in choices:
-                return None
-            hint = difflib.get_close_matches(str(value), choices, n=1)
-            tail = f" (did you mean '{hint[0]}'?)" if hint else ""
-            return f"must be one of {', '.join(choices)}{tail}"
-
-        return self.get(data, key, name, str, default, check)
-
-    def choices(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        name: str,
-        choices: tuple[str, ...],
-        default: tuple[str, ...],
-    ) -> tuple[str, ...]:
-        values = self.get(data, key, name, list, list(default))
-        out: list[str] = []
-        for i, value in enumerate(values):
-            if value in choices:
-                if value not in out:
-                    out.append(value)
-            else:
-                self.problem(
-                    f"{key}.{name}[{i}]", f"must be one of {', '.join(choices)}, got {_show(value)}"
-                )
-        return tuple(out)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _between(low: float, high: float) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        return None if low <= value <= high else f"must be between {low:g} and {high:g}"
-
-    return check
-
-
-def _positive(value: Any) -> str | None:
-    return None if value > 0 else "must be greater than 0"
-
-
 def check_prompt_id(prompt_id: str) -> str | None:
     """Why `prompt_id` cannot be a file path, or None when it is safe."""
     if not prompt_id:
@@ -276,12 +132,12 @@ def check_prompt_id(prompt_id: str) -> str | None:
     for segment in prompt_id.split("/"):
         if segment in ("", ".", ".."):
             return "must not contain empty, '.' or '..' segments"
-        if not _ID_SEGMENT.match(segment):
+        if not SAFE_SEGMENT.fullmatch(segment):
             return "may use only letters, digits, '_', '-' and '.' in each '/'-separated part"
     return None
 
 
-_TOP = ("project", "synth", "waves", "audio", "limits", "publish", "locales", "prompts")
+_TOP = (*SECTIONS, "locales", "prompts")
 
 
 def load(path: Path | str | None = None) -> Config:
@@ -301,129 +157,71 @@ def load(path: Path | str | None = None) -> Config:
     try:
         data = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{file.name}: invalid TOML: {exc}"]) from exc
+        raise ConfigError([toml_problem(file.name, exc, raw_text)]) from exc
     return parse(data, file, raw_text)
+
+
+def toml_problem(name: str, exc: tomllib.TOMLDecodeError, text: str) -> Problem:
+    """A TOML syntax error, pointed at its line."""
+    line = error_line(exc, text)
+    return Problem(f"{name}: invalid TOML: {exc}", file=name, line=line, code="toml", named=True)
 
 
 def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     """Validate an already-decoded prompts.toml."""
-    r = _Reader(file)
-    r.known(data, "", _TOP)
+    r = Reader(file, raw_text)
+    r.known(data, (), _TOP)
     root = file.parent
+    tables = {name: r.table(data.get(name), (name,)) for name in SECTIONS}
+    for name, table in tables.items():
+        r.known(table, (name,), tuple(k.name for k in KEYS if k.section == name))
+    values = {name: r.declared(table, name) for name, table in tables.items()}
 
-    p = r.table(data.get("project"), "project")
-    r.known(p, "project", ("name", "output", "cache"))
-    name = r.get(p, "project", "name", str, root.name or "prompts")
+    p = values["project"]
     project = ProjectSettings(
-        name=name,
-        output=root / r.get(p, "project", "output", str, "dist"),
-        cache=root / r.get(p, "project", "cache", str, ".ivr-cache"),
+        name=p["name"] or root.name or "prompts",
+        output=root / p["output"],
+        cache=root / p["cache"],
     )
-
-    s = r.table(data.get("synth"), "synth")
-    r.known(s, "synth", ("engine", "voice", "model", "speed", "piper_voice", "espeak_voice"))
-    synth = SynthSettings(
-        engine=r.choice(s, "synth", "engine", ENGINE_NAMES, "local"),  # type: ignore[arg-type]
-        voice=r.get(s, "synth", "voice", str, "magnus"),
-        model=r.choice(s, "synth", "model", get_args(WavesModel), "lightning_v3.1"),  # type: ignore[arg-type]
-        speed=float(r.get(s, "synth", "speed", (int, float), 1.0, _between(0.5, 2.0))),
-        piper_voice=_voice_path(r.get(s, "synth", "piper_voice", str, None), root),
-        espeak_voice=r.get(s, "synth", "espeak_voice", str, None),
-    )
-
-    w = r.table(data.get("waves"), "waves")
-    d = WavesSettings()
-    r.known(w, "waves", tuple(WavesSettings.__dataclass_fields__))
-    rate_check = _one_of_numbers(WAVES_RATES)
-    api_key_env = r.get(w, "waves", "api_key_env", str, d.api_key_env)
-    if api_key_env.startswith("sk_"):
+    s = values["synth"]
+    synth = SynthSettings(**{**s, "piper_voice": _voice_path(s["piper_voice"], root)})
+    w = values["waves"]
+    if w["api_key_env"].startswith("sk_"):
+        # Never echo the value: it is probably the key itself.
         r.problem(
-            "waves.api_key_env", "looks like an API key; name an environment variable instead"
+            ("waves", "api_key_env"),
+            "looks like an API key; name an environment variable instead",
         )
-        api_key_env = d.api_key_env
-    waves = WavesSettings(
-        base_url=r.get(w, "waves", "base_url", str, d.base_url, _url),
-        api_key_env=api_key_env,
-        endpoint=r.choice(w, "waves", "endpoint", get_args(Endpoint), d.endpoint),  # type: ignore[arg-type]
-        sample_rate=r.get(w, "waves", "sample_rate", int, d.sample_rate, rate_check),
-        output_format=r.choice(  # type: ignore[arg-type]
-            w, "waves", "output_format", get_args(WavesFormat), d.output_format
-        ),
-        concurrency=r.get(w, "waves", "concurrency", int, d.concurrency, _between(1, 64)),
-        timeout_seconds=float(r.get(w, "waves", "timeout_seconds", (int, float), 30.0, _positive)),
-        max_attempts=r.get(w, "waves", "max_attempts", int, d.max_attempts, _between(1, 20)),
-        deadline_seconds=float(
-            r.get(w, "waves", "deadline_seconds", (int, float), d.deadline_seconds, _positive)
-        ),
-        max_chars=r.get(w, "waves", "max_chars", int, d.max_chars, _between(20, 8000)),
-        legacy_routes=r.get(w, "waves", "legacy_routes", bool, d.legacy_routes),
-        dictionaries=r.get(w, "waves", "dictionaries", bool, d.dictionaries),
-    )
-
-    a = r.table(data.get("audio"), "audio")
-    ad = AudioSettings()
-    r.known(a, "audio", tuple(AudioSettings.__dataclass_fields__))
-    audio = AudioSettings(
-        codecs=r.choices(a, "audio", "codecs", CODECS, ad.codecs),  # type: ignore[arg-type]
-        level_dbov=float(r.get(a, "audio", "level_dbov", (int, float), -26.0, _between(-40, -10))),
-        level_tolerance_db=float(
-            r.get(a, "audio", "level_tolerance_db", (int, float), 2.0, _between(0.1, 10))
-        ),
-        peak_headroom_db=float(
-            r.get(a, "audio", "peak_headroom_db", (int, float), 1.0, _between(0, 12))
-        ),
-        lead_pad_ms=r.get(a, "audio", "lead_pad_ms", int, ad.lead_pad_ms, _between(0, 2000)),
-        trail_pad_ms=r.get(a, "audio", "trail_pad_ms", int, ad.trail_pad_ms, _between(0, 2000)),
-        silence_threshold_dbfs=float(
-            r.get(a, "audio", "silence_threshold_dbfs", (int, float), -45.0, _between(-90, -20))
-        ),
-        sentence_pause_ms=r.get(
-            a, "audio", "sentence_pause_ms", int, ad.sentence_pause_ms, _between(0, 3000)
-        ),
-    )
+        w["api_key_env"] = default("waves", "api_key_env")
+    waves = WavesSettings(**w)
+    audio = AudioSettings(**values["audio"])
     if not audio.codecs:
-        r.problem("audio.codecs", "needs at least one of ulaw, alaw")
-
-    lim = r.table(data.get("limits"), "limits")
-    r.known(lim, "limits", ("min_seconds", "max_seconds"))
-    limits = LimitSettings(
-        min_seconds=float(r.get(lim, "limits", "min_seconds", (int, float), 0.2, _between(0, 600))),
-        max_seconds=float(
-            r.get(lim, "limits", "max_seconds", (int, float), 60.0, _between(0.1, 3600))
-        ),
-    )
+        r.problem(("audio", "codecs"), "needs at least one of ulaw, alaw")
+    limits = LimitSettings(**values["limits"])
     if limits.min_seconds >= limits.max_seconds:
         r.problem(
-            "limits",
+            ("limits",),
             f"min_seconds ({limits.min_seconds:g}) must be below max_seconds "
             f"({limits.max_seconds:g})",
         )
-
-    pub = r.table(data.get("publish"), "publish")
-    r.known(pub, "publish", ("targets", "asterisk_wav", "freeswitch_voice", "profiles"))
-
-    publish = PublishSettings(
-        targets=r.choices(pub, "publish", "targets", TARGETS, TARGETS),  # type: ignore[arg-type]
-        asterisk_wav=r.get(pub, "publish", "asterisk_wav", bool, False),
-        freeswitch_voice=r.get(pub, "publish", "freeswitch_voice", str, "ivr", _safe_segment),
-        profiles=r.choices(pub, "publish", "profiles", PROFILE_NAMES, ()),
-    )
+    publish = PublishSettings(**values["publish"])
     if not publish.targets:
-        r.problem("publish.targets", f"needs at least one of {', '.join(TARGETS)}")
+        r.problem(("publish", "targets"), f"needs at least one of {', '.join(TARGETS)}")
 
-    locales = _locales(r, r.table(data.get("locales"), "locales"), synth, root)
-    prompts = _prompts(r, data.get("prompts"), locales, raw_text)
+    locales = _locales(r, r.table(data.get("locales"), ("locales",)), synth, root)
+    prompts = _prompts(r, data.get("prompts"), locales)
     for prompt in prompts:
         low = prompt.min_seconds if prompt.min_seconds is not None else limits.min_seconds
         high = prompt.max_seconds if prompt.max_seconds is not None else limits.max_seconds
         if low >= high:
             r.problem(
-                f"prompts[{prompt.index}] (id {prompt.id!r})",
+                ("prompts", prompt.index),
                 f"min_seconds ({low:g}) must be below max_seconds ({high:g})",
+                prompt=prompt.id,
             )
 
-    if r.problems:
-        raise ConfigError(r.problems)
+    if r.found:
+        raise ConfigError(r.found)
     return Config(
         path=file,
         project=project,
@@ -434,14 +232,8 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         publish=publish,
         locales=locales,
         prompts=prompts,
+        key_lines=r.lines,
     )
-
-
-def _one_of_numbers(allowed: tuple[int, ...]) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        return None if value in allowed else f"must be one of {', '.join(map(str, allowed))}"
-
-    return check
 
 
 def _voice_path(name: str | None, root: Path) -> str | None:
@@ -452,16 +244,7 @@ def _voice_path(name: str | None, root: Path) -> str | None:
 
 
 def _language(value: Any) -> str | None:
-    return None if _LOCALE.match(value) else "must be a language code like 'en' or 'es'"
-
-
-def _url(value: Any) -> str | None:
-    ok = value.startswith(("http://", "https://"))
-    return None if ok else "must start with http:// or https://"
-
-
-def _safe_segment(value: Any) -> str | None:
-    return None if _ID_SEGMENT.match(value) else "may use only letters, digits, '_', '-' and '.'"
+    return None if _LOCALE.fullmatch(value) else "must be a language code like 'en' or 'es'"
 
 
 _LOCALE_KEYS = (
@@ -476,14 +259,14 @@ _LOCALE_KEYS = (
 
 
 def _locales(
-    r: _Reader, table: dict[str, Any], synth: SynthSettings, root: Path
+    r: Reader, table: dict[str, Any], synth: SynthSettings, root: Path
 ) -> dict[str, LocaleConfig]:
     if not table:
-        r.problem("locales", 'define at least one locale, e.g. [locales.en-US] language = "en"')
+        r.problem(("locales",), 'define at least one locale, e.g. [locales.en-US] language = "en"')
     out: dict[str, LocaleConfig] = {}
     for code, raw in table.items():
-        key = f"locales.{code}"
-        if not _LOCALE.match(code):
+        key: KeyPath = ("locales", code)
+        if not _LOCALE.fullmatch(code):
             r.problem(key, "locale codes look like 'en-US' or 'es'")
             continue
         loc = r.table(raw, key)
@@ -494,14 +277,14 @@ def _locales(
             code=code,
             language=r.get(loc, key, "language", str, code.split("-")[0].lower(), _language),
             voice=r.get(loc, key, "voice", str, synth.voice),
-            engine=r.choice(loc, key, "engine", ENGINE_NAMES, synth.engine),  # type: ignore[arg-type]
+            engine=r.choice(loc, key, "engine", ENGINE_NAMES, synth.engine),
             vars=vars_,
             pronunciations=(root / pron) if pron else None,
             piper_voice=_voice_path(r.get(loc, key, "piper_voice", str, synth.piper_voice), root),
             espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice),
         )
         if pron and not (root / pron).is_file():
-            r.problem(f"{key}.pronunciations", f"file not found: {pron}")
+            r.problem((*key, "pronunciations"), f"file not found: {pron}")
     return out
 
 
@@ -520,48 +303,52 @@ _PROMPT_KEYS = (
 )
 
 
-def _prompts(
-    r: _Reader, raw: Any, locales: Mapping[str, LocaleConfig], raw_text: str
-) -> tuple[PromptConfig, ...]:
+def _prompts(r: Reader, raw: Any, locales: Mapping[str, LocaleConfig]) -> tuple[PromptConfig, ...]:
     if raw is None:
         r.problem(
-            "prompts", "define at least one [[prompts]] entry with an id and a template or text"
+            ("prompts",), "define at least one [[prompts]] entry with an id and a template or text"
         )
         return ()
     if not isinstance(raw, list):
-        r.problem("prompts", "must be an array of tables: write [[prompts]]")
+        r.problem(("prompts",), "must be an array of tables: write [[prompts]]")
         return ()
     out: list[PromptConfig] = []
     for i, item in enumerate(raw):
-        key = f"prompts[{i}]"
+        key: KeyPath = ("prompts", i)
         if not isinstance(item, dict):
-            r.problem(key, f"expected a table, got {_show(item)}")
+            r.problem(key, f"expected a table, got {show(item)}")
             continue
         pid = r.get(item, key, "id", str, "")
         if not pid:
-            r.problem(f"{key}.id", "missing; every prompt needs an id like 'main/welcome'")
+            r.problem((*key, "id"), "missing; every prompt needs an id like 'main/welcome'")
             continue
-        key = f"prompts[{i}] (id {pid!r})"
+        r.labels[key] = f"prompts[{i}] (id {pid!r})"
+        before = len(r.found)
         r.known(item, key, _PROMPT_KEYS)
         # Matrix ids are checked after expansion, when they are real names.
         if "{{" not in pid and (why := check_prompt_id(pid)) is not None:
-            r.problem(f"{key}.id", f"{why}, got {pid!r}")
+            r.problem((*key, "id"), f"{why}, got {pid!r}")
         template = r.get(item, key, "template", str, None)
         text = r.get(item, key, "text", str, None)
         if (template is None) == (text is None):
             r.problem(key, "needs exactly one of 'template' (a file in templates/) or 'text'")
         matrix = _matrix(r, item, key)
         if "{{" in pid and not matrix:
-            r.problem(f"{key}.id", "uses {{ }} but the prompt has no matrix to expand it")
+            r.problem((*key, "id"), "uses {{ }} but the prompt has no matrix to expand it")
         only = r.get(item, key, "locales", list, None)
         if only is not None:
             if not only:
-                r.problem(f"{key}.locales", "is empty; list locale codes or remove the key")
+                r.problem((*key, "locales"), "is empty; list locale codes or remove the key")
             for code in only:
                 if not isinstance(code, str):
-                    r.problem(f"{key}.locales", f"expected locale codes, got {_show(code)}")
+                    r.problem((*key, "locales"), f"expected locale codes, got {show(code)}")
                 elif code not in locales:
-                    r.problem(f"{key}.locales", f"unknown locale {code!r}; define [locales.{code}]")
+                    r.problem(
+                        (*key, "locales"), f"unknown locale {code!r}; define [locales.{code}]"
+                    )
+        speed = r.get(item, key, "speed", (int, float), None, between(0.5, 2))
+        low = r.get(item, key, "min_seconds", (int, float), None, positive)
+        high = r.get(item, key, "max_seconds", (int, float), None, positive)
         out.append(
             PromptConfig(
                 id=pid,
@@ -571,30 +358,28 @@ def _prompts(
                 vars=r.get(item, key, "vars", dict, {}),
                 locales=tuple(only) if only is not None else None,
                 voice=r.get(item, key, "voice", str, None),
-                speed=_opt_float(r.get(item, key, "speed", (int, float), None, _between(0.5, 2))),
-                engine=r.choice(item, key, "engine", ENGINE_NAMES, None),  # type: ignore[arg-type]
-                min_seconds=_opt_float(
-                    r.get(item, key, "min_seconds", (int, float), None, _positive)
-                ),
-                max_seconds=_opt_float(
-                    r.get(item, key, "max_seconds", (int, float), None, _positive)
-                ),
-                line=_line_of(raw_text, pid),
+                speed=_opt_float(speed),
+                engine=r.choice(item, key, "engine", ENGINE_NAMES, None),
+                min_seconds=_opt_float(low),
+                max_seconds=_opt_float(high),
+                line=r.line((*key, "id")),
                 index=i,
             )
         )
+        for n in range(before, len(r.found)):
+            r.found[n] = dataclasses.replace(r.found[n], prompt=pid)
     return tuple(out)
 
 
-def _matrix(r: _Reader, item: Mapping[str, Any], key: str) -> dict[str, tuple[Any, ...]]:
+def _matrix(r: Reader, item: Mapping[str, Any], key: KeyPath) -> dict[str, tuple[Any, ...]]:
     matrix = r.get(item, key, "matrix", dict, {})
     out: dict[str, tuple[Any, ...]] = {}
     for name, values in matrix.items():
-        where = f"{key}.matrix.{name}"
-        if not _REQUEST_ID.match(name):
+        where = (*key, "matrix", name)
+        if not _REQUEST_ID.fullmatch(name):
             r.problem(where, "matrix names must be identifiers like 'n'")
         elif not isinstance(values, list) or not values:
-            r.problem(where, f"expected a non-empty list of values, got {_show(values)}")
+            r.problem(where, f"expected a non-empty list of values, got {show(values)}")
         else:
             out[name] = tuple(values)
     return out
@@ -602,12 +387,3 @@ def _matrix(r: _Reader, item: Mapping[str, Any], key: str) -> dict[str, tuple[An
 
 def _opt_float(value: float | int | None) -> float | None:
     return None if value is None else float(value)
-
-
-def _line_of(raw_text: str, prompt_id: str) -> int:
-    """1-based line of `id = "<prompt_id>"` in the file, for annotations; 0 when not found."""
-    for number, line in enumerate(raw_text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped.startswith("id") and (f'"{prompt_id}"' in line or f"'{prompt_id}'" in line):
-            return number
-    return 0

@@ -3,6 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .kinds import Severity
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding, as data: where it is, what it is about, what is wrong and how to fix it.
+
+    `message` is the one line a person reads (it may name the place itself, as config errors do);
+    `file`, `line`, `key`, `prompt` and `locale` are for machines (annotations, JUnit, JSON), so
+    no writer ever parses them back out of the message.
+    """
+
+    message: str
+    file: str = ""
+    line: int = 0
+    key: str = ""
+    prompt: str = ""
+    locale: str = ""
+    severity: Severity = "error"
+    fix: str = ""
+    code: str = "config"
+    # True when `message` already names its place (config and template errors, read as one line
+    # on the terminal): the writers then do not prefix the subject again.
+    named: bool = False
+
+    @property
+    def subject(self) -> str:
+        """ "main/welcome [en-US]" for a pair, the prompt id alone, or the file for a file check."""
+        if self.prompt and self.locale:
+            return f"{self.prompt} [{self.locale}]"
+        return self.prompt or self.file
+
+    def text(self) -> str:
+        """The message and its fix, as one line."""
+        return f"{self.message}; {self.fix}" if self.fix else self.message
+
+    def finding(self) -> str:
+        """The line `check`, `plan` and `validate` print: place, severity, subject, code, text."""
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        subject = self.subject
+        about = f"{subject}: " if subject and subject != self.file and not self.named else ""
+        return f"{where}: {self.severity}: {about}{self.code}: {self.text()}"
 
 
 class IvrPromptsError(Exception):
@@ -26,14 +70,23 @@ class UsageError(IvrPromptsError):
 
 
 class ConfigError(UsageError):
-    """prompts.toml, a template or a dictionary is invalid; holds every problem found."""
+    """prompts.toml, a template or a dictionary is invalid; holds every problem found.
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
+    Plain strings are accepted (and become a Problem with only a message) so callers that have
+    no position to give stay simple.
+    """
+
+    def __init__(self, problems: Sequence[Problem | str]) -> None:
+        self.found = [p if isinstance(p, Problem) else Problem(p, named=True) for p in problems]
         super().__init__("; ".join(self.problems))
 
+    @property
+    def problems(self) -> list[str]:
+        """Each problem as the line a person reads."""
+        return [p.text() for p in self.found]
+
     def lines(self) -> list[str]:
-        return list(self.problems)
+        return self.problems
 
 
 class ConfigNotFound(ConfigError):

@@ -6,11 +6,13 @@ import hashlib
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, Problem
+from .tomlpos import error_line, key_lines
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class Lexicon:
     locale: str
     source: Path | None
     entries: tuple[tuple[str, str], ...]
+    # The line of each word in `source`, for findings that point at it.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def digest(self) -> str:
@@ -54,30 +58,39 @@ def load(locale: str, path: Path | None) -> Lexicon:
     """Read a dictionary file: a TOML table of "word" = "respelling" lines."""
     if path is None:
         return Lexicon(locale, None, ())
+    file = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(
             [f"{path}: cannot read pronunciation dictionary: {exc.strerror or exc}"]
         ) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(
-            [f"{path.name}: not UTF-8 (invalid byte at offset {exc.start}); save it as UTF-8"]
-        ) from exc
+        message = f"{path.name}: not UTF-8 (invalid byte at offset {exc.start}); save it as UTF-8"
+        raise ConfigError([Problem(message, file=file, code="dictionary", named=True)]) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path.name}: invalid TOML: {exc}"]) from exc
-    problems: list[str] = []
+        line = error_line(exc, text)
+        message = f"{path.name}: invalid TOML: {exc}"
+        raise ConfigError(
+            [Problem(message, file=file, line=line, code="dictionary", named=True)]
+        ) from exc
+    lines = {str(k[0]): n for k, n in key_lines(text).items() if len(k) == 1}
+    problems: list[Problem] = []
     entries: list[tuple[str, str]] = []
     for word, respelling in data.items():
+        line = lines.get(word, 0)
         if not isinstance(respelling, str) or not respelling.strip():
-            problems.append(
+            message = (
                 f'{path.name}: {word!r}: expected a respelling string like "ack-mee", '
                 f"got {respelling!r}"
             )
+            problems.append(Problem(message, file=file, line=line, code="dictionary", named=True))
         elif not word.strip() or word != word.strip():
-            problems.append(f"{path.name}: {word!r}: words must not be blank or padded")
+            message = f"{path.name}: {word!r}: words must not be blank or padded"
+            problems.append(Problem(message, file=file, line=line, code="dictionary", named=True))
         else:
             entries.append((word, respelling.strip()))
     if problems:
         raise ConfigError(problems)
-    return Lexicon(locale, path, tuple(sorted(entries)))
+    return Lexicon(locale, path, tuple(sorted(entries)), lines)

@@ -14,7 +14,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .config import Config, LocaleConfig, PromptConfig, check_prompt_id
-from .errors import ConfigError
+from .errors import ConfigError, Problem
 
 _SPACE = re.compile(r"\s+")
 
@@ -89,15 +89,31 @@ class Renderer:
             "language": locale.language,
         }
         pid = prompt.id
+        toml = self.config.path.name
+
+        def fail(message: str, file: str, line: int, code: str = "template") -> ConfigError:
+            problem = Problem(
+                message,
+                file=file,
+                line=line,
+                prompt=pid,
+                locale=locale.code,
+                code=code,
+                named=True,
+            )
+            return ConfigError([problem])
+
         where = f"prompt {pid!r} [{locale.code}]"
         if prompt.matrix:
+            id_line = self.config.line("prompts", prompt.index, "id")
             try:
                 pid = normalise(self._compile_inline(prompt.id).render(matrix))
             except Exception as exc:  # the user's expression failed, whatever it raised
-                raise ConfigError([f"{where}: id: {_describe(exc)}"]) from exc
+                raise fail(f"{where}: id: {_describe(exc)}", toml, id_line, "config") from exc
             where = f"prompt {pid!r} [{locale.code}]"
             if (why := check_prompt_id(pid)) is not None:
-                raise ConfigError([f"{where}: id expands to an unsafe name: {why}"])
+                message = f"{where}: id expands to an unsafe name: {why}"
+                raise fail(message, toml, id_line, "config")
         if prompt.template is not None:
             name = prompt.template
             source = f"templates/{name}"
@@ -106,37 +122,43 @@ class Renderer:
                 source = f"templates/{name}"
                 text = template.render(context)
             except jinja2.TemplateNotFound:
-                raise ConfigError(
-                    [
-                        f"{where}: template {prompt.template!r} not found; create "
-                        f"templates/{prompt.template} or templates/{locale.code}/{prompt.template}"
-                    ]
+                raise fail(
+                    f"{where}: template {prompt.template!r} not found; create "
+                    f"templates/{prompt.template} or templates/{locale.code}/{prompt.template}",
+                    toml,
+                    self.config.line("prompts", prompt.index, "template"),
+                    "config",
                 ) from None
             except jinja2.TemplateSyntaxError as exc:
                 bad = f"templates/{exc.name}" if exc.name else source
-                raise ConfigError([f"{where}: {bad}:{exc.lineno}: {exc.message}"]) from exc
+                message = f"{where}: {bad}:{exc.lineno}: {exc.message}"
+                raise fail(message, bad, exc.lineno) from exc
             except UnicodeDecodeError as exc:
                 bad_byte = f"invalid byte at offset {exc.start}"
-                raise ConfigError(
-                    [f"{where}: {source}: not UTF-8 ({bad_byte}); save it as UTF-8"]
-                ) from exc
+                message = f"{where}: {source}: not UTF-8 ({bad_byte}); save it as UTF-8"
+                raise fail(message, source, 0) from exc
             except OSError as exc:
-                raise ConfigError([f"{where}: {source}: cannot read: {exc.strerror}"]) from exc
+                message = f"{where}: {source}: cannot read: {exc.strerror}"
+                raise fail(message, source, 0) from exc
             except Exception as exc:  # undefined names, or whatever the template's code raised
                 line = _template_line(exc.__traceback__, self.config.templates_dir / name)
                 at = f"{source}:{line}" if line else source
-                raise ConfigError([f"{where}: {at}: {_describe(exc, locale)}"]) from exc
+                raise fail(f"{where}: {at}: {_describe(exc, locale)}", source, line or 0) from exc
         else:
             assert prompt.text is not None
-            source = self.config.path.name
+            source = toml
             try:
                 text = self._compile_inline(prompt.text).render(context)
             except Exception as exc:  # undefined names, or whatever the expression raised
                 at = f"{source}:{prompt.line}" if prompt.line else source
-                raise ConfigError([f"{where}: {at}: text: {_describe(exc, locale)}"]) from exc
+                line = self.config.line("prompts", prompt.index, "text")
+                message = f"{where}: {at}: text: {_describe(exc, locale)}"
+                raise fail(message, toml, line) from exc
         text = normalise(text)
         if not text:
-            raise ConfigError([f"{where}: {source}: renders to empty text; give it words to speak"])
+            line = 0 if source != toml else self.config.line("prompts", prompt.index, "text")
+            message = f"{where}: {source}: renders to empty text; give it words to speak"
+            raise fail(message, source, line)
         return Rendered(pid, locale.code, text, prompt, source, dict(matrix))
 
 
@@ -170,7 +192,7 @@ def selected_locales(prompt: PromptConfig, config: Config) -> Sequence[LocaleCon
 def render_all(config: Config) -> list[Rendered]:
     """Every prompt x matrix x locale; raise ConfigError listing every failure and duplicate id."""
     renderer = Renderer(config)
-    problems: list[str] = []
+    problems: list[Problem] = []
     out: list[Rendered] = []
     seen: dict[tuple[str, str], int] = {}
     for prompt in config.prompts:
@@ -179,14 +201,21 @@ def render_all(config: Config) -> list[Rendered]:
                 try:
                     rendered = renderer.render_one(prompt, locale, matrix)
                 except ConfigError as exc:
-                    problems.extend(p for p in exc.problems if p not in problems)
+                    problems.extend(p for p in exc.found if p not in problems)
                     continue
                 pair = (rendered.id, rendered.locale)
                 if pair in seen:
                     problems.append(
-                        f"{config.path.name}: prompts[{prompt.index}]: duplicate id "
-                        f"{rendered.id!r} [{rendered.locale}] (first defined by "
-                        f"prompts[{seen[pair]}]); ids must be unique"
+                        Problem(
+                            f"{config.path.name}: prompts[{prompt.index}]: duplicate id "
+                            f"{rendered.id!r} [{rendered.locale}] (first defined by "
+                            f"prompts[{seen[pair]}]); ids must be unique",
+                            file=config.path.name,
+                            line=config.line("prompts", prompt.index, "id"),
+                            prompt=rendered.id,
+                            locale=rendered.locale,
+                            named=True,
+                        )
                     )
                     continue
                 seen[pair] = prompt.index

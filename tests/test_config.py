@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from ivr_prompts import config
+from ivr_prompts import config, settings, tomlpos
 from ivr_prompts.errors import ConfigError
 
 from .conftest import BASE_TOML, Project
@@ -164,3 +165,58 @@ def test_load_piper_voice_path_relative_to_config(make_project: Project) -> None
     toml = BASE_TOML.replace('engine = "espeak"', 'engine = "espeak"\npiper_voice = "v/x.onnx"')
     cfg = config.load(make_project(toml))
     assert cfg.locales["en-US"].piper_voice == str(cfg.root / "v/x.onnx")
+
+
+def test_readme_key_table_matches_declarations() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- keys:start -->\n", 1)[1].split("<!-- keys:end -->", 1)[0]
+    assert block == settings.markdown_table() + "\n", "run: python scripts/readme_keys.py"
+
+
+@pytest.mark.parametrize(
+    ("section", "cls"),
+    [
+        ("synth", settings.SynthSettings),
+        ("waves", settings.WavesSettings),
+        ("audio", settings.AudioSettings),
+        ("limits", settings.LimitSettings),
+        ("publish", settings.PublishSettings),
+    ],
+)
+def test_settings_dataclass_fields_are_the_declared_keys(section: str, cls: type) -> None:
+    declared = {k.name: k.default for k in settings.KEYS if k.section == section}
+    fields = {f.name: f.default for f in dataclasses.fields(cls)}
+    assert fields == declared
+
+
+def test_load_problems_carry_key_path_and_line(make_project: Project) -> None:
+    toml = BASE_TOML.replace("[synth]\n", "[synth]\nspeed = 9\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(make_project(toml))
+    [found] = info.value.found
+    line = toml.splitlines().index("speed = 9") + 1
+    assert (found.file, found.line, found.key) == ("prompts.toml", line, "synth.speed")
+
+
+def test_load_invalid_toml_problem_has_its_line(make_project: Project) -> None:
+    with pytest.raises(ConfigError) as info:
+        config.load(make_project('[project]\nname = "x"\noutput = \n'))
+    [found] = info.value.found
+    assert (found.file, found.line, found.code) == ("prompts.toml", 3, "toml")
+
+
+def test_key_lines_skip_values_and_count_array_tables() -> None:
+    text = (
+        '[project]\nname = "a"\ndoc = """\nid = "fake"\n"""\n'
+        "list = [\n  1,\n  2,\n]\n\n[[prompts]]\nid = 'x'\n"
+        '[[prompts]]\n"quoted.key" = 1\nmatrix = { n = [1] }\n[locales.en-US]\nvars.a = 1\n'
+    )
+    lines = tomlpos.key_lines(text)
+    assert lines[("project", "doc")] == 3
+    assert lines[("project", "list")] == 6
+    assert ("project", "id") not in lines
+    assert lines[("prompts", 0, "id")] == 12
+    assert lines[("prompts", 1)] == 13
+    assert lines[("prompts", 1, "quoted.key")] == 14
+    assert tomlpos.line_of(lines, ("prompts", 1, "matrix", "n")) == 15
+    assert lines[("locales", "en-US", "vars", "a")] == 17

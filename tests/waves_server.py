@@ -59,7 +59,10 @@ Fault = Literal[
     "sse-error-frame",
 ]
 FAULTS: tuple[Fault, ...] = get_args(Fault)
-AudioKind = Literal["speech", "tone"]
+# speech: real espeak-ng; babble: a cheap speech-like stand-in (harmonics, moving formants,
+# syllables) for tests and benchmarks that need many answers fast; tone and noise: answers that are
+# audio but not speech, which a build must refuse.
+AudioKind = Literal["speech", "babble", "tone", "noise"]
 
 MODELS = ("lightning_v3.1", "lightning_v3.1_pro")
 RATES = (8000, 16000, 24000, 44100)
@@ -310,14 +313,16 @@ class WavesServer:
             self._stop.wait(seconds)
 
     def speech(self, text: str, language: str, rate: int, speed: float) -> Int16:
-        """Real audio for `text` at `rate`: espeak-ng speech or a tone burst (cached)."""
+        """Audio for `text` at `rate` of this server's kind (cached)."""
         key = (self.audio + ":" + text, language, rate, speed)
         with self._state.lock:
             cached = self._state.audio_cache.get(key)
         if cached is not None:
             return cached
         samples = (
-            _tone(text, rate) if self.audio == "tone" else _espeak(text, language, rate, speed)
+            _espeak(text, language, rate, speed)
+            if self.audio == "speech"
+            else _SYNTHETIC[self.audio](text, rate)
         )
         with self._state.lock:
             self._state.audio_cache[key] = samples
@@ -357,12 +362,46 @@ def _wav_payload(data: bytes) -> tuple[int, bytes]:
     raise ValueError("espeak-ng output has no data chunk")
 
 
-def _tone(text: str, rate: int) -> Int16:
+def _seconds(text: str, rate: int) -> npt.NDArray[np.float64]:
     seconds = max(0.3, 0.06 * len(text))
-    t = np.arange(int(seconds * rate), dtype=np.float64) / rate
+    return np.arange(int(seconds * rate), dtype=np.float64) / rate
+
+
+def _tone(text: str, rate: int) -> Int16:
+    t = _seconds(text, rate)
     bursts = (np.floor(t / 0.25) % 2 == 0).astype(np.float64)
     signal = 0.25 * np.sin(2 * np.pi * 440.0 * t) * bursts
     return np.asarray(np.round(signal * 32767), dtype=np.int16)
+
+
+def _noise(text: str, rate: int) -> Int16:
+    """Random bytes read as PCM: what a broken server answering 200 sounds like."""
+    rng = np.random.default_rng(len(text))
+    return rng.integers(-32768, 32767, _seconds(text, rate).size, dtype=np.int16)
+
+
+_FORMANTS = np.array([(700, 1200), (300, 2300), (500, 900), (400, 1900), (600, 1700)], float)
+
+
+def _babble(text: str, rate: int) -> Int16:
+    """Voiced syllables: harmonics of a gliding pitch shaped by a formant pair per syllable."""
+    t = _seconds(text, rate)
+    pitch = 140 + 25 * np.sin(2 * np.pi * 1.3 * t) + 15 * np.sin(2 * np.pi * 3.1 * t + 1)
+    phase = 2 * np.pi * np.cumsum(pitch) / rate
+    syllable = np.floor(t / 0.22).astype(np.int64)
+    order = np.random.default_rng(len(text)).integers(0, len(_FORMANTS), syllable[-1] + 1)
+    f1, f2 = _FORMANTS[order][syllable].T
+    signal = np.zeros_like(t)
+    for h in range(1, 25):
+        fh = h * pitch
+        gain = np.exp(-(((fh - f1) / 120) ** 2)) + 0.6 * np.exp(-(((fh - f2) / 180) ** 2)) + 0.03
+        signal += np.where(fh < 0.45 * rate, gain, 0.0) * np.sin(h * phase)
+    signal *= np.sin(np.pi * ((t / 0.22) % 1)) ** 0.8
+    signal *= 0.3 / max(float(np.max(np.abs(signal))), 1e-9)
+    return np.asarray(np.round(signal * 32767), dtype=np.int16)
+
+
+_SYNTHETIC = {"babble": _babble, "tone": _tone, "noise": _noise}
 
 
 def riff(payload: bytes, rate: int, tag: int = 1, width: int = 2) -> bytes:

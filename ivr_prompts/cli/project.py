@@ -1,0 +1,186 @@
+"""Commands on a prompt set: build, render, check, plan, validate."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .. import build as builder
+from .. import config as config_mod
+from .. import plan as planner
+from .. import report, validate
+from ..check import plan_issues, run_check
+from ..engines.registry import Engines
+from ..errors import BuildFailed, Problem
+from ..kinds import ENGINE_NAMES, PROFILE_NAMES, Format, ProfileName
+from . import output
+from .app import config_option, format_option, json_option, main
+from .output import boundary, emit
+
+
+@main.command()
+@config_option
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="PATTERN",
+    help="Rebuild only ids matching this glob (repeatable); the rest stay as published.",
+)
+@click.option(
+    "--locale",
+    "locales",
+    multiple=True,
+    metavar="CODE",
+    help="Rebuild only this locale (repeatable).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINE_NAMES),
+    default=None,
+    help="Use this engine for every prompt ('local': offline, no key).",
+)
+@json_option
+@boundary
+def build(
+    config_path: Path | None,
+    only: tuple[str, ...],
+    locales: tuple[str, ...],
+    engine: str | None,
+    as_json: bool,
+) -> None:
+    """Render, synthesize, process, validate and publish the prompt set."""
+    cfg = config_mod.load(config_path)
+    options = planner.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
+    try:
+        with output.progress(not as_json and output.err.is_terminal) as progress:
+            result = asyncio.run(builder.build(cfg, options, progress=progress))
+    except BuildFailed as exc:
+        if as_json:
+            click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
+        raise
+    if as_json:
+        click.echo(json.dumps(output.build_json(result), indent=2, ensure_ascii=False))
+    else:
+        output.print_build(result)
+
+
+@main.command("render")
+@config_option
+@click.option(
+    "--only", multiple=True, metavar="PATTERN", help="Show only prompt ids matching this glob."
+)
+@click.option("--locale", "locales", multiple=True, metavar="CODE", help="Show only this locale.")
+@json_option
+@boundary
+def render_cmd(
+    config_path: Path | None, only: tuple[str, ...], locales: tuple[str, ...], as_json: bool
+) -> None:
+    """Show each prompt's text, before and after the pronunciation dictionary."""
+    cfg = config_mod.load(config_path)
+    rows = planner.review(cfg, planner.BuildOptions(only=only, locales=locales))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(
+            f"{click.style(row['id'] + ' [' + row['locale'] + ']', bold=True)} ({row['source']})"
+        )
+        click.echo(f"  text:   {row['text']}")
+        if row["spoken_text"] != row["text"]:
+            click.echo(f"  spoken: {row['spoken_text']}")
+
+
+@main.command()
+@config_option
+@format_option
+@boundary
+def check(config_path: Path | None, fmt: Format) -> None:
+    """Lint sources and compare them with the published set (no synthesis, no network).
+
+    Exit 0 when clean, 1 with findings (warnings alone do not fail), 2 when it cannot run.
+    """
+    result = run_check(config_path)
+    emit(report.render(result.issues, fmt, suite="ivr-prompts check", subjects=result.subjects))
+    if fmt == "text" and not result.issues:
+        click.echo(f"ok: {len(result.subjects)} prompt(s) match the published set")
+    sys.exit(1 if result.failed else 0)
+
+
+@main.command()
+@config_option
+@click.option(
+    "--engine", type=click.Choice(ENGINE_NAMES), default=None, help="Plan for this engine."
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there is nothing to do, 2 when a build would change something, 1 on error.",
+)
+@format_option
+def plan(
+    config_path: Path | None, engine: str | None, detailed_exitcode: bool, fmt: Format
+) -> None:
+    """Show what a build would synthesize (and bill), reuse from cache, and remove."""
+    try:
+        changes = _plan(config_path, engine, fmt)
+    except SystemExit as exc:
+        # terraform's convention: with --detailed-exitcode every error is 1.
+        if detailed_exitcode and exc.code not in (0, None):
+            sys.exit(1)
+        raise
+    sys.exit(2 if detailed_exitcode and changes else 0)
+
+
+@boundary
+def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
+    cfg = config_mod.load(config_path)
+    options = planner.BuildOptions(engine=engine)  # type: ignore[arg-type]
+    the_plan = planner.make_plan(cfg, options, Engines(cfg))
+    issues, subjects = plan_issues(the_plan)
+    if fmt == "json":
+        click.echo(json.dumps(output.plan_json(the_plan), indent=2, ensure_ascii=False))
+    elif fmt != "text":
+        emit(report.render(issues, fmt, suite="ivr-prompts plan", subjects=subjects))
+    else:
+        output.print_plan(the_plan, [(i.code, i.subject, i.text()) for i in issues])
+    return bool(issues)
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--profile", type=click.Choice(PROFILE_NAMES), default=None, help="Platform rules to apply."
+)
+@click.option(
+    "--level",
+    "level_dbov",
+    type=float,
+    default=None,
+    help="Expected active speech level (dBov); default: not checked.",
+)
+@format_option
+@boundary
+def validate_cmd(
+    paths: tuple[Path, ...],
+    profile: ProfileName | None,
+    level_dbov: float | None,
+    fmt: Format,
+) -> None:
+    """Check any prompt files (ours or studio recordings) against a platform's rules.
+
+    WAV (PCM, G.711) and raw .ulaw/.alaw/.sln files; other formats through ffmpeg when installed.
+    Exit 0 when every file passes, 1 with errors.
+    """
+    rules = validate.Rules(level_dbov=level_dbov)
+    findings = validate.validate_paths(list(paths), profile, rules)
+    issues = [Problem(f.message, file=f.path, severity=f.severity, code=f.check) for f in findings]
+    files, _ = validate.audio_files(list(paths))
+    subjects = [str(f) for f in files]
+    emit(report.render(issues, fmt, suite="ivr-prompts validate", subjects=subjects))
+    if fmt == "text" and not issues:
+        click.echo(f"ok: {len(files)} file(s) pass")
+    sys.exit(1 if any(f.severity == "error" for f in findings) else 0)

@@ -1,0 +1,393 @@
+"""One declaration per prompts.toml key (type, default, range or choices, doc).
+
+The reader, the frozen settings dataclasses' defaults and the README's key table all come from
+`KEYS`; `tests/test_config.py` fails when the README table drifts from it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem
+from .kinds import (
+    CODECS,
+    ENDPOINTS,
+    ENGINE_NAMES,
+    PROFILE_NAMES,
+    TARGETS,
+    WAVES_FORMATS,
+    WAVES_MODELS,
+    Codec,
+    Endpoint,
+    EngineName,
+    Target,
+    WavesFormat,
+    WavesModel,
+)
+from .tomlpos import KeyPath, key_lines, line_of
+
+Check = Callable[[Any], str | None]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key: `kind` is str, int, float (ints accepted), bool, list (of `choices`) or dict."""
+
+    section: str
+    name: str
+    kind: type
+    default: Any
+    doc: str
+    choices: tuple[Any, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    check: Check | None = None
+
+    def rule(self) -> str:
+        """The allowed values, as the README table shows them."""
+        if self.choices:
+            return " \\| ".join(str(c) for c in self.choices)
+        if self.low is not None and self.high is not None:
+            return f"{self.low:g} .. {self.high:g}"
+        if self.low is not None:
+            return "> 0"
+        return ""
+
+
+# Path-like ids become file names on every platform we publish to.
+SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def safe_segment(value: Any) -> str | None:
+    """Why `value` cannot be one part of a published path, or None."""
+    ok = SAFE_SEGMENT.fullmatch(value)
+    return None if ok else "may use only letters, digits, '_', '-' and '.'"
+
+
+def _url(value: Any) -> str | None:
+    ok = value.startswith(("http://", "https://"))
+    return None if ok else "must start with http:// or https://"
+
+
+_POSITIVE = 0.0  # `low` without `high`: strictly greater than 0
+
+KEYS: tuple[Key, ...] = (
+    Key("project", "name", str, "", "set name (default: the folder's name)"),
+    Key("project", "output", str, "dist", "the published set, replaced as a whole per build"),
+    Key("project", "cache", str, ".ivr-cache", "synthesis cache, safe to share between builds"),
+    Key("synth", "engine", str, "local", "engine for every locale and prompt", ENGINE_NAMES),
+    Key("synth", "voice", str, "magnus", "the Waves voice id"),
+    Key("synth", "model", str, "lightning_v3.1", "the Waves model", WAVES_MODELS),
+    Key("synth", "speed", float, 1.0, "speaking rate", low=0.5, high=2.0),
+    Key("synth", "piper_voice", str, None, "a Piper voice name or a path to an .onnx voice"),
+    Key("synth", "espeak_voice", str, None, "an espeak-ng voice (default: from the locale)"),
+    Key("waves", "base_url", str, "https://api.smallest.ai", "API root", check=_url),
+    Key("waves", "api_key_env", str, "SMALLEST_API_KEY", "variable holding the key"),
+    Key(
+        "waves", "endpoint", str, "sync", "sync (POST /waves/v1/tts) or sse (/tts/live)", ENDPOINTS
+    ),
+    Key(
+        "waves", "sample_rate", int, 8000, "rate requested from Waves", (8000, 16000, 24000, 44100)
+    ),
+    Key("waves", "output_format", str, "pcm", "pcm serves both G.711 laws", WAVES_FORMATS),
+    Key("waves", "concurrency", int, 1, "requests in flight per build", low=1, high=64),
+    Key("waves", "timeout_seconds", float, 30.0, "per attempt", low=_POSITIVE),
+    Key("waves", "max_attempts", int, 6, "per request (429, 408, 5xx retried)", low=1, high=20),
+    Key("waves", "deadline_seconds", float, 900.0, "per request, retries included", low=_POSITIVE),
+    Key("waves", "max_chars", int, 250, "longer text is split at sentences", low=20, high=8000),
+    Key("waves", "legacy_routes", bool, False, "the retired /lightning-v3.1/get_speech routes"),
+    Key("waves", "dictionaries", bool, True, "sync pronunciation dictionaries"),
+    Key("audio", "codecs", list, ("ulaw", "alaw"), "G.711 laws; the first is the WAV's", CODECS),
+    Key("audio", "level_dbov", float, -26.0, "active speech level (P.56)", low=-40, high=-10),
+    Key("audio", "level_tolerance_db", float, 2.0, "tolerance around level_dbov", low=0.1, high=10),
+    Key("audio", "peak_headroom_db", float, 1.0, "peaks this far below full scale", low=0, high=12),
+    Key("audio", "lead_pad_ms", int, 50, "silence kept before the first word", low=0, high=2000),
+    Key("audio", "trail_pad_ms", int, 200, "silence kept after the last word", low=0, high=2000),
+    Key(
+        "audio", "silence_threshold_dbfs", float, -45.0, "silence when trimming", low=-90, high=-20
+    ),
+    Key("audio", "sentence_pause_ms", int, 300, "pause between sentences", low=0, high=3000),
+    Key("limits", "min_seconds", float, 0.2, "shortest prompt", low=0, high=600),
+    Key("limits", "max_seconds", float, 60.0, "longest prompt", low=0.1, high=3600),
+    Key("publish", "targets", list, TARGETS, "output layouts", TARGETS),
+    Key("publish", "asterisk_wav", bool, False, "also 16-bit PCM .wav for Asterisk"),
+    Key(
+        "publish",
+        "freeswitch_voice",
+        str,
+        "ivr",
+        "the <voice> folder of the FreeSWITCH layout",
+        check=safe_segment,
+    ),
+    Key("publish", "profiles", list, (), "platform rules every file must pass", PROFILE_NAMES),
+)
+
+_BY_KEY = {(k.section, k.name): k for k in KEYS}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(k.section for k in KEYS))
+
+
+def default(section: str, name: str) -> Any:
+    """The declared default of `section.name` (the dataclasses take theirs from here)."""
+    return _BY_KEY[section, name].default
+
+
+@dataclass(frozen=True)
+class SynthSettings:
+    engine: EngineName = default("synth", "engine")
+    voice: str = default("synth", "voice")
+    model: WavesModel = default("synth", "model")
+    speed: float = default("synth", "speed")
+    piper_voice: str | None = default("synth", "piper_voice")
+    espeak_voice: str | None = default("synth", "espeak_voice")
+
+
+@dataclass(frozen=True)
+class WavesSettings:
+    base_url: str = default("waves", "base_url")
+    api_key_env: str = default("waves", "api_key_env")
+    endpoint: Endpoint = default("waves", "endpoint")
+    sample_rate: int = default("waves", "sample_rate")
+    output_format: WavesFormat = default("waves", "output_format")
+    concurrency: int = default("waves", "concurrency")
+    timeout_seconds: float = default("waves", "timeout_seconds")
+    max_attempts: int = default("waves", "max_attempts")
+    deadline_seconds: float = default("waves", "deadline_seconds")
+    max_chars: int = default("waves", "max_chars")
+    legacy_routes: bool = default("waves", "legacy_routes")
+    dictionaries: bool = default("waves", "dictionaries")
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    codecs: tuple[Codec, ...] = default("audio", "codecs")
+    level_dbov: float = default("audio", "level_dbov")
+    level_tolerance_db: float = default("audio", "level_tolerance_db")
+    peak_headroom_db: float = default("audio", "peak_headroom_db")
+    lead_pad_ms: int = default("audio", "lead_pad_ms")
+    trail_pad_ms: int = default("audio", "trail_pad_ms")
+    silence_threshold_dbfs: float = default("audio", "silence_threshold_dbfs")
+    sentence_pause_ms: int = default("audio", "sentence_pause_ms")
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    min_seconds: float = default("limits", "min_seconds")
+    max_seconds: float = default("limits", "max_seconds")
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    targets: tuple[Target, ...] = default("publish", "targets")
+    asterisk_wav: bool = default("publish", "asterisk_wav")
+    freeswitch_voice: str = default("publish", "freeswitch_voice")
+    profiles: tuple[str, ...] = default("publish", "profiles")
+
+
+def show(value: Any) -> str:
+    """A value as a message shows it: tables and lists by kind, scalars by repr."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+class Reader:
+    """Collects every problem of one TOML file in one pass, each with its key path and line."""
+
+    def __init__(self, file: Path, raw_text: str = "") -> None:
+        self.file = file
+        self.found: list[Problem] = []
+        self.lines = key_lines(raw_text)
+        # How a path prefix is written in messages, e.g. ("prompts", 1) -> "prompts[1] (id 'x')".
+        self.labels: dict[KeyPath, str] = {}
+
+    def label(self, path: KeyPath) -> str:
+        """The key path as messages write it: dotted names, [i] for array items."""
+        text = ""
+        for end, part in enumerate(path, start=1):
+            if isinstance(part, int):
+                text += f"[{part}]"
+            else:
+                text += f".{part}" if text else part
+            text = self.labels.get(path[:end], text)
+        return text
+
+    def line(self, path: KeyPath) -> int:
+        return line_of(self.lines, path)
+
+    def problem(self, path: KeyPath, message: str, *, prompt: str = "", locale: str = "") -> None:
+        self.found.append(
+            Problem(
+                f"{self.file.name}: {self.label(path)}: {message}",
+                file=self.file.name,
+                line=self.line(path),
+                key=".".join(str(p) for p in path),
+                prompt=prompt,
+                locale=locale,
+                named=True,
+            )
+        )
+
+    def table(self, data: Any, path: KeyPath) -> dict[str, Any]:
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            self.problem(path, f"expected a table, got {show(data)}")
+            return {}
+        return data
+
+    def known(self, data: Mapping[str, Any], path: KeyPath, allowed: tuple[str, ...]) -> None:
+        for name in data:
+            if name == "api_key":
+                self.problem(
+                    (*path, name),
+                    "keys never go in prompts.toml; set SMALLEST_API_KEY (or name another "
+                    "variable with waves.api_key_env)",
+                )
+            elif name not in allowed:
+                hint = difflib.get_close_matches(name, allowed, n=1)
+                fix = f"did you mean '{hint[0]}'?" if hint else f"allowed: {', '.join(allowed)}"
+                self.problem((*path, name), f"unknown key; {fix}")
+
+    def get(
+        self,
+        data: Mapping[str, Any],
+        path: KeyPath,
+        name: str,
+        kind: type | tuple[type, ...],
+        default: Any,
+        check: Check | None = None,
+    ) -> Any:
+        if name not in data:
+            return default
+        value = data[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if not ok:
+            want = " or ".join(k.__name__ for k in kinds)
+            self.problem((*path, name), f"expected {want}, got {show(value)}")
+            return default
+        if check is not None and (message := check(value)) is not None:
+            self.problem((*path, name), f"{message}, got {show(value)}")
+            return default
+        return value
+
+    def choice(
+        self,
+        data: Mapping[str, Any],
+        path: KeyPath,
+        name: str,
+        choices: tuple[Any, ...],
+        default: Any,
+    ) -> Any:
+        kind = int if choices and isinstance(choices[0], int) else str
+        return self.get(data, path, name, kind, default, one_of(choices))
+
+    def choices(
+        self,
+        data: Mapping[str, Any],
+        path: KeyPath,
+        name: str,
+        choices: tuple[str, ...],
+        default: tuple[str, ...],
+    ) -> tuple[str, ...]:
+        values = self.get(data, path, name, list, list(default))
+        out: list[str] = []
+        for i, value in enumerate(values):
+            if value in choices:
+                if value not in out:
+                    out.append(value)
+            else:
+                self.problem(
+                    (*path, name, i), f"must be one of {', '.join(choices)}, got {show(value)}"
+                )
+        return tuple(out)
+
+    def declared(self, data: Mapping[str, Any], section: str) -> dict[str, Any]:
+        """Every declared key of `section`, read and checked, defaults filled in."""
+        out: dict[str, Any] = {}
+        path: KeyPath = (section,)
+        for key in KEYS:
+            if key.section != section:
+                continue
+            if key.kind is list:
+                out[key.name] = self.choices(data, path, key.name, key.choices, key.default)
+            elif key.choices:
+                out[key.name] = self.choice(data, path, key.name, key.choices, key.default)
+            elif key.kind is float:
+                value = self.get(data, path, key.name, (int, float), key.default, _range(key))
+                out[key.name] = None if value is None else float(value)
+            else:
+                out[key.name] = self.get(data, path, key.name, key.kind, key.default, _range(key))
+        return out
+
+
+def one_of(choices: tuple[Any, ...]) -> Check:
+    """A check for a closed set, with a "did you mean" for strings."""
+
+    def check(value: Any) -> str | None:
+        if value in choices:
+            return None
+        names = ", ".join(str(c) for c in choices)
+        hint = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+        tail = f" (did you mean '{hint[0]}'?)" if hint and isinstance(value, str) else ""
+        return f"must be one of {names}{tail}"
+
+    return check
+
+
+def between(low: float, high: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if low <= value <= high else f"must be between {low:g} and {high:g}"
+
+    return check
+
+
+def positive(value: Any) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _range(key: Key) -> Check | None:
+    if key.check is not None:
+        return key.check
+    if key.low is not None and key.high is not None:
+        return between(key.low, key.high)
+    if key.low is not None:
+        return positive
+    return None
+
+
+def _kind_name(key: Key) -> str:
+    if key.kind is list:
+        return "list"
+    return {str: "string", int: "integer", float: "number", bool: "boolean"}[key.kind]
+
+
+def _default_text(key: Key) -> str:
+    if key.default is None or key.default == "":
+        return ""
+    if isinstance(key.default, tuple):
+        return "[" + ", ".join(f'"{v}"' for v in key.default) + "]"
+    if isinstance(key.default, bool):
+        return str(key.default).lower()
+    if isinstance(key.default, str):
+        return f'"{key.default}"'
+    return f"{key.default:g}" if isinstance(key.default, float) else str(key.default)
+
+
+def markdown_table() -> str:
+    """The README's table of every settings key, generated from `KEYS`."""
+    rows = ["| key | type | default | allowed | what |", "|---|---|---|---|---|"]
+    for key in KEYS:
+        default_text = _default_text(key)
+        rows.append(
+            f"| `{key.section}.{key.name}` | {_kind_name(key)} | "
+            f"{f'`{default_text}`' if default_text else ''} | {key.rule()} | {key.doc} |"
+        )
+    return "\n".join(rows)
