@@ -20,6 +20,7 @@ from .plan import BuildOptions, Pair, Plan, make_plan
 from .publish.layout import PlannedFile
 from .publish.manifest import Manifest, PromptRecord, new_manifest
 from .publish.stage import PublishItem, Stager
+from .review.before import keep_before_image
 
 
 @dataclass(repr=False)
@@ -93,6 +94,8 @@ async def build(
             if report.failures:
                 raise BuildFailed(sorted(report.failures), len(report.failed))
             report.manifest = stager.finish()
+            # The staging folder now holds the replaced set: keep what `review` compares with.
+            keep_before_image(stager.out, stager.staging, report.manifest)
             report.published = True
     finally:
         await engines.aclose()
