@@ -27,7 +27,9 @@ def render(
 
 
 def _json(problem: Problem) -> dict[str, Any]:
-    return {**asdict(problem), "subject": problem.subject}
+    fields = asdict(problem)
+    del fields["named"]  # how the text writers word it, not part of the finding
+    return {**fields, "subject": problem.subject}
 
 
 def _escape_data(value: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..audio.wavfile import AUDIO_EXTENSIONS, read_audio
-from ..errors import AudioError
+from ..errors import AudioError, UsageError
 from ..kinds import ProfileName
 from .checks import Finding, check_audio
 from .inputs import unreadable
@@ -31,6 +31,18 @@ def audio_files(paths: Sequence[Path]) -> tuple[list[Path], list[Finding]]:
                 Finding(str(path), "read", "error", "no such file or directory; check the path")
             )
     return files, missing
+
+
+def require_audio(paths: Sequence[Path]) -> list[Path]:
+    """The audio files under `paths`; UsageError when there is none to check."""
+    files, missing = audio_files(paths)
+    if files:
+        return files
+    named = ", ".join(str(p) for p in paths)
+    if missing and len(missing) == len(paths):
+        raise UsageError(f"{named}: no such file or directory; check the path")
+    exts = " ".join(sorted(AUDIO_EXTENSIONS))
+    raise UsageError(f"{named}: no audio file found (looked for {exts}); check the path")
 
 
 def validate_paths(
