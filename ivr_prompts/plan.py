@@ -7,12 +7,12 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import cache, lexicon, render
+from . import cache, lexicon, preflight, render
 from .audio.chain import settings_key
 from .build_rules import Checks
 from .config import Config, LocaleConfig
 from .engines.registry import Engines, resolve, voice_for
-from .errors import ConfigError
+from .errors import ConfigError, Problem
 from .kinds import EngineName, ResolvedEngine
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
@@ -102,13 +102,13 @@ class Plan:
 
 def load_lexicons(config: Config) -> dict[str, lexicon.Lexicon]:
     """Every locale's dictionary; raise ConfigError listing every bad file."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     out: dict[str, lexicon.Lexicon] = {}
     for code, loc in config.locales.items():
         try:
             out[code] = lexicon.load(code, loc.pronunciations)
         except ConfigError as exc:
-            problems.extend(exc.problems)
+            problems.extend(exc.found)  # with their dictionary file and line
     if problems:
         raise ConfigError(problems)
     return out
@@ -151,6 +151,7 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
     check_output(config, previous)  # before anything is synthesized (and paid for)
     lexicons = load_lexicons(config)
     rendered = select(config, options)
+    preflight.require(config, rendered, options.engine)  # before any engine is asked anything
     processing = processing_fields(config)
     checks = Checks(config)
     identities: dict[tuple[str, str, str], dict[str, str]] = {}

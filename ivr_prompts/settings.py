@@ -7,7 +7,6 @@ The reader, the frozen settings dataclasses' defaults and the README's key table
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from .kinds import (
     WavesFormat,
     WavesModel,
 )
+from .names import safe_segment, voice
 from .tomlpos import KeyPath, key_lines, line_of
 
 Check = Callable[[Any], str | None]
@@ -59,16 +59,6 @@ class Key:
         return ""
 
 
-# Path-like ids become file names on every platform we publish to.
-SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
-def safe_segment(value: Any) -> str | None:
-    """Why `value` cannot be one part of a published path, or None."""
-    ok = SAFE_SEGMENT.fullmatch(value)
-    return None if ok else "may use only letters, digits, '_', '-' and '.'"
-
-
 def _url(value: Any) -> str | None:
     ok = value.startswith(("http://", "https://"))
     return None if ok else "must start with http:// or https://"
@@ -81,11 +71,18 @@ KEYS: tuple[Key, ...] = (
     Key("project", "output", str, "dist", "the published set, replaced as a whole per build"),
     Key("project", "cache", str, ".ivr-cache", "synthesis cache, safe to share between builds"),
     Key("synth", "engine", str, "local", "engine for every locale and prompt", ENGINE_NAMES),
-    Key("synth", "voice", str, "magnus", "the Waves voice id"),
+    Key("synth", "voice", str, "magnus", "the Waves voice id", check=voice),
     Key("synth", "model", str, "lightning_v3.1", "the Waves model", WAVES_MODELS),
     Key("synth", "speed", float, 1.0, "speaking rate", low=0.5, high=2.0),
     Key("synth", "piper_voice", str, None, "a Piper voice name or a path to an .onnx voice"),
-    Key("synth", "espeak_voice", str, None, "an espeak-ng voice (default: from the locale)"),
+    Key(
+        "synth",
+        "espeak_voice",
+        str,
+        None,
+        "an espeak-ng voice (default: from the locale)",
+        check=voice,
+    ),
     Key("waves", "base_url", str, "https://api.smallest.ai", "API root", check=_url),
     Key("waves", "api_key_env", str, "SMALLEST_API_KEY", "variable holding the key"),
     Key(
@@ -139,6 +136,13 @@ KEYS: tuple[Key, ...] = (
         check=safe_segment,
     ),
     Key("publish", "profiles", list, (), "platform rules every file must pass", PROFILE_NAMES),
+    Key(
+        "publish",
+        "wav_name",
+        str,
+        "",
+        "each WAV's name: a Jinja expression over `id` (default: the id as a path)",
+    ),
 )
 
 _BY_KEY = {(k.section, k.name): k for k in KEYS}
@@ -208,6 +212,7 @@ class PublishSettings:
     asterisk_wav: bool = default("publish", "asterisk_wav")
     freeswitch_voice: str = default("publish", "freeswitch_voice")
     profiles: tuple[str, ...] = default("publish", "profiles")
+    wav_name: str = default("publish", "wav_name")
 
 
 def show(value: Any) -> str:

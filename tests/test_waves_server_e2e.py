@@ -163,7 +163,7 @@ def test_engine_legacy_route_works_when_both_sides_enable_it() -> None:
 
 
 def test_engine_load_never_exceeds_the_concurrency_limit() -> None:
-    with WavesServer(concurrency=3, latency=0.03, audio="tone") as server:
+    with WavesServer(concurrency=3, latency=0.03, audio="babble") as server:
         engine = engine_for(server, replace(SETTINGS, concurrency=3))
         requests = [request(f"Prompt {i}.", prompt_id=f"p/{i}", key=f"k{i}") for i in range(24)]
         results = run(speak(engine, *requests))
@@ -176,7 +176,7 @@ def test_engine_load_never_exceeds_the_concurrency_limit() -> None:
 
 def test_engine_429s_from_a_tighter_server_are_absorbed() -> None:
     sleep = FastSleep()
-    with WavesServer(concurrency=2, latency=0.02, audio="tone") as server:
+    with WavesServer(concurrency=2, latency=0.02, audio="babble") as server:
         engine = engine_for(server, replace(SETTINGS, concurrency=4, max_attempts=20), sleep=sleep)
         requests = [request(f"Prompt {i}.", prompt_id=f"p/{i}", key=f"k{i}") for i in range(16)]
         results = run(speak(engine, *requests))
@@ -205,7 +205,7 @@ def test_engine_injected_5xx_are_absorbed(server: WavesServer) -> None:
 
 
 def test_engine_random_faults_are_absorbed_without_loss_or_duplicates() -> None:
-    with WavesServer(concurrency=2, rate_429=0.2, rate_500=0.2, seed=3, audio="tone") as server:
+    with WavesServer(concurrency=2, rate_429=0.2, rate_500=0.2, seed=3, audio="babble") as server:
         engine = engine_for(server, replace(SETTINGS, concurrency=2, max_attempts=20))
         requests = [request(f"Prompt {i}.", prompt_id=f"p/{i}", key=f"k{i}") for i in range(20)]
         run(speak(engine, *requests))
@@ -224,7 +224,7 @@ def test_engine_unknown_voice_is_one_line_and_not_retried(server: WavesServer) -
         speak_one(engine_for(server), request(voice="nobody"))
     (record,) = server.tts_records()
     assert str(info.value) == (
-        "main/welcome [en-US]: Waves rejected the request (400): voice_id: Voice 'nobody' not "
+        "Waves rejected the request (400): voice_id: Voice 'nobody' not "
         f"found (request id {record.request_id})"
     )
 
@@ -274,7 +274,7 @@ def test_engine_slow_server_times_out() -> None:
         with pytest.raises(EngineError) as info:
             speak_one(engine)
         assert str(info.value) == (
-            f"main/welcome [en-US]: Waves did not answer within 0.2 s (ReadTimeout at {server.url})"
+            f"main/welcome [en-US]: Waves did not answer within 0.2 s (at {server.url})"
         )
 
 
@@ -298,7 +298,7 @@ def test_engine_truncation_faults_fail_after_retries(
     server.script(*[fault] * 3)
     with pytest.raises(EngineError) as info:
         speak_one(engine_for(server, replace(SETTINGS, max_attempts=3)))
-    assert str(info.value).startswith(f"main/welcome [en-US]: {message}")
+    assert str(info.value).startswith(message)
     assert str(info.value).endswith("gave up after 3 attempt(s)")
     assert len(server.tts_records()) == 3
 
@@ -325,7 +325,7 @@ def test_engine_not_audio_answers_are_rejected(
     with pytest.raises(EngineError) as info:
         speak_one(engine_for(server, settings))
     rid = server.tts_records()[0].request_id
-    assert str(info.value) == f"main/welcome [en-US]: {message} (request id {rid})"
+    assert str(info.value) == f"{message} (request id {rid})"
 
 
 def test_engine_sse_without_done_is_retried_then_succeeds(server: WavesServer) -> None:

@@ -15,6 +15,7 @@ import collections
 import json
 import random
 import re
+import select
 import socket
 import struct
 import subprocess
@@ -58,9 +59,16 @@ Fault = Literal[
     "sse-bad-base64",
     "sse-error-frame",
     "click",
+    "stall",
+    "slow-drip",
+    "echo-key",
+    "redirect",
 ]
 FAULTS: tuple[Fault, ...] = get_args(Fault)
-AudioKind = Literal["speech", "tone"]
+# speech: real espeak-ng; babble: a cheap speech-like stand-in (harmonics, moving formants,
+# syllables) for tests and benchmarks that need many answers fast; tone and noise: answers that are
+# audio but not speech, which a build must refuse.
+AudioKind = Literal["speech", "babble", "tone", "noise"]
 
 MODELS = ("lightning_v3.1", "lightning_v3.1_pro")
 RATES = (8000, 16000, 24000, 44100)
@@ -176,6 +184,8 @@ class WavesServer:
         g711_riff: bool = False,
         slow_seconds: float = 5.0,
         sse_chunk_bytes: int = 4000,
+        drip_bytes_per_second: int = 64,
+        missing_dict_status: int = 400,
         voices: Sequence[Mapping[str, Any]] = DEFAULT_VOICES,
         clock: Callable[[], float] = time.monotonic,
         chars_per_second: float | None = None,
@@ -191,6 +201,9 @@ class WavesServer:
         self.g711_riff = g711_riff
         self.slow_seconds = slow_seconds
         self.sse_chunk_bytes = sse_chunk_bytes
+        self.drip_bytes_per_second = drip_bytes_per_second
+        # What PUT and DELETE of an unknown dictionary get: 400 "Invalid input data", or 404.
+        self.missing_dict_status = missing_dict_status
         self.voices = [dict(v) for v in voices]
         # A voice pace like a real TTS voice's (speed 1.0); None: espeak-ng's own 175 wpm.
         self.chars_per_second = chars_per_second
@@ -314,14 +327,14 @@ class WavesServer:
             self._stop.wait(seconds)
 
     def speech(self, text: str, language: str, rate: int, speed: float) -> Int16:
-        """Real audio for `text` at `rate`: espeak-ng speech or a tone burst (cached)."""
+        """Audio for `text` at `rate` of this server's kind (cached)."""
         key = (self.audio + ":" + text, language, rate, speed)
         with self._state.lock:
             cached = self._state.audio_cache.get(key)
         if cached is not None:
             return cached
-        if self.audio == "tone":
-            samples = _tone(text, rate)
+        if self.audio != "speech":
+            samples = _SYNTHETIC[self.audio](text, rate)
         elif self.chars_per_second is None:
             samples = _espeak(text, language, rate, speed)
         else:
@@ -392,12 +405,46 @@ def _wav_payload(data: bytes) -> tuple[int, bytes]:
     raise ValueError("espeak-ng output has no data chunk")
 
 
-def _tone(text: str, rate: int) -> Int16:
+def _seconds(text: str, rate: int) -> npt.NDArray[np.float64]:
     seconds = max(0.3, 0.06 * len(text))
-    t = np.arange(int(seconds * rate), dtype=np.float64) / rate
+    return np.arange(int(seconds * rate), dtype=np.float64) / rate
+
+
+def _tone(text: str, rate: int) -> Int16:
+    t = _seconds(text, rate)
     bursts = (np.floor(t / 0.25) % 2 == 0).astype(np.float64)
     signal = 0.25 * np.sin(2 * np.pi * 440.0 * t) * bursts
     return np.asarray(np.round(signal * 32767), dtype=np.int16)
+
+
+def _noise(text: str, rate: int) -> Int16:
+    """Random bytes read as PCM: what a broken server answering 200 sounds like."""
+    rng = np.random.default_rng(len(text))
+    return rng.integers(-32768, 32767, _seconds(text, rate).size, dtype=np.int16)
+
+
+_FORMANTS = np.array([(700, 1200), (300, 2300), (500, 900), (400, 1900), (600, 1700)], float)
+
+
+def _babble(text: str, rate: int) -> Int16:
+    """Voiced syllables: harmonics of a gliding pitch shaped by a formant pair per syllable."""
+    t = _seconds(text, rate)
+    pitch = 140 + 25 * np.sin(2 * np.pi * 1.3 * t) + 15 * np.sin(2 * np.pi * 3.1 * t + 1)
+    phase = 2 * np.pi * np.cumsum(pitch) / rate
+    syllable = np.floor(t / 0.22).astype(np.int64)
+    order = np.random.default_rng(len(text)).integers(0, len(_FORMANTS), syllable[-1] + 1)
+    f1, f2 = _FORMANTS[order][syllable].T
+    signal = np.zeros_like(t)
+    for h in range(1, 25):
+        fh = h * pitch
+        gain = np.exp(-(((fh - f1) / 120) ** 2)) + 0.6 * np.exp(-(((fh - f2) / 180) ** 2)) + 0.03
+        signal += np.where(fh < 0.45 * rate, gain, 0.0) * np.sin(h * phase)
+    signal *= np.sin(np.pi * ((t / 0.22) % 1)) ** 0.8
+    signal *= 0.3 / max(float(np.max(np.abs(signal))), 1e-9)
+    return np.asarray(np.round(signal * 32767), dtype=np.int16)
+
+
+_SYNTHETIC = {"babble": _babble, "tone": _tone, "noise": _noise}
 
 
 def riff(payload: bytes, rate: int, tag: int = 1, width: int = 2) -> bytes:
@@ -618,6 +665,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif known:
                 del state.dicts[dict_id]
                 answer = {"id": dict_id, "deleted": True}
+        if not known and owner.missing_dict_status == 404:
+            raise _Reply(404, {"error": "Not Found", "message": "Dictionary not found"})
         if not known:
             raise _Reply(400, invalid)
         raise _Reply(200, answer)
@@ -761,7 +810,23 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "click":
             samples = with_click(samples)
         data = encode(samples, job["format"], job["rate"], owner.g711_riff)
-        if fault == "truncate":
+        if fault == "echo-key":
+            self._request_id = owner.api_key  # a careless server echoing the bearer token
+            if sse:
+                self._stream(data)
+            else:
+                self._send_audio(data)
+        elif fault == "redirect":
+            self._record.status = 302
+            self.send_response(302)
+            self.send_header("Location", "https://elsewhere.invalid/waves/v1/tts")
+            self._base_headers("text/plain", 0)
+            self.end_headers()
+        elif fault == "stall":
+            self._stall(data, sse)
+        elif fault == "slow-drip":
+            self._drip(data, sse)
+        elif fault == "truncate":
             self._send_audio(data[: len(data) // 2], declared=len(data))
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_WR)
@@ -811,6 +876,67 @@ class _Handler(BaseHTTPRequestHandler):
         self._free()
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+    def _stall(self, data: bytes, sse: bool) -> None:
+        """Start an answer, then never finish it: keep-alive comments (SSE) or silence (sync)."""
+        owner = self.owner
+        self._free()
+        self.close_connection = True
+        if sse:
+            self._record.status = 200
+            self.send_response(200)
+            self._base_headers("text/event-stream", None)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            while not owner._stop.wait(0.1):
+                self._chunk(b": keep-alive\n\n")  # raises once the client hangs up
+            return
+        self._record.status = 200
+        self.send_response(200)
+        self._base_headers("audio/wav", len(data))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        while not owner._stop.wait(0.1) and not self._client_gone():
+            pass
+
+    def _drip(self, data: bytes, sse: bool) -> None:
+        """A whole, valid answer sent `drip_bytes_per_second` bytes at a time, once a second."""
+        owner = self.owner
+        self._free()
+        self.close_connection = True
+        step = owner.drip_bytes_per_second
+        self._record.status = 200
+        self.send_response(200)
+        if sse:
+            frame = {"audio": base64.b64encode(data).decode(), "done": False, "status": "206"}
+            payload = f"event: audio\ndata: {json.dumps(frame)}\n\n".encode()
+            payload += b'data: {"status": "200", "done": true}\n\n'
+            self._base_headers("text/event-stream", None)
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            payload = data
+            self._base_headers("audio/wav", len(data))
+        self.end_headers()
+        for start in range(0, len(payload), step):
+            piece = payload[start : start + step]
+            if sse:
+                self._chunk(piece)
+            else:
+                self.wfile.write(piece)
+                self.wfile.flush()
+            if owner._stop.wait(1.0):
+                return
+        if sse:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+    def _client_gone(self) -> bool:
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        try:
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _chunk(self, payload: bytes) -> None:
         self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")

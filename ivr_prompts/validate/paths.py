@@ -9,6 +9,7 @@ from ..audio.wavfile import AUDIO_EXTENSIONS, read_audio
 from ..errors import AudioError, UsageError
 from ..kinds import ProfileName
 from .checks import Finding, check_audio
+from .inputs import unreadable
 from .rules import Rules, profile_rules
 
 
@@ -23,7 +24,7 @@ def audio_files(paths: Sequence[Path]) -> tuple[list[Path], list[Finding]]:
                 for p in sorted(path.rglob("*"))
                 if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
             )
-        elif path.is_file():
+        elif path.exists():  # a file, or a FIFO or device that validate_paths explains
             files.append(path)
         else:
             missing.append(
@@ -52,6 +53,10 @@ def validate_paths(
     effective = profile_rules(profile, base) if profile is not None else base
     files, found = audio_files(paths)
     for path in files:
+        problem = unreadable(path)
+        if problem is not None:
+            found.append(Finding(str(path), "read", "error", problem))
+            continue
         try:
             file = read_audio(path)
         except AudioError as exc:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..kinds import FileCodec, ProfileName, Severity
+from ..settings import default
 from .profiles import PROFILES
 
 GENERIC_FORMATS: dict[str, tuple[FileCodec, ...]] = {
@@ -74,20 +75,21 @@ class Rules:
     convert_hint: str = "sox IN -r 8000 -c 1 -e u-law OUT.wav"
     sample_rate: int = 8000
     channels: int = 1
-    min_seconds: float = 0.2
-    max_seconds: float = 60.0
-    level_dbov: float | None = -26.0
+    # The project's defaults, from their one declaration.
+    min_seconds: float = default("limits", "min_seconds")
+    max_seconds: float = default("limits", "max_seconds")
+    level_dbov: float | None = default("audio", "level_dbov")
     # Off the target by more than this: a warning; by more than level_error_db: an error.
-    level_tolerance_db: float = 2.0
+    level_tolerance_db: float = default("audio", "level_tolerance_db")
     level_error_db: float = 6.0
-    peak_headroom_db: float = 1.0
+    peak_headroom_db: float = default("audio", "peak_headroom_db")
     # Sound is what lies within silence_margin_db of the speech level, and above this floor.
-    silence_threshold_dbfs: float = -60.0
+    silence_threshold_dbfs: float = default("audio", "silence_threshold_dbfs")
     silence_margin_db: float = 30.0
     warn_lead_silence_s: float = 0.5
     warn_trail_silence_s: float = 0.75
-    max_lead_silence_s: float = 1.0
-    max_trail_silence_s: float = 2.0
+    max_lead_silence_s: float = default("limits", "max_lead_silence_s")
+    max_trail_silence_s: float = default("limits", "max_trail_silence_s")
     # The first and last 20 ms must stay under this peak, or the prompt clicks where it joins.
     edge_limit_dbfs: float | None = -50.0
     edge_severity: Severity = "warning"
