@@ -20,8 +20,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
 
 
 def _good_wav() -> bytes:
+    # Faded in and out with a pad of silence: a tone that starts at full amplitude clicks.
     t = np.arange(8000) / 8000
-    return wavfile.pcm16_wav_bytes(dsp.to_pcm16((0.1 * np.sin(2 * np.pi * 440 * t)).astype("f4")))
+    ramp = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.03)
+    tone = np.concatenate([np.zeros(400), 0.1 * np.sin(2 * np.pi * 440 * t) * ramp, np.zeros(400)])
+    return wavfile.pcm16_wav_bytes(dsp.to_pcm16(tone.astype("f4")))
 
 
 def _messages(*args: str) -> tuple[int, dict[str, str]]:
