@@ -117,7 +117,7 @@ def _build(project: Project) -> tuple[builder.BuildReport | None, tuple[str, ...
 
 
 def cold_run(root: Path, sizes: Sizes, concurrency: int, faults: bool) -> ColdRun:
-    knobs = {"concurrency": concurrency, "latency": sizes.latency, "audio": "tone", "seed": 5}
+    knobs = {"concurrency": concurrency, "latency": sizes.latency, "audio": "babble", "seed": 5}
     if faults:
         knobs.update(FAULTS)
     project = write_project(root, sizes.cold_pairs, engine="waves", concurrency=concurrency)
@@ -190,7 +190,7 @@ def baseline_run(
     root: Path, sizes: Sizes, faults: bool, max_connections: int | None, label: str
 ) -> BaselineRun:
     concurrency = max(sizes.concurrencies)
-    knobs = {"concurrency": concurrency, "latency": sizes.latency, "audio": "tone", "seed": 7}
+    knobs = {"concurrency": concurrency, "latency": sizes.latency, "audio": "babble", "seed": 7}
     if faults:
         knobs.update(FAULTS)
     texts = [f"Account number {1000 + i // 2}, please hold." for i in range(sizes.cold_pairs)]
@@ -347,7 +347,7 @@ def run(sizes: Sizes, work: Path) -> Section:
     missed = [r for r in runs if not r.faults and r.efficiency < EFFICIENCY_TARGET]
     if missed and sizes.profile:
         worst = max(missed, key=lambda r: r.concurrency)
-        knobs = {"concurrency": worst.concurrency, "latency": sizes.latency, "audio": "tone"}
+        knobs = {"concurrency": worst.concurrency, "latency": sizes.latency, "audio": "babble"}
         project = write_project(
             work / "cold-profile", sizes.cold_pairs, engine="waves", concurrency=worst.concurrency
         )

@@ -80,7 +80,7 @@ def build_set(work: Path, pairs: int, sizes: Sizes) -> SetRun:
     project = write_project(
         work / f"set-{pairs}", pairs, engine="waves", concurrency=sizes.setup_concurrency
     )
-    knobs = {"concurrency": sizes.setup_concurrency, "latency": 0.0, "audio": "tone"}
+    knobs = {"concurrency": sizes.setup_concurrency, "latency": 0.0, "audio": "babble"}
     with waves_server(**knobs) as server:
         env = child_env(SMALLEST_API_KEY=API_KEY, SMALLEST_BASE_URL=server.url)
         setup = run_child(_build_cmd(project), env=env)
@@ -202,7 +202,7 @@ def _change_section(sizes: Sizes, work: Path, sets: dict[int, SetRun]) -> Sectio
         f"latency, concurrency {sizes.setup_concurrency}), processes, validates and publishes "
         f"the whole set again. Median of {min(3, sizes.repeats)} edits.",
     )
-    knobs = {"concurrency": sizes.setup_concurrency, "latency": sizes.latency, "audio": "tone"}
+    knobs = {"concurrency": sizes.setup_concurrency, "latency": sizes.latency, "audio": "babble"}
     runs: list[Child] = []
     with waves_server(**knobs) as server:
         env = child_env(SMALLEST_API_KEY=API_KEY, SMALLEST_BASE_URL=server.url)

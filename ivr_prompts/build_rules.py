@@ -16,7 +16,7 @@ from .errors import IvrPromptsError
 from .kinds import ProfileName
 from .publish.layout import PlannedFile
 from .publish.manifest import PromptRecord
-from .validate.rules import profile_rules
+from .validate.rules import profile_rules, prompt_rules
 
 # Problems of the sound itself show in every file of a prompt: they are reported once per prompt.
 _SIGNAL_CHECKS = frozenset(
@@ -29,6 +29,7 @@ _SIGNAL_CHECKS = frozenset(
         "trail-silence",
         "silent",
         "dc",
+        "edge",
     }
 )
 
@@ -46,11 +47,7 @@ class Checks:
     def rules_for(self, target: str, prompt: PromptConfig) -> list[validate.Rules]:
         memo = (target, prompt.min_seconds, prompt.max_seconds)
         if memo not in self._memo:
-            rules = dataclasses.replace(
-                self.base,
-                min_seconds=prompt.min_seconds or self.base.min_seconds,
-                max_seconds=prompt.max_seconds or self.base.max_seconds,
-            )
+            rules = prompt_rules(self.base, prompt.index, prompt.min_seconds, prompt.max_seconds)
             names: list[ProfileName] = []
             if target in ("asterisk", "freeswitch"):
                 names.append(cast(ProfileName, target))
@@ -87,8 +84,8 @@ class Checks:
                 problems.append(f"{pair}: {planned.path}: {exc.message}")
                 continue
             for rules in self.rules_for(planned.target, prompt):
-                signal = _signal_rules(rules) not in sound_checked
-                sound_checked.add(_signal_rules(rules))
+                signal = rules.signal_key() not in sound_checked
+                sound_checked.add(rules.signal_key())
                 for finding in validate.check_audio(
                     file, rules, text=record["text"], signal=signal
                 ):
@@ -99,18 +96,3 @@ class Checks:
                     if line not in problems:
                         problems.append(line)
         return problems
-
-
-def _signal_rules(rules: validate.Rules) -> tuple[Any, ...]:
-    """The rules that judge the sound (not the container): equal ones need one check per pair."""
-    return (
-        rules.min_seconds,
-        rules.max_seconds,
-        rules.level_dbov,
-        rules.level_tolerance_db,
-        rules.peak_headroom_db,
-        rules.silence_threshold_dbfs,
-        rules.max_lead_silence_s,
-        rules.max_trail_silence_s,
-        rules.chars_per_second,
-    )

@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config as config_mod
+from . import preflight
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
 from .kinds import Severity
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
 from .publish.manifest import file_problem, read_index
+from .sources import changed_variable
+from .validate.pace import pace_problem
 
 
 def _finding(
@@ -165,16 +168,17 @@ def _staleness(plan: Plan) -> list[Problem]:
             continue
         reasons = stale_reasons(pair, record)
         if reasons:
-            issues.append(
-                _finding(
-                    file,
-                    line,
-                    "error",
-                    "stale",
-                    _pair(pair),
-                    f"{'; '.join(reasons)}; run ivr-prompts build",
-                )
-            )
+            message = "; ".join(reasons)
+            changed = None
+            if record["text"] != pair.rendered.text:
+                changed = changed_variable(cfg, pair.rendered, record["text"])
+            if changed is not None:
+                # Point at the variable's line; name the template line that uses it.
+                file, line = cfg.path.name, changed.line or line
+                if changed.used_in != cfg.path.name:
+                    message += f" ({changed.name} is used at {changed.used_in}:{changed.used_line})"
+            stale = _finding(file, line, "error", "stale", _pair(pair), message)
+            issues.append(dataclasses.replace(stale, fix="run ivr-prompts build"))
             continue
         for f in record["files"]:
             problem = file_problem(f, index)
@@ -189,6 +193,12 @@ def _staleness(plan: Plan) -> list[Problem]:
                         f"{problem}; run ivr-prompts build to restore it",
                     )
                 )
+        lim = cfg.limits
+        wpm = float(record.get("words_per_minute", 0.0))
+        pace = pace_problem(record["text"], wpm, lim.min_words_per_minute, lim.max_words_per_minute)
+        if pace:
+            issues.append(_finding(file, line, "warning", "pace", _pair(pair), pace))
+    issues.extend(_strays(plan))
     keys = {(p.rendered.id, p.locale.code) for p in plan.pairs}
     for (pid, code), record in sorted(previous.items()):
         if (pid, code) not in keys:
@@ -232,3 +242,27 @@ def plan_issues(plan: Plan) -> tuple[list[Problem], Sequence[str]]:
             )
         )
     return issues, [p.name for p in plan.pairs]
+
+
+def _strays(plan: Plan) -> list[Problem]:
+    """Files in the published set that no record and no index accounts for."""
+    cfg = plan.config
+    out = cfg.project.output
+    if not out.is_dir():
+        return []
+    known = {f["path"] for r in plan.previous_records.values() for f in r["files"]}
+    for locale in cfg.locales.values():
+        known |= preflight.index_paths(cfg, locale)
+    found: list[Problem] = []
+    for path in sorted(p for p in out.rglob("*") if not p.is_dir()):
+        relative = path.relative_to(out).as_posix()
+        if relative not in known:
+            found.append(
+                Problem(
+                    "not part of the published set",
+                    file=f"{out.name}/{relative}",
+                    code="stray",
+                    fix="delete it or run ivr-prompts build",
+                )
+            )
+    return found

@@ -7,11 +7,12 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import cache, lexicon, render
+from . import cache, lexicon, preflight, render
+from .audio.chain import settings_key
 from .build_rules import Checks
 from .config import Config, LocaleConfig
 from .engines.registry import Engines, resolve, voice_for
-from .errors import ConfigError
+from .errors import ConfigError, Problem
 from .kinds import EngineName, ResolvedEngine
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
@@ -21,9 +22,6 @@ from .publish.stage import check_output
 # audio is cached; reuse: the published files are current; keep: not selected, published files
 # stay; skip: not selected and never published.
 Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip"]
-
-# Bump when audio.process changes what it makes from the same input: processed entries then miss.
-PROCESSING_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -104,13 +102,13 @@ class Plan:
 
 def load_lexicons(config: Config) -> dict[str, lexicon.Lexicon]:
     """Every locale's dictionary; raise ConfigError listing every bad file."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     out: dict[str, lexicon.Lexicon] = {}
     for code, loc in config.locales.items():
         try:
             out[code] = lexicon.load(code, loc.pronunciations)
         except ConfigError as exc:
-            problems.extend(exc.problems)
+            problems.extend(exc.found)  # with their dictionary file and line
     if problems:
         raise ConfigError(problems)
     return out
@@ -118,16 +116,7 @@ def load_lexicons(config: Config) -> dict[str, lexicon.Lexicon]:
 
 def processing_fields(config: Config) -> dict[str, Any]:
     """Settings that change processed audio but not the synthesis."""
-    a = config.audio
-    return {
-        "rate": 8000,
-        "level_dbov": a.level_dbov,
-        "peak_headroom_db": a.peak_headroom_db,
-        "lead_pad_ms": a.lead_pad_ms,
-        "trail_pad_ms": a.trail_pad_ms,
-        "silence_threshold_dbfs": a.silence_threshold_dbfs,
-        "processing": PROCESSING_VERSION,
-    }
+    return settings_key(config.audio)
 
 
 def select(config: Config, options: BuildOptions) -> list[render.Rendered]:
@@ -162,6 +151,7 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
     check_output(config, previous)  # before anything is synthesized (and paid for)
     lexicons = load_lexicons(config)
     rendered = select(config, options)
+    preflight.require(config, rendered, options.engine)  # before any engine is asked anything
     processing = processing_fields(config)
     checks = Checks(config)
     identities: dict[tuple[str, str, str], dict[str, str]] = {}
@@ -180,7 +170,7 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
         used = tuple(sorted(lex.words_used(r.text)))
         spoken = r.text if engine.remote_lexicon else lex.apply(r.text)
         table = dict(lex.entries)
-        speed = prompt.speed if prompt.speed is not None else config.synth.speed
+        speed = next(s for s in (prompt.speed, loc.speed, config.synth.speed) if s is not None)
         # Only the dictionary entries this text uses: editing one word re-synthesizes only the
         # prompts that contain it.
         synth_key = cache.make_key(

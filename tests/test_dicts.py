@@ -37,7 +37,7 @@ async def _no_wait(seconds: float) -> None:
 
 @pytest.fixture
 def server() -> Iterator[WavesServer]:
-    with WavesServer(audio="tone", concurrency=4) as s:
+    with WavesServer(audio="babble", concurrency=4) as s:
         yield s
 
 

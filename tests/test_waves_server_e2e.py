@@ -163,7 +163,7 @@ def test_engine_legacy_route_works_when_both_sides_enable_it() -> None:
 
 
 def test_engine_load_never_exceeds_the_concurrency_limit() -> None:
-    with WavesServer(concurrency=3, latency=0.03, audio="tone") as server:
+    with WavesServer(concurrency=3, latency=0.03, audio="babble") as server:
         engine = engine_for(server, replace(SETTINGS, concurrency=3))
         requests = [request(f"Prompt {i}.", prompt_id=f"p/{i}", key=f"k{i}") for i in range(24)]
         results = run(speak(engine, *requests))
@@ -176,7 +176,7 @@ def test_engine_load_never_exceeds_the_concurrency_limit() -> None:
 
 def test_engine_429s_from_a_tighter_server_are_absorbed() -> None:
     sleep = FastSleep()
-    with WavesServer(concurrency=2, latency=0.02, audio="tone") as server:
+    with WavesServer(concurrency=2, latency=0.02, audio="babble") as server:
         engine = engine_for(server, replace(SETTINGS, concurrency=4, max_attempts=20), sleep=sleep)
         requests = [request(f"Prompt {i}.", prompt_id=f"p/{i}", key=f"k{i}") for i in range(16)]
         results = run(speak(engine, *requests))
@@ -205,7 +205,7 @@ def test_engine_injected_5xx_are_absorbed(server: WavesServer) -> None:
 
 
 def test_engine_random_faults_are_absorbed_without_loss_or_duplicates() -> None:
-    with WavesServer(concurrency=2, rate_429=0.2, rate_500=0.2, seed=3, audio="tone") as server:
+    with WavesServer(concurrency=2, rate_429=0.2, rate_500=0.2, seed=3, audio="babble") as server:
         engine = engine_for(server, replace(SETTINGS, concurrency=2, max_attempts=20))
         requests = [request(f"Prompt {i}.", prompt_id=f"p/{i}", key=f"k{i}") for i in range(20)]
         run(speak(engine, *requests))

@@ -58,13 +58,17 @@ Fault = Literal[
     "sse-no-done",
     "sse-bad-base64",
     "sse-error-frame",
+    "click",
     "stall",
     "slow-drip",
     "echo-key",
     "redirect",
 ]
 FAULTS: tuple[Fault, ...] = get_args(Fault)
-AudioKind = Literal["speech", "tone"]
+# speech: real espeak-ng; babble: a cheap speech-like stand-in (harmonics, moving formants,
+# syllables) for tests and benchmarks that need many answers fast; tone and noise: answers that are
+# audio but not speech, which a build must refuse.
+AudioKind = Literal["speech", "babble", "tone", "noise"]
 
 MODELS = ("lightning_v3.1", "lightning_v3.1_pro")
 RATES = (8000, 16000, 24000, 44100)
@@ -184,6 +188,7 @@ class WavesServer:
         missing_dict_status: int = 400,
         voices: Sequence[Mapping[str, Any]] = DEFAULT_VOICES,
         clock: Callable[[], float] = time.monotonic,
+        chars_per_second: float | None = None,
     ) -> None:
         self.api_key = api_key
         self.concurrency = concurrency
@@ -200,6 +205,8 @@ class WavesServer:
         # What PUT and DELETE of an unknown dictionary get: 400 "Invalid input data", or 404.
         self.missing_dict_status = missing_dict_status
         self.voices = [dict(v) for v in voices]
+        # A voice pace like a real TTS voice's (speed 1.0); None: espeak-ng's own 175 wpm.
+        self.chars_per_second = chars_per_second
         self.clock = clock
         self._rng = random.Random(seed)
         self._ids = random.Random(seed + 1)
@@ -320,15 +327,18 @@ class WavesServer:
             self._stop.wait(seconds)
 
     def speech(self, text: str, language: str, rate: int, speed: float) -> Int16:
-        """Real audio for `text` at `rate`: espeak-ng speech or a tone burst (cached)."""
+        """Audio for `text` at `rate` of this server's kind (cached)."""
         key = (self.audio + ":" + text, language, rate, speed)
         with self._state.lock:
             cached = self._state.audio_cache.get(key)
         if cached is not None:
             return cached
-        samples = (
-            _tone(text, rate) if self.audio == "tone" else _espeak(text, language, rate, speed)
-        )
+        if self.audio != "speech":
+            samples = _SYNTHETIC[self.audio](text, rate)
+        elif self.chars_per_second is None:
+            samples = _espeak(text, language, rate, speed)
+        else:
+            samples = _paced(text, language, rate, speed, self.chars_per_second)
         with self._state.lock:
             self._state.audio_cache[key] = samples
         return samples
@@ -355,6 +365,34 @@ def _espeak(text: str, language: str, rate: int, speed: float) -> Int16:
     return np.asarray(np.clip(resampled * 32767.0, -32768, 32767), dtype=np.int16)
 
 
+def _paced(text: str, language: str, rate: int, speed: float, cps: float) -> Int16:
+    """espeak-ng speech at `cps` characters per second of speech (times `speed`): one try at
+    espeak's rate, then one at the rate that hits the pace."""
+    first = _espeak(text, language, rate, 1.0)
+    spoken = _speech_seconds(first, rate)
+    wanted = len(" ".join(text.split())) / (cps * speed)
+    if spoken <= 0 or wanted <= 0:
+        return first
+    factor = min(max(spoken / wanted, 80 / 175), 450 / 175)
+    return _espeak(text, language, rate, factor)
+
+
+def _speech_seconds(samples: Int16, rate: int) -> float:
+    """From the first to the last sample above -50 dBFS."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 104)
+    return (int(loud[-1]) - int(loud[0]) + 1) / rate if loud.size else 0.0
+
+
+def with_click(samples: Int16) -> Int16:
+    """The speech 30 dB under one near-full-scale click (a mouth click or a plosive spike)."""
+    speech = samples.astype(np.float64)
+    peak = float(np.max(np.abs(speech))) or 1.0
+    click = 0.97 * 32767.0
+    out = speech * (click * 10 ** (-30 / 20) / peak)
+    out[out.size // 3] = click
+    return np.asarray(np.round(out), dtype=np.int16)
+
+
 def _wav_payload(data: bytes) -> tuple[int, bytes]:
     """espeak-ng writes streaming WAVs with placeholder sizes: take everything after 'data'."""
     (rate,) = struct.unpack_from("<I", data, 24)
@@ -367,12 +405,46 @@ def _wav_payload(data: bytes) -> tuple[int, bytes]:
     raise ValueError("espeak-ng output has no data chunk")
 
 
-def _tone(text: str, rate: int) -> Int16:
+def _seconds(text: str, rate: int) -> npt.NDArray[np.float64]:
     seconds = max(0.3, 0.06 * len(text))
-    t = np.arange(int(seconds * rate), dtype=np.float64) / rate
+    return np.arange(int(seconds * rate), dtype=np.float64) / rate
+
+
+def _tone(text: str, rate: int) -> Int16:
+    t = _seconds(text, rate)
     bursts = (np.floor(t / 0.25) % 2 == 0).astype(np.float64)
     signal = 0.25 * np.sin(2 * np.pi * 440.0 * t) * bursts
     return np.asarray(np.round(signal * 32767), dtype=np.int16)
+
+
+def _noise(text: str, rate: int) -> Int16:
+    """Random bytes read as PCM: what a broken server answering 200 sounds like."""
+    rng = np.random.default_rng(len(text))
+    return rng.integers(-32768, 32767, _seconds(text, rate).size, dtype=np.int16)
+
+
+_FORMANTS = np.array([(700, 1200), (300, 2300), (500, 900), (400, 1900), (600, 1700)], float)
+
+
+def _babble(text: str, rate: int) -> Int16:
+    """Voiced syllables: harmonics of a gliding pitch shaped by a formant pair per syllable."""
+    t = _seconds(text, rate)
+    pitch = 140 + 25 * np.sin(2 * np.pi * 1.3 * t) + 15 * np.sin(2 * np.pi * 3.1 * t + 1)
+    phase = 2 * np.pi * np.cumsum(pitch) / rate
+    syllable = np.floor(t / 0.22).astype(np.int64)
+    order = np.random.default_rng(len(text)).integers(0, len(_FORMANTS), syllable[-1] + 1)
+    f1, f2 = _FORMANTS[order][syllable].T
+    signal = np.zeros_like(t)
+    for h in range(1, 25):
+        fh = h * pitch
+        gain = np.exp(-(((fh - f1) / 120) ** 2)) + 0.6 * np.exp(-(((fh - f2) / 180) ** 2)) + 0.03
+        signal += np.where(fh < 0.45 * rate, gain, 0.0) * np.sin(h * phase)
+    signal *= np.sin(np.pi * ((t / 0.22) % 1)) ** 0.8
+    signal *= 0.3 / max(float(np.max(np.abs(signal))), 1e-9)
+    return np.asarray(np.round(signal * 32767), dtype=np.int16)
+
+
+_SYNTHETIC = {"babble": _babble, "tone": _tone, "noise": _noise}
 
 
 def riff(payload: bytes, rate: int, tag: int = 1, width: int = 2) -> bytes:
@@ -735,6 +807,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             raise _Reply(status, body, headers)
         samples = owner.speech(job["text"], job["language"], job["rate"], job["speed"])
+        if fault == "click":
+            samples = with_click(samples)
         data = encode(samples, job["format"], job["rate"], owner.g711_riff)
         if fault == "echo-key":
             self._request_id = owner.api_key  # a careless server echoing the bearer token
@@ -772,7 +846,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._record.status = -1
             self._free()
             self.close_connection = True
-        elif fault.startswith("sse-") and sse:
+        elif sse:
             self._stream(data, fault)
         else:
             self._send_audio(data)

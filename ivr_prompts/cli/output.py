@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -128,36 +129,28 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[str]], numbers_from: i
     out.print(shown)
 
 
-def build_json(report: builder.BuildReport) -> dict[str, Any]:
-    plan = report.plan
+def build_json(report: builder.BuildReport, where: Path) -> dict[str, Any]:
+    counts = report.counts
     return {
-        "output": str(plan.config.project.output),
-        "pairs": len(plan.pairs),
+        "output": str(where),
+        "pairs": counts.pairs,
         "synthesized": report.synthesized,
         "processed": report.processed,
-        "from_cache": plan.count("cached"),
-        "reused": plan.count("reuse"),
-        "kept": plan.count("keep"),
-        "removed": [f"{i} [{loc}]" for i, loc in plan.removed],
+        "from_cache": counts.from_cache,
+        "reused": counts.reused,
+        "kept": counts.kept,
+        "removed": [f"{i} [{loc}]" for i, loc in counts.removed],
         "published": report.published,
         "failures": report.failures,
     }
 
 
-def print_build(report: builder.BuildReport) -> None:
-    plan = report.plan
-    rows: dict[tuple[str, str], list[int]] = {}
-    for pair in plan.pairs:
-        row = rows.setdefault((pair.locale.code, pair.engine), [0, 0, 0, 0])
-        row[0] += 1
-        row[1] += pair.action == "synthesize"
-        row[2] += pair.action in ("cached", "process")
-        row[3] += pair.action in ("reuse", "keep")
+def print_build(report: builder.BuildReport, where: Path) -> None:
+    counts = report.counts
     columns = ("locale", "engine", "prompts", "synthesized", "from cache", "unchanged")
-    table(columns, [(c, e, *map(str, n)) for (c, e), n in sorted(rows.items())], numbers_from=2)
-    where = plan.config.project.output
+    table(columns, [tuple(map(str, row)) for row in counts.rows], numbers_from=2)
     if report.published and report.manifest is not None:
-        removed = f", removed {len(plan.removed)}" if plan.removed else ""
+        removed = f", removed {len(counts.removed)}" if counts.removed else ""
         click.echo(f"published {len(report.manifest['prompts'])} prompt(s) to {where}{removed}")
     else:
         click.echo(f"up to date: {where} already holds this set")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -62,10 +63,16 @@ def build(
         if as_json:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
         raise
-    if as_json:
-        click.echo(json.dumps(output.build_json(result), indent=2, ensure_ascii=False))
-    else:
-        output.print_build(result)
+    try:
+        if as_json:
+            shown = output.build_json(result, cfg.project.output)
+            click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        else:
+            output.print_build(result, cfg.project.output)
+    except KeyboardInterrupt:
+        done = "the new set was published" if result.published else "nothing needed publishing"
+        output.err.print(f"interrupted: {done} ({cfg.project.output})")
+        sys.exit(130)
 
 
 @main.command("render")
@@ -150,6 +157,13 @@ def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
     return bool(issues)
 
 
+def _finite(value: float | None) -> float | None:
+    # click's FloatRange lets NaN through (every comparison with NaN is false).
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a level; give dBov, e.g. --level -26")
+    return value
+
+
 @main.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -158,29 +172,35 @@ def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
 @click.option(
     "--level",
     "level_dbov",
-    type=float,
+    type=click.FloatRange(-100.0, 0.0),
+    callback=lambda _ctx, _param, value: _finite(value),
     default=None,
     help="Expected active speech level (dBov); default: not checked.",
 )
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @format_option
 @boundary
 def validate_cmd(
     paths: tuple[Path, ...],
     profile: ProfileName | None,
     level_dbov: float | None,
+    strict: bool,
     fmt: Format,
 ) -> None:
     """Check any prompt files (ours or studio recordings) against a platform's rules.
 
     WAV (PCM, G.711) and raw .ulaw/.alaw/.sln files; other formats through ffmpeg when installed.
-    Exit 0 when every file passes, 1 with errors.
+    Exit 0 when every file passes, 1 with errors (or warnings with --strict), 2 when no audio
+    file is found.
     """
-    rules = validate.Rules(level_dbov=level_dbov)
+    files = validate.require_audio(list(paths))
+    sources = {"level_dbov": "--level"} if level_dbov is not None else {}
+    rules = validate.Rules(level_dbov=level_dbov, sources=sources)
     findings = validate.validate_paths(list(paths), profile, rules)
     issues = [Problem(f.message, file=f.path, severity=f.severity, code=f.check) for f in findings]
-    files, _ = validate.audio_files(list(paths))
     subjects = [str(f) for f in files]
     emit(report.render(issues, fmt, suite="ivr-prompts validate", subjects=subjects))
     if fmt == "text" and not issues:
         click.echo(f"ok: {len(files)} file(s) pass")
-    sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
+    failing = ("error", "warning") if strict else ("error",)
+    sys.exit(1 if any(f.severity in failing for f in findings) else 0)
