@@ -11,6 +11,7 @@ from . import config as config_mod
 from . import preflight
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
+from .fingerprint import FINGERPRINT
 from .kinds import Severity
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
 from .publish.manifest import file_problem, read_index
@@ -251,6 +252,7 @@ def _strays(plan: Plan) -> list[Problem]:
     if not out.is_dir():
         return []
     known = {f["path"] for r in plan.previous_records.values() for f in r["files"]}
+    known.add(FINGERPRINT)  # the build's own record of the published tree
     for locale in cfg.locales.values():
         known |= preflight.index_paths(cfg, locale)
     found: list[Problem] = []
