@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import audio, cache
+from . import audio, cache, export
 from .audio import speech
 from .config import Config
 from .engines.base import SynthesisRequest
@@ -23,6 +23,7 @@ from .errors import (
     PublishError,
     UsageError,
 )
+from .export import hd
 from .fingerprint import Counts, inputs_digest, record_noop, unchanged
 from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
@@ -45,6 +46,7 @@ class BuildReport:
     failures: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
     manifest: Manifest | None = None
+    exports: export.ExportReport | None = None
 
     def __repr__(self) -> str:
         return (
@@ -87,6 +89,7 @@ async def build(
     engines: Engines | None = None,
     progress: Progress | None = None,
     exchange: Exchange = renameat2_exchange,
+    store: cache.LayeredCache | None = None,
 ) -> BuildReport:
     """Build and publish the prompt set; raise BuildFailed (nothing published) if any pair fails.
 
@@ -97,6 +100,7 @@ async def build(
     """
     options = options or BuildOptions()
     engines = engines or Engines(config)
+    store = store or cache.open_cache(config.project)
     report: BuildReport | None = None
     try:
         out = check_location(config)  # before the lock is made beside it
@@ -108,12 +112,17 @@ async def build(
             if counts is not None:
                 report = BuildReport(counts)
             else:
-                plan = make_plan(config, options, engines)
+                plan = make_plan(config, options, engines, store)
                 report = BuildReport(Counts.of(plan), plan)
-                await _publish(plan, report, engines, progress or _quiet, exchange, inputs)
+                await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
+            if report.manifest is not None:
+                # Archive, upload and Connect prompts ([publish]) once the set is in place.
+                records = report.manifest["prompts"]
+                report.exports = await asyncio.to_thread(export.after_build, config, records)
     finally:
         try:
             await engines.aclose()
+            await asyncio.to_thread(store.close)  # uploads finish before the build returns
             if report is not None and report.published:
                 await asyncio.sleep(0)  # a pending Ctrl-C lands here, where it is answered
         except asyncio.CancelledError:
@@ -134,6 +143,7 @@ async def _publish(
     progress: Progress,
     exchange: Exchange,
     inputs: str | None,
+    store: cache.LayeredCache,
 ) -> None:
     """Produce and swap in the planned set, unless it is already what is published."""
     same = _unchanged_manifest(plan)
@@ -149,7 +159,7 @@ async def _publish(
             write_fingerprint(root, inputs, report.counts.next_noop(plan))
 
     with Stager(plan.config, exchange=exchange) as stager:
-        await _produce(plan, engines, stager, report, progress)
+        await _produce(plan, engines, stager, report, progress, store)
         if report.failures:
             raise BuildFailed(sorted(report.failures), len(report.failed))
         report.manifest = stager.finish(fingerprint)
@@ -178,10 +188,10 @@ async def _produce(
     stager: Stager,
     report: BuildReport,
     progress: Progress,
+    store: cache.LayeredCache,
 ) -> None:
     """Synthesize what is missing, process, validate and stage every pair; failures go to the
     report."""
-    store = cache.Cache(plan.config.project.cache)
     previous = plan.previous_records
     gates: dict[ResolvedEngine, asyncio.Semaphore] = {}
     # Processing and checking are CPU work in threads, one per core. The pool's shutdown waits
@@ -207,10 +217,13 @@ async def _produce(
     async def _one(pair: Pair) -> None:
         try:
             # Read (and verify) what the cache holds: a corrupt entry is synthesized again.
-            entry = store.get("audio", pair.audio_key) if pair.action == "cached" else None
+            # Off the event loop: a read may go to the remote cache.
+            entry = None
+            if pair.action == "cached":
+                entry = await asyncio.to_thread(store.get, "audio", pair.audio_key)
             synth = None
             if entry is None and pair.action != "synthesize":
-                synth = store.get("synth", pair.synth_key)
+                synth = await asyncio.to_thread(store.get, "synth", pair.synth_key)
             if entry is None and synth is None:
                 engine = engines.get(pair.engine)
                 gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
@@ -275,7 +288,7 @@ def _not_speech(pair: Pair, verdict: speech.SpeechVerdict, meta: Mapping[str, st
 def _stage(
     plan: Plan,
     pair: Pair,
-    store: cache.Cache,
+    store: cache.LayeredCache,
     entry: cache.AudioEntry | None,
     synth: cache.AudioEntry | None,
     stager: Stager,
@@ -290,12 +303,28 @@ def _stage(
         assert synth is not None
         entry = _process(plan.config, synth)
         store.put("audio", pair.audio_key, entry)
-    item = PublishItem(_record(pair, entry.meta), pair.files, entry.samples)
+    wide = _hd_audio(plan.config, pair, store, synth) if plan.config.publish.hd else None
+    item = PublishItem(_record(pair, entry.meta), pair.files, entry.samples, wide)
     stager.write(item)
     problems = plan.checks.check(stager.staging, item.record, item.files, pair.rendered.prompt)
     if not problems:
         stager.admit(item.record)
     return problems, processed
+
+
+def _hd_audio(
+    config: Config, pair: Pair, store: cache.LayeredCache, synth: cache.AudioEntry | None
+) -> audio.Int16Audio:
+    """The pair's 16 kHz audio: cached, else processed from the synthesis (and cached)."""
+    key = hd.hd_key(pair.audio_key)
+    entry = store.get("audio", key)
+    if entry is None:
+        synth = synth or store.get("synth", pair.synth_key)
+        if synth is None:  # the plan saw both entries; one was removed or corrupt since
+            raise IvrPromptsError("the synthesis left the cache during the build; build again")
+        entry = hd.process_hd(synth, config.audio)
+        store.put("audio", key, entry)
+    return entry.samples
 
 
 def _files_of(record: PromptRecord) -> list[PlannedFile]:

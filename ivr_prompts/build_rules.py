@@ -13,6 +13,7 @@ from typing import Any, cast
 from . import audio, cache, validate
 from .config import Config, PromptConfig
 from .errors import IvrPromptsError
+from .export import hd
 from .kinds import ProfileName
 from .publish.layout import PlannedFile
 from .publish.manifest import PromptRecord
@@ -49,10 +50,12 @@ class Checks:
         if memo not in self._memo:
             rules = prompt_rules(self.base, prompt.index, prompt.min_seconds, prompt.max_seconds)
             names: list[ProfileName] = []
-            if target in ("asterisk", "freeswitch"):
+            if target in ("asterisk", "freeswitch", "genesys"):
                 names.append(cast(ProfileName, target))
             if target == "wav":
                 names.extend(cast("tuple[ProfileName, ...]", self.config.publish.profiles))
+                if self.config.publish.upload and "amazon-connect" not in names:
+                    names.append("amazon-connect")  # checked before anything is uploaded
             self._memo[memo] = [profile_rules(n, rules) for n in names] or [rules]
         return self._memo[memo]
 
@@ -78,12 +81,15 @@ class Checks:
         problems: list[str] = []
         sound_checked: set[tuple[Any, ...]] = set()
         for planned in files:
+            wide = planned.format in hd.HD_FORMATS
             try:
-                file = audio.read_audio(root / planned.path)
+                path = root / planned.path
+                file = hd.read_file(path, planned.format) if wide else audio.read_audio(path)
             except IvrPromptsError as exc:
                 problems.append(f"{pair}: {planned.path}: {exc.message}")
                 continue
-            for rules in self.rules_for(planned.target, prompt):
+            ruleset = self.rules_for(planned.target, prompt)
+            for rules in [hd.hd_rules(r) for r in ruleset] if wide else ruleset:
                 signal = rules.signal_key() not in sound_checked
                 sound_checked.add(rules.signal_key())
                 for finding in validate.check_audio(

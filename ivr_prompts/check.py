@@ -1,4 +1,5 @@
-"""`check`: lint the sources and compare them with the published set. No synthesis, no network."""
+"""`check`: lint the sources and compare them with the published set. No synthesis; the network
+only to ask a remote cache (if configured) what it holds for stale prompts."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cache, preflight
 from . import config as config_mod
-from . import preflight
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
+from .export.archive import archive_problem
 from .fingerprint import FINGERPRINT
 from .kinds import Severity
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
@@ -38,7 +40,9 @@ class CheckResult:
         return any(i.severity == "error" for i in self.issues)
 
 
-def run_check(config_path: Path | None) -> CheckResult:
+def run_check(
+    config_path: Path | None, *, remote: bool = True, remote_read_only: bool = False
+) -> CheckResult:
     """Every problem with the sources and every difference from the published set."""
     result = CheckResult()
     try:
@@ -49,7 +53,11 @@ def run_check(config_path: Path | None) -> CheckResult:
         result.issues.extend(exc.found)
         return result
     try:
-        plan = make_plan(cfg, BuildOptions(), Engines(cfg))
+        store = cache.open_cache(cfg.project, remote=remote, read_only=remote_read_only)
+        try:
+            plan = make_plan(cfg, BuildOptions(), Engines(cfg), store)
+        finally:
+            store.close()
     except ConfigError as exc:
         result.issues.extend(_placed(cfg, p) for p in exc.found)
         return result
@@ -59,6 +67,9 @@ def run_check(config_path: Path | None) -> CheckResult:
     result.subjects = [p.name for p in plan.pairs]
     result.issues.extend(_lint(plan))
     result.issues.extend(_staleness(plan))
+    if (archive := archive_problem(cfg)) is not None:
+        code, message = archive
+        result.issues.append(Problem(message, file=cfg.path.name, code=code))
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 
 from . import names
 from .errors import ConfigError, ConfigNotFound, Problem
-from .kinds import ENGINE_NAMES, TARGETS, EngineName
+from .kinds import ENGINE_NAMES, TARGETS, EngineName, RemoteCacheMode
 from .names import check_prompt_id
 from .settings import (
     KEYS,
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 DEFAULT_FILE = "prompts.toml"
+_S3_URL = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^?#@]*)?")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class ProjectSettings:
     name: str
     output: Path
     cache: Path
+    remote_cache: str | None = None
+    remote_cache_mode: RemoteCacheMode = "read-write"
+    remote_cache_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,10 +167,16 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     values = {name: r.declared(table, name) for name, table in tables.items()}
 
     p = values["project"]
+    if p["remote_cache"] is not None and (problem := _remote_url(p["remote_cache"])):
+        r.problem(("project", "remote_cache"), problem)  # not echoed: it may hold credentials
+        p["remote_cache"] = None
     project = ProjectSettings(
         name=p["name"] or root.name or "prompts",
         output=root / p["output"],
         cache=root / p["cache"],
+        remote_cache=p["remote_cache"],
+        remote_cache_mode=p["remote_cache_mode"],
+        remote_cache_required=p["remote_cache_required"],
     )
     s = values["synth"]
     synth = SynthSettings(**{**s, "piper_voice": _voice_path(s["piper_voice"], root)})
@@ -199,6 +210,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         r.problem(("publish", "targets"), f"needs at least one of {', '.join(TARGETS)}")
 
     locales = _locales(r, r.table(data.get("locales"), ("locales",)), synth, root)
+    _check_exports(r, publish, audio, waves, synth, locales)
     prompts = _prompts(r, data.get("prompts"), locales)
     for prompt in prompts:
         low = prompt.min_seconds if prompt.min_seconds is not None else limits.min_seconds
@@ -224,6 +236,41 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         prompts=prompts,
         key_lines=r.lines,
     )
+
+
+def _check_exports(
+    r: Reader,
+    publish: PublishSettings,
+    audio: AudioSettings,
+    waves: WavesSettings,
+    synth: SynthSettings,
+    locales: Mapping[str, LocaleConfig],
+) -> None:
+    """The [publish] export keys, checked against the rest of the file."""
+    if publish.upload and ("wav" not in publish.targets or audio.codecs[:1] != ("ulaw",)):
+        r.problem(
+            ("publish", "upload"),
+            'uploads the mu-law WAV set: add "wav" to publish.targets and put "ulaw" first '
+            "in audio.codecs",
+        )
+    if publish.connect_instance and not publish.upload:
+        r.problem(("publish", "connect_instance"), 'needs publish.upload = "s3://bucket/prefix"')
+    uses_waves = synth.engine == "waves" or any(loc.engine == "waves" for loc in locales.values())
+    if publish.hd and uses_waves and waves.sample_rate < 16000:
+        r.problem(
+            ("publish", "hd"),
+            f"needs wideband audio but waves.sample_rate is {waves.sample_rate}; "
+            "set it to 16000 or more",
+        )
+    for language, code in (publish.asterisk_plain or {}).items():
+        speaking = [c for c, loc in locales.items() if loc.language == language]
+        if code not in speaking or len(speaking) < 2:
+            need = f"one of {', '.join(speaking)}" if len(speaking) > 1 else "removed"
+            r.problem(
+                ("publish", "asterisk_plain", language),
+                f"names the locale published as asterisk/{language}/ when several locales speak "
+                f"{language!r}; must be {need}, got {code!r}",
+            )
 
 
 def _voice_path(name: str | None, root: Path) -> str | None:
@@ -384,3 +431,12 @@ def _matrix(r: Reader, item: Mapping[str, Any], key: KeyPath) -> dict[str, tuple
 
 def _opt_float(value: float | int | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _remote_url(value: str) -> str | None:
+    """Why `value` is not an s3://bucket/prefix address (None when it is)."""
+    if _S3_URL.fullmatch(value):
+        return None
+    if "@" in value:
+        return "credentials never go in the URL; they come from the AWS credential chain"
+    return "expected s3://bucket or s3://bucket/prefix (bucket: 3-63 of a-z 0-9 . -)"

@@ -20,8 +20,13 @@ Codec = Literal["ulaw", "alaw"]
 CODECS: tuple[Codec, ...] = get_args(Codec)
 
 # Publish targets (output layouts).
-Target = Literal["asterisk", "freeswitch", "wav"]
+Target = Literal["asterisk", "freeswitch", "wav", "genesys"]
 TARGETS: tuple[Target, ...] = get_args(Target)
+DEFAULT_TARGETS: tuple[Target, ...] = ("asterisk", "freeswitch", "wav")
+
+# Archives of the published set.
+ArchiveFormat = Literal["tar.gz", "zip"]
+ARCHIVE_FORMATS: tuple[ArchiveFormat, ...] = get_args(ArchiveFormat)
 
 # Platform profiles: the rules a platform puts on a prompt file.
 ProfileName = Literal["asterisk", "freeswitch", "amazon-connect", "genesys", "cisco-uccx", "avaya"]
@@ -36,11 +41,18 @@ WavesModel = Literal["lightning_v3.1", "lightning_v3.1_pro"]
 WAVES_MODELS: tuple[WavesModel, ...] = get_args(WavesModel)
 
 # Files: how a published file is encoded, and what a file we read turned out to be.
-FileFormat = Literal["ulaw", "alaw", "pcm16-wav", "ulaw-wav", "alaw-wav"]
+# sln16, pcm16-wav16 and g722 are the 16 kHz (HD) files.
+FileFormat = Literal[
+    "ulaw", "alaw", "pcm16-wav", "ulaw-wav", "alaw-wav", "sln16", "pcm16-wav16", "g722"
+]
 FILE_FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
 Container = Literal["wav", "raw", "other"]
 FileCodec = Literal["pcm16", "ulaw", "alaw", "pcm8", "pcm24", "pcm32", "float", "other"]
 RawCodec = Literal["pcm16", "ulaw", "alaw"]
+
+# Remote cache: read and write it, or only read it (untrusted CI jobs).
+RemoteCacheMode = Literal["read-write", "read-only"]
+REMOTE_CACHE_MODES: tuple[RemoteCacheMode, ...] = get_args(RemoteCacheMode)
 
 # Findings and the formats they are written in.
 Severity = Literal["error", "warning"]

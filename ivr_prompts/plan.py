@@ -13,6 +13,8 @@ from .build_rules import Checks
 from .config import Config, LocaleConfig
 from .engines.registry import Engines, resolve, voice_for
 from .errors import ConfigError, Problem
+from .export.hd import hd_key
+from .export.names import name_problems
 from .kinds import EngineName, ResolvedEngine
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
@@ -145,7 +147,12 @@ def selected(rendered: render.Rendered, options: BuildOptions) -> bool:
     return by_id and (not options.locales or rendered.locale in options.locales)
 
 
-def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
+def make_plan(
+    config: Config,
+    options: BuildOptions,
+    engines: Engines,
+    store: cache.LayeredCache | None = None,
+) -> Plan:
     """Render every pair and key it; decide for each whether to synthesize, process or reuse."""
     previous = read_manifest(config.project.output)
     check_output(config, previous)  # before anything is synthesized (and paid for)
@@ -200,9 +207,19 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
                 lexicon_words=used,
             )
         )
+    genesys_ids = (p.rendered.id for p in pairs if "genesys" in config.publish.targets)
+    if problems := name_problems(genesys_ids, config.path.name):
+        raise ConfigError(problems)
     _check_collisions(config, pairs)
     plan = Plan(config, pairs, lexicons, previous, checks)
-    _decide(plan, cache.Cache(config.project.cache))
+    if store is not None:
+        _decide(plan, store)
+        return plan
+    store = cache.open_cache(config.project)
+    try:
+        _decide(plan, store)
+    finally:
+        store.close()
     return plan
 
 
@@ -263,11 +280,12 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
     return reasons
 
 
-def _decide(plan: Plan, store: cache.Cache) -> None:
+def _decide(plan: Plan, store: cache.LayeredCache) -> None:
     previous = plan.previous_records
     whole_set = intact(plan.previous, plan.config.project.output)
     keys = {p.key for p in plan.pairs}
     plan.removed = sorted(k for k in previous if k not in keys)
+    rest: list[Pair] = []
     for pair in plan.pairs:
         old = previous.get(pair.key)
         whole = pair.key in whole_set
@@ -278,9 +296,21 @@ def _decide(plan: Plan, store: cache.Cache) -> None:
         # Not selected but its published files were damaged: it is rebuilt like a selected one.
         elif old is not None and whole and not stale_reasons(pair, old):
             pair.action = "reuse"
-        elif store.has("audio", pair.audio_key):
+        else:
+            rest.append(pair)
+    # One batch per kind: a remote cache is asked in parallel, and only about what is missing.
+    hd = plan.config.publish.hd
+    wanted = [
+        k for p in rest for k in ((p.audio_key, hd_key(p.audio_key)) if hd else (p.audio_key,))
+    ]
+    audio_keys = store.present("audio", wanted)
+    synth_keys = store.present(
+        "synth", (p.synth_key for p in rest if p.audio_key not in audio_keys)
+    )
+    for pair in rest:
+        if pair.audio_key in audio_keys and (not hd or hd_key(pair.audio_key) in audio_keys):
             pair.action = "cached"
-        elif store.has("synth", pair.synth_key):
+        elif pair.synth_key in synth_keys:
             pair.action = "process"
         else:
             pair.action = "synthesize"

@@ -7,6 +7,7 @@ The reader, the frozen settings dataclasses' defaults and the README's key table
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +15,17 @@ from typing import Any
 
 from .errors import Problem
 from .kinds import (
+    ARCHIVE_FORMATS,
     CODECS,
+    DEFAULT_TARGETS,
     ENDPOINTS,
     ENGINE_NAMES,
     PROFILE_NAMES,
+    REMOTE_CACHE_MODES,
     TARGETS,
     WAVES_FORMATS,
     WAVES_MODELS,
+    ArchiveFormat,
     Codec,
     Endpoint,
     EngineName,
@@ -59,6 +64,11 @@ class Key:
         return ""
 
 
+def _s3_url(value: Any) -> str | None:
+    ok = re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?", value)
+    return None if ok else "must look like s3://bucket/prefix"
+
+
 def _url(value: Any) -> str | None:
     ok = value.startswith(("http://", "https://"))
     return None if ok else "must start with http:// or https://"
@@ -70,6 +80,21 @@ KEYS: tuple[Key, ...] = (
     Key("project", "name", str, "", "set name (default: the folder's name)"),
     Key("project", "output", str, "dist", "the published set, replaced as a whole per build"),
     Key("project", "cache", str, ".ivr-cache", "synthesis cache, safe to share between builds"),
+    # Checked in config.parse, which never echoes it (a URL may hold credentials).
+    Key(
+        "project", "remote_cache", str, None, "shared cache under the local one: s3://bucket/prefix"
+    ),
+    Key(
+        "project",
+        "remote_cache_mode",
+        str,
+        "read-write",
+        "read-only: use the remote cache, never write to it",
+        REMOTE_CACHE_MODES,
+    ),
+    Key(
+        "project", "remote_cache_required", bool, False, "fail when the remote cache is unreachable"
+    ),
     Key("synth", "engine", str, "local", "engine for every locale and prompt", ENGINE_NAMES),
     Key("synth", "voice", str, "magnus", "the Waves voice id", check=voice),
     Key("synth", "model", str, "lightning_v3.1", "the Waves model", WAVES_MODELS),
@@ -126,6 +151,7 @@ KEYS: tuple[Key, ...] = (
     Key("limits", "min_words_per_minute", float, 130.0, "check warns under it", low=30, high=400),
     Key("limits", "max_words_per_minute", float, 190.0, "check warns over it", low=30, high=400),
     Key("publish", "targets", list, TARGETS, "output layouts", TARGETS),
+    Key("publish", "targets", list, DEFAULT_TARGETS, "output layouts", TARGETS),
     Key("publish", "asterisk_wav", bool, False, "also 16-bit PCM .wav for Asterisk"),
     Key(
         "publish",
@@ -143,6 +169,31 @@ KEYS: tuple[Key, ...] = (
         "",
         "each WAV's name: a Jinja expression over `id` (default: the id as a path)",
     ),
+    Key("publish", "hd", bool, False, "also 16 kHz: .sln16/.wav16/.g722, FreeSWITCH 16000/"),
+    Key(
+        "publish",
+        "asterisk_plain",
+        dict,
+        None,
+        "language -> locale also published as plain asterisk/<language>/ (default: the first)",
+    ),
+    Key(
+        "publish",
+        "archive",
+        str,
+        None,
+        "also write <output>.tar.gz or .zip beside it",
+        ARCHIVE_FORMATS,
+    ),
+    Key(
+        "publish",
+        "upload",
+        str,
+        None,
+        "s3://bucket/prefix for the mu-law WAV set (Amazon Connect)",
+        check=_s3_url,
+    ),
+    Key("publish", "connect_instance", str, None, "Connect instance: create/update its prompts"),
 )
 
 _BY_KEY = {(k.section, k.name): k for k in KEYS}
@@ -213,6 +264,11 @@ class PublishSettings:
     freeswitch_voice: str = default("publish", "freeswitch_voice")
     profiles: tuple[str, ...] = default("publish", "profiles")
     wav_name: str = default("publish", "wav_name")
+    hd: bool = default("publish", "hd")
+    asterisk_plain: Mapping[str, str] | None = default("publish", "asterisk_plain")
+    archive: ArchiveFormat | None = default("publish", "archive")
+    upload: str | None = default("publish", "upload")
+    connect_instance: str | None = default("publish", "connect_instance")
 
 
 def show(value: Any) -> str:
@@ -393,7 +449,9 @@ def _range(key: Key) -> Check | None:
 def _kind_name(key: Key) -> str:
     if key.kind is list:
         return "list"
-    return {str: "string", int: "integer", float: "number", bool: "boolean"}[key.kind]
+    return {str: "string", int: "integer", float: "number", bool: "boolean", dict: "table"}[
+        key.kind
+    ]
 
 
 def _default_text(key: Key) -> str:

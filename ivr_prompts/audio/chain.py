@@ -86,39 +86,44 @@ class Processed:
     speech_s: float = 0.0
 
 
-def process(samples: FloatAudio, rate: int, settings: ProcessSettings) -> Processed:
-    """Mono 8 kHz prompt at the target level: resample, high-pass, level + limit, cut to the
-    speech with pads and fades, level + limit again; AudioError if the result misses a rule."""
+def process(
+    samples: FloatAudio, rate: int, settings: ProcessSettings, rate_out: int = RATE
+) -> Processed:
+    """Mono prompt at `rate_out` (8 kHz unless asked) at the target level: resample, high-pass,
+    level + limit, cut to the speech with pads and fades, level + limit again; AudioError if the
+    result misses a rule."""
     target = settings.level_dbov
     ceiling = -settings.peak_headroom_db - G711_MARGIN_DB
-    x = resample(mono(samples), rate, RATE)
-    x = high_pass(x, RATE, settings.highpass_hz, settings.highpass_order)
+    x = resample(mono(samples), rate, rate_out)
+    x = high_pass(x, rate_out, settings.highpass_hz, settings.highpass_order)
     # At a known level, the onset threshold is a known distance under the speech.
-    x = level_to_target(x, RATE, target, ceiling)
+    x = level_to_target(x, rate_out, target, ceiling)
     threshold = edge_threshold_dbfs(
         target, settings.edge_margin_db, settings.silence_threshold_dbfs
     )
-    bounds = find_speech(x, RATE, threshold)
+    bounds = find_speech(x, rate_out, threshold)
     if bounds is None:
         empty = to_pcm16(x[:0])
         return Processed(pcm=empty, level_dbov=-100.0, peak_dbfs=-100.0, duration_s=0.0)
-    x = cut(x, RATE, bounds, settings.lead_pad_ms, settings.trail_pad_ms, settings.fade_ms)
+    x = cut(x, rate_out, bounds, settings.lead_pad_ms, settings.trail_pad_ms, settings.fade_ms)
     # P.56 counts the pads inside its hangover: trimming moves the level a little.
-    x = level_to_target(x, RATE, target, ceiling)
+    x = level_to_target(x, rate_out, target, ceiling)
     pcm = to_pcm16(x)
     final = to_float(pcm)
     done = Processed(
         pcm=pcm,
-        level_dbov=active_level_dbov(final, RATE),
+        level_dbov=active_level_dbov(final, rate_out),
         peak_dbfs=peak_dbfs(final),
-        duration_s=pcm.size / RATE,
-        speech_s=(bounds[1] - bounds[0] + 1) / RATE,
+        duration_s=pcm.size / rate_out,
+        speech_s=(bounds[1] - bounds[0] + 1) / rate_out,
     )
-    _verify(done, final, settings)
+    _verify(done, final, settings, rate_out)
     return done
 
 
-def _verify(done: Processed, final: FloatAudio, settings: ProcessSettings) -> None:
+def _verify(
+    done: Processed, final: FloatAudio, settings: ProcessSettings, rate: int = RATE
+) -> None:
     """The chain's own promise, checked: level, headroom and quiet edges."""
     target = settings.level_dbov
     problems: list[str] = []
@@ -132,7 +137,7 @@ def _verify(done: Processed, final: FloatAudio, settings: ProcessSettings) -> No
             f"peak {done.peak_dbfs:.2f} dBFS is over the {-settings.peak_headroom_db:g} dBFS "
             "ceiling ([audio].peak_headroom_db)"
         )
-    head, tail = edge_peaks_dbfs(final, RATE)
+    head, tail = edge_peaks_dbfs(final, rate)
     if max(head, tail) > EDGE_LIMIT_DBFS:
         problems.append(
             f"first/last 20 ms peak at {head:.1f}/{tail:.1f} dBFS (limit {EDGE_LIMIT_DBFS:g}): "

@@ -20,6 +20,7 @@ from rich.text import Text
 from .. import build as builder
 from .. import plan as planner
 from .. import secrets
+from ..cache.remote import secret_values as remote_secret_values
 from ..errors import IvrPromptsError
 
 P = ParamSpec("P")
@@ -34,7 +35,7 @@ class _Redact(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        hidden = secrets.redact(message)
+        hidden = secrets.redact(message, remote_secret_values())
         if hidden != message:
             record.msg, record.args = hidden, None
         return True
@@ -142,6 +143,7 @@ def build_json(report: builder.BuildReport, where: Path) -> dict[str, Any]:
         "removed": [f"{i} [{loc}]" for i, loc in counts.removed],
         "published": report.published,
         "failures": report.failures,
+        **(report.exports.as_json() if report.exports else {}),
     }
 
 
@@ -154,6 +156,8 @@ def print_build(report: builder.BuildReport, where: Path) -> None:
         click.echo(f"published {len(report.manifest['prompts'])} prompt(s) to {where}{removed}")
     else:
         click.echo(f"up to date: {where} already holds this set")
+    for line in report.exports.summary() if report.exports else []:
+        click.echo(line)
 
 
 def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
@@ -167,6 +171,7 @@ def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
                 "voice": p.voice,
                 "characters": len(p.spoken),
                 "cache_key": p.audio_key,
+                "files": [f.path for f in p.files],
             }
             for p in the_plan.pairs
         ],

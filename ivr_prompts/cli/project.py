@@ -14,12 +14,13 @@ from .. import build as builder
 from .. import config as config_mod
 from .. import plan as planner
 from .. import report, validate
+from ..cache import open_cache
 from ..check import plan_issues, run_check
 from ..engines.registry import Engines
 from ..errors import BuildFailed, Problem
 from ..kinds import ENGINE_NAMES, PROFILE_NAMES, Format, ProfileName
 from . import output
-from .app import config_option, format_option, json_option, main
+from .app import config_option, format_option, json_option, main, remote_options
 from .output import boundary, emit
 
 
@@ -44,6 +45,7 @@ from .output import boundary, emit
     default=None,
     help="Use this engine for every prompt ('local': offline, no key).",
 )
+@remote_options
 @json_option
 @boundary
 def build(
@@ -51,14 +53,17 @@ def build(
     only: tuple[str, ...],
     locales: tuple[str, ...],
     engine: str | None,
+    no_remote: bool,
+    remote_read_only: bool,
     as_json: bool,
 ) -> None:
     """Render, synthesize, process, validate and publish the prompt set."""
     cfg = config_mod.load(config_path)
     options = planner.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
+    store = open_cache(cfg.project, remote=not no_remote, read_only=remote_read_only)
     try:
         with output.progress(not as_json and output.err.is_terminal) as progress:
-            result = asyncio.run(builder.build(cfg, options, progress=progress))
+            result = asyncio.run(builder.build(cfg, options, progress=progress, store=store))
     except BuildFailed as exc:
         if as_json:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
@@ -103,14 +108,15 @@ def render_cmd(
 
 @main.command()
 @config_option
+@remote_options
 @format_option
 @boundary
-def check(config_path: Path | None, fmt: Format) -> None:
-    """Lint sources and compare them with the published set (no synthesis, no network).
+def check(config_path: Path | None, no_remote: bool, remote_read_only: bool, fmt: Format) -> None:
+    """Lint sources and compare them with the published set (no synthesis).
 
     Exit 0 when clean, 1 with findings (warnings alone do not fail), 2 when it cannot run.
     """
-    result = run_check(config_path)
+    result = run_check(config_path, remote=not no_remote, remote_read_only=remote_read_only)
     emit(report.render(result.issues, fmt, suite="ivr-prompts check", subjects=result.subjects))
     if fmt == "text" and not result.issues:
         click.echo(f"ok: {len(result.subjects)} prompt(s) match the published set")
@@ -127,13 +133,19 @@ def check(config_path: Path | None, fmt: Format) -> None:
     is_flag=True,
     help="Exit 0 when there is nothing to do, 2 when a build would change something, 1 on error.",
 )
+@remote_options
 @format_option
 def plan(
-    config_path: Path | None, engine: str | None, detailed_exitcode: bool, fmt: Format
+    config_path: Path | None,
+    engine: str | None,
+    detailed_exitcode: bool,
+    no_remote: bool,
+    remote_read_only: bool,
+    fmt: Format,
 ) -> None:
     """Show what a build would synthesize (and bill), reuse from cache, and remove."""
     try:
-        changes = _plan(config_path, engine, fmt)
+        changes = _plan(config_path, engine, fmt, remote=not no_remote)
     except SystemExit as exc:
         # terraform's convention: with --detailed-exitcode every error is 1.
         if detailed_exitcode and exc.code not in (0, None):
@@ -143,10 +155,14 @@ def plan(
 
 
 @boundary
-def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
+def _plan(config_path: Path | None, engine: str | None, fmt: Format, *, remote: bool) -> bool:
     cfg = config_mod.load(config_path)
     options = planner.BuildOptions(engine=engine)  # type: ignore[arg-type]
-    the_plan = planner.make_plan(cfg, options, Engines(cfg))
+    store = open_cache(cfg.project, remote=remote, read_only=True)  # a plan writes nothing
+    try:
+        the_plan = planner.make_plan(cfg, options, Engines(cfg), store)
+    finally:
+        store.close()
     issues, subjects = plan_issues(the_plan)
     if fmt == "json":
         click.echo(json.dumps(output.plan_json(the_plan), indent=2, ensure_ascii=False))

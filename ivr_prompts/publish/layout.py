@@ -11,6 +11,8 @@ import numpy.typing as npt
 
 from .. import audio
 from ..config import Config, LocaleConfig
+from ..export import genesys, hd
+from ..export.asterisk import plain_locales
 from ..kinds import FileFormat, Target
 from ..render import wav_name
 from .manifest import Manifest, PromptRecord
@@ -29,16 +31,26 @@ def asterisk_language(config: Config, locale: LocaleConfig) -> str:
     return locale.language if len(same) == 1 else locale.code.replace("-", "_")
 
 
+def asterisk_folders(config: Config, locale: LocaleConfig) -> list[str]:
+    """The locale's Asterisk folder, plus the plain language folder when it stands for it."""
+    own = asterisk_language(config, locale)
+    plain = plain_locales(config.locales, config.publish.asterisk_plain)
+    return [own, locale.language] if plain.get(locale.language) == locale.code else [own]
+
+
 def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[PlannedFile]:
     """Every file one prompt x locale publishes, per the configured targets and codecs."""
     files: list[PlannedFile] = []
     codecs = config.audio.codecs
     for target in config.publish.targets:
         if target == "asterisk":
-            base = f"asterisk/{asterisk_language(config, locale)}/{prompt_id}"
-            files.extend(PlannedFile(f"{base}.{codec}", target, codec) for codec in codecs)
-            if config.publish.asterisk_wav:
-                files.append(PlannedFile(f"{base}.wav", target, "pcm16-wav"))
+            for lang in asterisk_folders(config, locale):
+                base = f"asterisk/{lang}/{prompt_id}"
+                files.extend(PlannedFile(f"{base}.{codec}", target, codec) for codec in codecs)
+                if config.publish.asterisk_wav:
+                    files.append(PlannedFile(f"{base}.wav", target, "pcm16-wav"))
+                if config.publish.hd:
+                    files.extend(PlannedFile(f"{base}.{e}", target, f) for e, f in hd.ASTERISK_HD)
         elif target == "freeswitch":
             folder, _, name = prompt_id.rpartition("/")
             voice_dir = (
@@ -46,6 +58,12 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
             )
             middle = f"{folder}/8000" if folder else "8000"
             files.append(PlannedFile(f"{voice_dir}/{middle}/{name}.wav", target, "pcm16-wav"))
+            if config.publish.hd:
+                wide = f"{folder}/{hd.HD_RATE}" if folder else str(hd.HD_RATE)
+                files.append(PlannedFile(f"{voice_dir}/{wide}/{name}.wav", target, "pcm16-wav16"))
+        elif target == "genesys":
+            planned = genesys.planned(config, prompt_id, locale)
+            files.extend(PlannedFile(path, target, fmt) for path, fmt in planned)
         else:
             law = codecs[0]
             name = wav_name(config, prompt_id)
@@ -54,7 +72,9 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
 
 
 def encode_file(pcm: npt.NDArray[np.int16], fmt: FileFormat) -> bytes:
-    """The bytes of one published file."""
+    """The bytes of one published file (HD formats take the 16 kHz samples)."""
+    if fmt in hd.HD_FORMATS:
+        return hd.encode(pcm, fmt)
     if fmt == "pcm16-wav":
         return audio.pcm16_wav_bytes(pcm)
     if fmt in ("ulaw", "alaw"):
@@ -68,13 +88,15 @@ def index_files(config: Config, manifest: Manifest) -> dict[str, str]:
     for record in manifest["prompts"]:
         by_locale.setdefault(record["locale"], []).append(record)
     out: dict[str, str] = {}
+    if "genesys" in config.publish.targets:
+        out.update(genesys.index_files(config, manifest["prompts"]))
     for code, records in by_locale.items():
         locale = config.locales[code]
         if "asterisk" in config.publish.targets:
-            lang = asterisk_language(config, locale)
             lines = [f"; {config.project.name}: transcripts of the {code} prompts (ivr-prompts)"]
             lines += [f"{r['id']}: {r['text']}" for r in records]
-            out[f"asterisk/{lang}/core-sounds-{lang}.txt"] = "\n".join(lines) + "\n"
+            for lang in asterisk_folders(config, locale):
+                out[f"asterisk/{lang}/core-sounds-{lang}.txt"] = "\n".join(lines) + "\n"
         if "freeswitch" in config.publish.targets:
             voice_dir = (
                 f"freeswitch/{locale.language}/{locale.country}/{config.publish.freeswitch_voice}"

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from ..config import Config
 from ..errors import PublishError, UsageError
+from ..export.hd import HD_FORMATS
 from .failures import file_error, output_error
 from .layout import PlannedFile, encode_file, index_files
 from .manifest import (
@@ -45,6 +46,7 @@ class PublishItem:
     record: PromptRecord
     files: list[PlannedFile]
     pcm: npt.NDArray[np.int16] | None  # None: reuse the files of the previous set
+    pcm_hd: npt.NDArray[np.int16] | None = None  # 16 kHz, for the HD formats
 
 
 def check_output(config: Config, manifest: Manifest | None) -> Path:
@@ -222,7 +224,11 @@ def _write_item(staging: Path, out: Path, item: PublishItem) -> list[FileRecord]
             _link_or_copy(out / planned.path, dest)
             records.append(old)
             continue
-        data = encode_file(item.pcm, planned.format)
+        hd_file = planned.format in HD_FORMATS
+        pcm = item.pcm_hd if hd_file else item.pcm
+        if pcm is None:
+            raise UsageError(f"{planned.path}: no 16 kHz audio to write (set publish.hd)")
+        data = encode_file(pcm, planned.format)
         dest.write_bytes(data)
         records.append(
             FileRecord(

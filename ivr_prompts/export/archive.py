@@ -1,0 +1,107 @@
+"""An archive of the published set with its manifest, for manual uploads: <output>.tar.gz|.zip.
+
+The archive is byte-for-byte reproducible (sorted members, fixed times and owners), so an
+unchanged set leaves the file untouched; it is written beside the output folder, atomically.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import os
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+from ..config import Config
+from ..errors import IvrPromptsError
+from ..kinds import ArchiveFormat
+
+log = logging.getLogger(__name__)
+
+# The publisher's own bookkeeping, not part of the set.
+_SKIP = frozenset({".ivr-prompts-index.json"})
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def archive_path(config: Config, fmt: ArchiveFormat) -> Path:
+    """`dist` -> `dist.tar.gz` (or `dist.zip`) beside it."""
+    out = config.project.output.resolve()
+    return out.with_name(f"{out.name}.{fmt}")
+
+
+def members(out: Path) -> list[Path]:
+    """Every file of the published set, in archive order."""
+    return sorted(
+        (p for p in out.rglob("*") if p.is_file() and p.name not in _SKIP),
+        key=lambda p: p.relative_to(out).as_posix(),
+    )
+
+
+def archive_bytes(config: Config, fmt: ArchiveFormat) -> bytes:
+    """The archive of the published set, every member under `<project name>/`."""
+    out = config.project.output.resolve()
+    top = config.project.name
+    buffer = io.BytesIO()
+    if fmt == "zip":
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in members(out):
+                info = zipfile.ZipInfo(f"{top}/{path.relative_to(out).as_posix()}", _ZIP_EPOCH)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, path.read_bytes())
+        return buffer.getvalue()
+    with (
+        gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for path in members(out):
+            data = path.read_bytes()
+            entry = tarfile.TarInfo(f"{top}/{path.relative_to(out).as_posix()}")
+            entry.size, entry.mode, entry.mtime = len(data), 0o644, 0
+            tar.addfile(entry, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def archive_problem(config: Config) -> tuple[str, str] | None:
+    """(code, message) when the configured archive is missing or no longer matches the
+    published set; None when it matches (or no archive is configured, or nothing is published)."""
+    fmt = config.publish.archive
+    out = config.project.output.resolve()
+    if fmt is None or not (out / "manifest.json").is_file():
+        return None
+    dest = archive_path(config, fmt)
+    if not dest.is_file():
+        return "missing", f"{dest.name} is missing; run ivr-prompts build"
+    try:
+        same = dest.read_bytes() == archive_bytes(config, fmt)
+    except OSError as exc:
+        return "modified", f"{dest.name}: unreadable ({exc.strerror})"
+    if not same:
+        return "stale", f"{dest.name} differs from the published set; run ivr-prompts build"
+    return None
+
+
+def write_archive(config: Config, fmt: ArchiveFormat) -> tuple[Path, bool]:
+    """Write the archive when its content changed; (its path, whether it was written)."""
+    dest = archive_path(config, fmt)
+    try:
+        data = archive_bytes(config, fmt)
+        if dest.is_file() and dest.read_bytes() == data:
+            return dest, False
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise IvrPromptsError(
+            f"publish.archive: cannot write {dest}: {exc.strerror}; check the folder's permissions"
+        ) from exc
+    log.info("wrote %s (%d bytes)", dest, len(data))
+    return dest, True

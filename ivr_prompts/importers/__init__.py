@@ -1,0 +1,46 @@
+"""Read existing prompt inventories (Asterisk, FreeSWITCH, Genesys, plain CSV) into prompts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..config import Config
+from ..errors import UsageError
+from . import asterisk, freeswitch, genesys, plain_csv, writer
+from .model import Entry, Inventory, SourceFormat, detect
+from .writer import ImportResult
+
+__all__ = ["Entry", "ImportResult", "Inventory", "SourceFormat", "detect", "import_files", "read"]
+
+_READERS: dict[SourceFormat, Callable[[Path, str | None], Inventory]] = {
+    "asterisk": asterisk.read,
+    "freeswitch": freeswitch.read,
+    "genesys": genesys.read,
+    "csv": plain_csv.read,
+}
+
+
+def read(path: Path, locale: str | None = None) -> Inventory:
+    """Read one inventory file; `locale` names the language of single-language formats."""
+    return _READERS[detect(path)](path, locale)
+
+
+def import_files(
+    config: Config, paths: Sequence[Path], locale: str | None = None, *, write: bool = True
+) -> ImportResult:
+    """Read every file, check all entries against the project, append them to prompts.toml.
+
+    `locale` is a locale of the project: the language of files that do not name one, and the
+    only locale taken from files that hold several. Nothing is written unless all files pass.
+    """
+    if locale is not None and locale not in config.locales:
+        raise UsageError(
+            f"--locale {locale}: not a locale of {config.path.name} "
+            f"(have: {', '.join(config.locales)})"
+        )
+    inventories = [read(path, locale) for path in paths]
+    result = writer.prepare(config, inventories, locale)
+    if write and result.added:
+        writer.append(config, result)
+    return result
