@@ -30,6 +30,7 @@ from .routes import (
     base_url_from,
 )
 from .shapes import DictItem, RemoteDict, TtsBody, TtsResult, VoiceJson, remote_dict
+from .slots import Slots, retry_floor
 from .sse import sse_events, sse_frame
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class WavesClient:
         self._clock = clock
         self._wall_clock = wall_clock
         self._rng = rng if rng is not None else random.Random()
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        self.slots = Slots(settings.concurrency, sleep=sleep, clock=clock)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
@@ -238,8 +239,14 @@ class WavesClient:
         deadline = self._clock() + self.settings.deadline_seconds
         last: EngineError | None = None
         number = 0
+        wait: tuple[float, float] | None = None  # the next retry's floor and full backoff
         while True:
-            async with self._slots:
+            if wait is None:
+                await self.slots.acquire()
+            else:
+                await self.slots.acquire_retry(*wait)
+            start, ok = self._clock(), False
+            try:
                 left = deadline - self._clock()
                 if left <= 0:
                     raise self._out_of_time(last, number)
@@ -247,14 +254,22 @@ class WavesClient:
                 bound = min(self.settings.timeout_seconds, left)
                 attempt = Attempt(bound, by_deadline=bound < self.settings.timeout_seconds)
                 try:
-                    return await self._translated(once, attempt)
+                    result = await self._translated(once, attempt)
+                    ok = True
+                    return result
                 except EngineError as exc:
                     last = exc
+            finally:
+                self.slots.release(ok, self._clock() - start)
             delay = self._retry_delay(last, attempt, number, deadline)
+            wait = (retry_floor(number, last.retry_after, delay), delay)
             logger.debug(
-                "%s: attempt %d failed (%s); retrying in %.2f s", label, number, last, delay
+                "%s: attempt %d failed (%s); retrying in %.2f-%.2f s (sooner on an idle slot)",
+                label,
+                number,
+                last,
+                *wait,
             )
-            await self._sleep(delay)
 
     def _retry_delay(
         self, exc: EngineError, attempt: Attempt, number: int, deadline: float
