@@ -8,6 +8,7 @@ import asyncio
 import heapq
 import itertools
 import random
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -229,7 +230,7 @@ def _body(text: str) -> TtsBody:
         "speed": 1.0,
         "language": "en",
         "output_format": "pcm",
-        "request_id": text,
+        "request_id": re.sub(r"[^A-Za-z0-9]", "_", text),
     }
 
 
