@@ -25,6 +25,7 @@ from .project import Project, write_project
 from .server import API_KEY, ServerStats, waves_server
 
 EFFICIENCY_TARGET = 0.95
+UTILISATION_TARGET = 0.98
 FAULTS = {"rate_429": 0.10, "rate_500": 0.02}
 
 
@@ -48,6 +49,19 @@ class ColdRun:
     @property
     def efficiency(self) -> float:
         return self.ideal_s / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def utilisation(self) -> float:
+        """Busy slot-time / (C x span): the server's time on our requests over every slot's
+        time from the first request's arrival to the last answer."""
+        span = self.stats.span_s * self.concurrency
+        return self.stats.busy_s / span if span > 0 else 0.0
+
+    @property
+    def utilisation_wall(self) -> float:
+        """Busy slot-time / (C x the build's wall time, start-up and publishing included)."""
+        whole = self.wall_s * self.concurrency
+        return self.stats.busy_s / whole if whole > 0 else 0.0
 
     @property
     def attempts_efficiency(self) -> float:
@@ -224,7 +238,11 @@ def run(sizes: Sizes, work: Path) -> Section:
         f"`[waves] concurrency`). Ideal = pairs x latency / concurrency. With faults the server "
         f"answers 10% of admitted requests 429 and 2% 500 (after the latency, so a faulted "
         f"attempt holds a slot as long as a good one); *attempt-ideal* counts every attempt the "
-        f"server saw. *Event-loop CPU* = CPU time of the thread running the build's event loop "
+        f"server saw. *Slots busy* = the time the server spent on our admitted requests "
+        f"(faulted ones included) / (C x the time from the first request's arrival to the last "
+        f"answer; or x the build's wall time): the issue's utilisation seen from the server, so "
+        f"client-side work never counts as busy. *Event-loop CPU* = CPU time of the thread "
+        f"running the build's event loop "
         f"(audio processing, validation and publishing run there); *process CPU* adds every "
         f"other thread of the build process (the server's is not included).",
     )
@@ -244,6 +262,8 @@ def run(sizes: Sizes, work: Path) -> Section:
                 fmt_s(r.ideal_s),
                 fmt_pct(r.efficiency),
                 fmt_pct(r.attempts_efficiency),
+                fmt_pct(r.utilisation),
+                fmt_pct(r.utilisation_wall),
                 f"{r.loop_cpu_s / sizes.cold_pairs * 1000:.1f} ms",
                 f"{r.cpu_s / sizes.cold_pairs * 1000:.1f} ms",
                 str(r.stats.tts_requests),
@@ -261,6 +281,8 @@ def run(sizes: Sizes, work: Path) -> Section:
                 "ideal",
                 "of ideal",
                 "of attempt-ideal",
+                "slots busy (synthesis span)",
+                "slots busy (build wall)",
                 "event-loop CPU per pair",
                 "process CPU per pair",
                 "requests",
@@ -273,6 +295,15 @@ def run(sizes: Sizes, work: Path) -> Section:
         )
     )
     for r in runs:
+        section.targets.append(
+            Target(
+                f"slots busy at concurrency {r.concurrency}, "
+                + ("with faults" if r.faults else "no faults"),
+                fmt_pct(r.utilisation),
+                ">= 98% of C x synthesis span",
+                r.utilisation >= UTILISATION_TARGET,
+            )
+        )
         if not r.faults:
             section.targets.append(
                 Target(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 class Sizes:
     cold_pairs: int = 500
     latency: float = 0.2
-    concurrencies: tuple[int, ...] = (1, 4, 8)
+    concurrencies: tuple[int, ...] = (1, 4, 8, 16)
     noop_pairs: tuple[int, ...] = (1000, 10000)
     setup_concurrency: int = 8
     change_pairs: int = 1000
@@ -17,6 +17,10 @@ class Sizes:
     audio_utterances: int = 24
     piper: bool = True
     profile: bool = True
+    scale_pairs: tuple[int, ...] = (10_000, 30_000, 100_000)
+    scale_budget_s: float = 600.0
+    pool_prompts: int = 100
+    sim_pairs: tuple[int, ...] = (500, 2000)
 
 
 FULL = Sizes()
@@ -31,4 +35,8 @@ SMOKE = Sizes(
     audio_utterances=2,
     piper=False,
     profile=False,
+    scale_pairs=(8, 16),
+    scale_budget_s=60.0,
+    pool_prompts=4,
+    sim_pairs=(8,),
 )

@@ -1,6 +1,7 @@
 """Local engines on every core: synthesis wall time in-process vs a process pool of 1 and 2 workers.
 
-`python -m benchmarks.local_pool` speaks the sample set (prompts.toml: 17 Piper + 17 espeak-ng
+`benchmarks.run` measures the synthetic set (section 7, `run`);
+`python -m benchmarks.local_pool` also speaks the sample set (prompts.toml: 17 Piper + 17 espeak-ng
 pairs) and a synthetic set of 100 short Piper prompts, as a build would (as many requests in
 flight as the engine allows). Wall time includes starting the workers and loading the model in
 each, as a cold build pays them. The figures went into BENCHMARKS.md.
@@ -22,6 +23,9 @@ from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.engines.pool import PooledEngine
 from ivr_prompts.engines.registry import Engines
 from ivr_prompts.plan import BuildOptions, make_plan
+
+from .config import Sizes
+from .model import Section, Table, Target, fmt_s
 
 ROOT = Path(__file__).resolve().parent.parent
 _WORDS = [
@@ -92,6 +96,76 @@ def make(mode: str, pause: int) -> dict[str, Engine]:
         "piper": PooledEngine(functools.partial(PiperEngine, pause), workers),
         "espeak": PooledEngine(EspeakEngine, workers),
     }
+
+
+def model_for(walls: dict[str, float], workers: int) -> tuple[float, float, float]:
+    """From the 1- and 2-worker walls: per-worker start-up s and the work N x t1, assuming
+    w(W) = s + N x t1 / W (the work splits evenly, start-ups overlap); then w(workers)."""
+    work = max(0.0, 2 * (walls["pool 1"] - walls["pool 2"]))
+    start = max(0.0, walls["pool 1"] - work)
+    return start, work, start + work / workers
+
+
+def run(sizes: Sizes, work_dir: Path) -> Section:
+    """Section 7: the same set spoken in-process and through pools of 1 and 2 workers."""
+    del work_dir
+    cfg = config.load(ROOT / "prompts.toml")
+    pause = cfg.audio.sentence_pause_ms
+    if sizes.piper:
+        voice = next(r.voice for r in sample_requests() if r.voice.endswith("medium"))
+        engine = "Piper"
+    else:
+        voice, engine = "en-us", "espeak-ng"
+    requests = synthetic_requests(sizes.pool_prompts, voice)
+    modes = ("in-process", "pool 1", "pool 2")
+    walls = {m: asyncio.run(_speak_all(make(m, pause), requests)) for m in modes}
+    start, work, w16 = model_for(walls, 16)
+    section = Section(
+        "pool",
+        "7. Local engines in a process pool",
+        f"{len(requests)} short IVR prompts spoken by {engine}, synthesis only, as many requests "
+        f"in flight as the engine allows; worker start-up and one model load per worker "
+        f"included. Cores available: {len(os.sched_getaffinity(0))}. The model for 16 workers "
+        f"fits w(W) = s + N x t1 / W through the 1- and 2-worker walls (s = start-up and load, "
+        f"N x t1 = the work on one core): it assumes 16 idle cores and one intra-op thread per "
+        f"worker, and is not a measurement.",
+    )
+    section.tables.append(
+        Table(
+            (
+                "in-process",
+                "pool, 1 worker",
+                "pool, 2 workers",
+                "2 workers vs in-process",
+                "model: s",
+                "model: N x t1",
+                "model: 16 workers",
+                "model: 16 vs in-process",
+            ),
+            (
+                (
+                    fmt_s(walls["in-process"]),
+                    fmt_s(walls["pool 1"]),
+                    fmt_s(walls["pool 2"]),
+                    f"{walls['in-process'] / walls['pool 2']:.2f}x",
+                    fmt_s(start),
+                    fmt_s(work),
+                    fmt_s(w16),
+                    f"{walls['in-process'] / w16:.1f}x" if w16 > 0 else "-",
+                ),
+            ),
+        )
+    )
+    speedup = walls["in-process"] / walls["pool 2"]
+    section.targets.append(
+        Target(
+            "local-engine speed-up, 2 workers vs in-process",
+            f"{speedup:.2f}x",
+            "stated and measured (no threshold)",
+            None,
+        )
+    )
+    return section
 
 
 def main() -> None:

@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import audio_bench, cold, incremental, machine
+from . import audio_bench, cold, incremental, local_pool, machine, scale, slot_sim
 from .analysis import ANALYSIS
 from .config import FULL, SMOKE, Sizes
 from .model import Section
 from .report import render
 
-SECTION_KEYS = ("cold", "noop", "change", "audio", "memory")
+SECTION_KEYS = ("cold", "slots", "noop", "change", "audio", "memory", "scale", "pool")
 
 
 def measure(sizes: Sizes, work: Path, log: Callable[[str], None] = print) -> list[Section]:
@@ -25,12 +25,17 @@ def measure(sizes: Sizes, work: Path, log: Callable[[str], None] = print) -> lis
     done: dict[str, Section] = {}
 
     start = time.perf_counter()
-    log("1/4 cold builds against the Waves stand-in ...")
+    log("1/6 cold builds against the Waves stand-in ...")
     done["cold"] = cold.run(sizes, work)
     done["cold"].seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    log("2/4 no-op rebuilds, one-prompt change, memory ...")
+    log("   slot utilisation of the scheduling, in virtual time ...")
+    done["slots"] = slot_sim.run(sizes, work)
+    done["slots"].seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    log("2/6 no-op rebuilds, one-prompt change, memory ...")
     noop, change, memory = incremental.run(sizes, work)
     elapsed = time.perf_counter() - start
     for section in (noop, change, memory):
@@ -38,10 +43,19 @@ def measure(sizes: Sizes, work: Path, log: Callable[[str], None] = print) -> lis
     done.update(noop=noop, change=change, memory=memory)
 
     start = time.perf_counter()
-    log("3/4 audio processing and local engines ...")
+    log("3/6 audio processing and local engines ...")
     done["audio"] = audio_bench.run(sizes, work)
     done["audio"].seconds = time.perf_counter() - start
-    log("4/4 writing the report")
+    start = time.perf_counter()
+    log("4/6 no-op build and check, memory at 10,000-100,000 pairs ...")
+    done["scale"] = scale.run(sizes, work)
+    done["scale"].seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    log("5/6 local engines in a process pool ...")
+    done["pool"] = local_pool.run(sizes, work)
+    done["pool"].seconds = time.perf_counter() - start
+    log("6/6 writing the report")
     return [done[key] for key in SECTION_KEYS]
 
 

@@ -23,6 +23,8 @@ class ServerStats:
     faults: dict[str, int] = field(default_factory=dict)
     max_in_flight: int = 0
     over_limit: int = 0
+    busy_s: float = 0.0  # summed time the admitted TTS requests were in the server
+    span_s: float = 0.0  # first TTS request's arrival to the last one's answer
 
 
 @dataclass
@@ -45,6 +47,8 @@ def _serve(conn: multiprocessing.connection.Connection, knobs: dict[str, Any]) -
         conn.send(server.url)
         conn.recv()  # stop
         records = server.tts_records()
+        done = [r for r in records if r.finished > 0 and r.status != 0]
+        admitted = [r for r in done if r.in_flight <= server.concurrency]
         conn.send(
             {
                 "tts_requests": len(records),
@@ -52,6 +56,10 @@ def _serve(conn: multiprocessing.connection.Connection, knobs: dict[str, Any]) -
                 "faults": dict(Counter(r.fault for r in records if r.fault)),
                 "max_in_flight": server.max_in_flight,
                 "over_limit": server.over_limit,
+                "busy_s": sum(r.finished - r.started for r in admitted),
+                "span_s": (
+                    max(r.finished for r in done) - min(r.started for r in done) if done else 0.0
+                ),
             }
         )
 

@@ -10,10 +10,13 @@ SECTIONS = (
     "## Machine",
     "## Targets",
     "## 1. Cold build against the Waves stand-in",
+    "## 1b. Slot utilisation of the client's scheduling (virtual time)",
     "## 2. No-op rebuild, everything cached",
     "## 3. One prompt changed in a set",
     "## 4. Audio processing and local engines",
     "## 5. Memory as the set grows",
+    "## 6. At scale: no-op `build` and `check`, and the cold build's memory",
+    "## 7. Local engines in a process pool",
 )
 
 
@@ -26,5 +29,12 @@ def test_benchmarks_smoke_run_reports_every_section(tmp_path: Path) -> None:
     assert "smoke run" in text
     for heading in SECTIONS:
         assert heading in text, heading
-    for figure in ("vendor example", "no-op build", "x real time", "peak RSS", "lost prompts"):
+    for figure in (
+        "vendor example",
+        "no-op build",
+        "x real time",
+        "peak RSS",
+        "lost prompts",
+        "slots busy",
+    ):
         assert figure in text, figure

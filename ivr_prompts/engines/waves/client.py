@@ -58,6 +58,7 @@ class WavesClient:
         wall_clock: Clock = time.time,
         rng: random.Random | None = None,
         environ: Mapping[str, str] = os.environ,
+        early_retries: bool = True,
     ) -> None:
         self.settings = settings
         self.base_url = base_url_from(settings, environ)
@@ -67,7 +68,8 @@ class WavesClient:
         self._clock = clock
         self._wall_clock = wall_clock
         self._rng = rng if rng is not None else random.Random()
-        self.slots = Slots(settings.concurrency, sleep=sleep, clock=clock)
+        # early_retries False: every retry waits out its full backoff (for comparison).
+        self.slots = Slots(settings.concurrency, sleep=sleep, clock=clock, early=early_retries)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,

@@ -39,7 +39,9 @@ def retry_floor(attempt: int, retry_after: float | None, backoff: float) -> floa
 class Slots:
     """At most `capacity` attempts in flight; see the module's docstring for the order."""
 
-    def __init__(self, capacity: int, *, sleep: Sleep, clock: Clock) -> None:
+    def __init__(self, capacity: int, *, sleep: Sleep, clock: Clock, early: bool = True) -> None:
+        """`early` False: every retry waits out its full backoff (the previous policy, kept for
+        comparison in the benchmarks)."""
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
@@ -49,6 +51,7 @@ class Slots:
         self.busy_seconds = 0.0  # slot-time held by attempts, for benchmarks
         self._sleep = sleep
         self._clock = clock
+        self._early_allowed = early
         self._queue: deque[asyncio.Future[None]] = deque()
         self._early: list[asyncio.Future[None]] = []
         self._outcomes: deque[bool] = deque(maxlen=max(HEALTH_WINDOW_MIN, 2 * capacity))
@@ -56,7 +59,10 @@ class Slots:
     # -- state --------------------------------------------------------------------------------
 
     def healthy(self) -> bool:
-        """Fewer than half of the recent attempts failed (true before any attempt)."""
+        """Early slots may be granted: fewer than half of the recent attempts failed (true
+        before any attempt)."""
+        if not self._early_allowed:
+            return False
         failures = sum(1 for ok in self._outcomes if not ok)
         return 2 * failures < len(self._outcomes) or not self._outcomes
 
