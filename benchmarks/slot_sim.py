@@ -14,8 +14,8 @@ import heapq
 import itertools
 import random
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import httpx
 
