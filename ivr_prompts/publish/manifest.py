@@ -20,6 +20,8 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "ivr-prompts-manifest"
 MANIFEST_VERSION = 1
 INDEX = ".ivr-prompts-index.json"
+# Written by fingerprint.py: a digest of the inputs and of the tree (a no-op in constant time).
+FINGERPRINT = ".ivr-prompts-fingerprint.json"
 
 
 class FileRecord(TypedDict):
