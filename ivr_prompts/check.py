@@ -13,11 +13,10 @@ from . import config as config_mod
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
 from .export.archive import archive_problem
-from .fingerprint import FINGERPRINT
 from .kinds import Severity
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
 from .publish import layout
-from .publish.manifest import INDEX, MANIFEST, file_problem, read_index
+from .publish.manifest import FINGERPRINT, INDEX, MANIFEST, file_problem, read_index
 from .sources import changed_variable
 from .validate.pace import pace_problem
 
