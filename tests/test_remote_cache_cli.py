@@ -265,3 +265,16 @@ def test_cli_remote_cache_bad_settings_named(tmp_path: Path) -> None:
         "error: prompts.toml: project.remote_cache_required: expected bool, got 'yes'",
     ]
     assert "SECRET" not in done.stderr
+
+
+def test_cli_noop_build_never_contacts_the_remote(
+    tmp_path: Path, s3: S3Server, bucket: str
+) -> None:
+    env = aws_env(s3.endpoint)
+    config = project(tmp_path / "a", f"s3://{bucket}")
+    assert synthesized(cli(config, "build", "--json", env=env)) == 8
+    before = s3.count()
+    assert synthesized(cli(config, "build", "--json", env=env)) == 0
+    done = cli(config, "plan", "--detailed-exitcode", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr  # 0: nothing to do
+    assert s3.count() == before
