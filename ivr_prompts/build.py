@@ -7,6 +7,7 @@ import concurrent.futures
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import audio, cache, export
@@ -14,18 +15,31 @@ from .audio import speech
 from .config import Config
 from .engines.base import SynthesisRequest
 from .engines.registry import Engines
-from .errors import BuildFailed, EngineError, EngineUnavailable, IvrPromptsError, UsageError
+from .errors import (
+    BuildFailed,
+    EngineError,
+    EngineUnavailable,
+    IvrPromptsError,
+    PublishError,
+    UsageError,
+)
 from .export import hd
+from .fingerprint import Counts, inputs_digest, record_noop, unchanged
+from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
 from .plan import BuildOptions, Pair, Plan, make_plan
 from .publish.layout import PlannedFile
 from .publish.manifest import Manifest, PromptRecord, new_manifest
-from .publish.stage import PublishItem, Stager
+from .publish.stage import PublishItem, Stager, check_location, output_lock, remove_leftovers
+from .publish.swap import Exchange, renameat2_exchange
+from .review.before import keep_before_image
+from .validate.pace import words_per_minute
 
 
 @dataclass(repr=False)
 class BuildReport:
-    plan: Plan
+    counts: Counts
+    plan: Plan | None = None  # None: the fingerprint showed nothing to do, nothing was planned
     synthesized: int = 0
     processed: int = 0
     published: bool = False
@@ -62,6 +76,7 @@ def _record(pair: Pair, meta: Mapping[str, Any]) -> PromptRecord:
         duration_s=float(meta.get("duration_s", 0.0)),
         level_dbov=float(meta.get("level_dbov", 0.0)),
         peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
+        words_per_minute=words_per_minute(pair.rendered.text, float(meta.get("speech_s", 0.0))),
         request_id=str(meta.get("request_id", "")),
         files=[],
     )
@@ -73,39 +88,84 @@ async def build(
     *,
     engines: Engines | None = None,
     progress: Progress | None = None,
+    exchange: Exchange = renameat2_exchange,
+    store: cache.LayeredCache | None = None,
 ) -> BuildReport:
     """Build and publish the prompt set; raise BuildFailed (nothing published) if any pair fails.
 
-    Each pair is processed, written into the staging folder and checked as soon as its audio is
-    ready, while other pairs are still being synthesized; the set is swapped in at the end.
+    One build at a time per output: the plan is made under the output lock, so a build that
+    waited plans against what the other published (and finds its syntheses in the cache).
+    Each pair is processed, written into the staging folder and validated as soon as its audio
+    is ready, while other pairs are still being synthesized; the set is swapped in at the end.
     """
     options = options or BuildOptions()
     engines = engines or Engines(config)
+    store = store or cache.open_cache(config.project)
+    report: BuildReport | None = None
     try:
-        plan = make_plan(config, options, engines)
-        report = BuildReport(plan)
-        unchanged = _unchanged_manifest(plan)
-        if unchanged is not None:
-            report.manifest = unchanged
-            for pair in plan.pairs:
-                (progress or _quiet)("done", pair)
-            return await _export(config, report)
-        with Stager(config) as stager:
-            await _produce(plan, engines, stager, report, progress or _quiet)
-            if report.failures:
-                raise BuildFailed(sorted(report.failures), len(report.failed))
-            report.manifest = stager.finish()
-            report.published = True
+        out = check_location(config)  # before the lock is made beside it
+        async with output_lock(out):
+            remove_leftovers(out)
+            # Read before anything is planned: inputs edited during the build then miss.
+            inputs = inputs_digest(config, options, engines)
+            counts = unchanged(out, inputs)
+            if counts is not None:
+                report = BuildReport(counts)
+            else:
+                plan = make_plan(config, options, engines, store)
+                report = BuildReport(Counts.of(plan), plan)
+                await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
+            if report.manifest is not None:
+                # Archive, upload and Connect prompts ([publish]) once the set is in place.
+                records = report.manifest["prompts"]
+                report.exports = await asyncio.to_thread(export.after_build, config, records)
     finally:
-        await engines.aclose()
-    return await _export(config, report)
-
-
-async def _export(config: Config, report: BuildReport) -> BuildReport:
-    """Archive, upload and Connect prompts ([publish]) once the set is in place."""
-    assert report.manifest is not None
-    report.exports = await asyncio.to_thread(export.after_build, config, report.manifest["prompts"])
+        try:
+            await engines.aclose()
+            await asyncio.to_thread(store.close)  # uploads finish before the build returns
+            if report is not None and report.published:
+                await asyncio.sleep(0)  # a pending Ctrl-C lands here, where it is answered
+        except asyncio.CancelledError:
+            # Interrupted after the swap: the new set is published, so the build has succeeded
+            # (and must say so); only the engines' goodbyes are cut short.
+            if report is None or not report.published:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
     return report
+
+
+async def _publish(
+    plan: Plan,
+    report: BuildReport,
+    engines: Engines,
+    progress: Progress,
+    exchange: Exchange,
+    inputs: str | None,
+    store: cache.LayeredCache,
+) -> None:
+    """Produce and swap in the planned set, unless it is already what is published."""
+    same = _unchanged_manifest(plan)
+    if same is not None:
+        report.manifest = same
+        record_noop(plan.config.project.output.resolve(), inputs, plan)
+        for pair in plan.pairs:
+            progress("done", pair)
+        return
+
+    def fingerprint(root: Path) -> None:
+        if inputs is not None:
+            write_fingerprint(root, inputs, report.counts.next_noop(plan))
+
+    with Stager(plan.config, exchange=exchange) as stager:
+        await _produce(plan, engines, stager, report, progress, store)
+        if report.failures:
+            raise BuildFailed(sorted(report.failures), len(report.failed))
+        report.manifest = stager.finish(fingerprint)
+        # The staging folder now holds the replaced set: keep what `review` compares with.
+        keep_before_image(stager.out, stager.staging, report.manifest)
+        report.published = True
 
 
 def _unchanged_manifest(plan: Plan) -> Manifest | None:
@@ -128,10 +188,10 @@ async def _produce(
     stager: Stager,
     report: BuildReport,
     progress: Progress,
+    store: cache.LayeredCache,
 ) -> None:
     """Synthesize what is missing, process, validate and stage every pair; failures go to the
     report."""
-    store = cache.Cache(plan.config.project.cache)
     previous = plan.previous_records
     gates: dict[ResolvedEngine, asyncio.Semaphore] = {}
     # Processing and checking are CPU work in threads, one per core. The pool's shutdown waits
@@ -157,10 +217,13 @@ async def _produce(
     async def _one(pair: Pair) -> None:
         try:
             # Read (and verify) what the cache holds: a corrupt entry is synthesized again.
-            entry = store.get("audio", pair.audio_key) if pair.action == "cached" else None
+            # Off the event loop: a read may go to the remote cache.
+            entry = None
+            if pair.action == "cached":
+                entry = await asyncio.to_thread(store.get, "audio", pair.audio_key)
             synth = None
             if entry is None and pair.action != "synthesize":
-                synth = store.get("synth", pair.synth_key)
+                synth = await asyncio.to_thread(store.get, "synth", pair.synth_key)
             if entry is None and synth is None:
                 engine = engines.get(pair.engine)
                 gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
@@ -186,8 +249,8 @@ async def _produce(
                 fail(pair, problems)
             else:
                 progress("done", pair)
-        except (EngineUnavailable, UsageError):
-            raise  # the whole build cannot go on (no key, bad key, unwritable cache...)
+        except (EngineUnavailable, UsageError, PublishError):
+            raise  # the whole build cannot go on (no key, unwritable cache or output...)
         except IvrPromptsError as exc:
             fail(pair, [f"{pair.name}: {exc.message}"])
 
@@ -225,7 +288,7 @@ def _not_speech(pair: Pair, verdict: speech.SpeechVerdict, meta: Mapping[str, st
 def _stage(
     plan: Plan,
     pair: Pair,
-    store: cache.Cache,
+    store: cache.LayeredCache,
     entry: cache.AudioEntry | None,
     synth: cache.AudioEntry | None,
     stager: Stager,
@@ -250,7 +313,7 @@ def _stage(
 
 
 def _hd_audio(
-    config: Config, pair: Pair, store: cache.Cache, synth: cache.AudioEntry | None
+    config: Config, pair: Pair, store: cache.LayeredCache, synth: cache.AudioEntry | None
 ) -> audio.Int16Audio:
     """The pair's 16 kHz audio: cached, else processed from the synthesis (and cached)."""
     key = hd.hd_key(pair.audio_key)
@@ -308,5 +371,6 @@ def _process(config: Config, synth: cache.AudioEntry) -> cache.AudioEntry:
         "duration_s": round(processed.duration_s, 3),
         "level_dbov": round(processed.level_dbov, 2),
         "peak_dbfs": round(processed.peak_dbfs, 2),
+        "speech_s": round(processed.speech_s, 3),
     }
     return cache.AudioEntry(processed.pcm, 8000, meta)

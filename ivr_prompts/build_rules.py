@@ -17,7 +17,7 @@ from .export import hd
 from .kinds import ProfileName
 from .publish.layout import PlannedFile
 from .publish.manifest import PromptRecord
-from .validate.rules import profile_rules
+from .validate.rules import profile_rules, prompt_rules
 
 # Problems of the sound itself show in every file of a prompt: they are reported once per prompt.
 _SIGNAL_CHECKS = frozenset(
@@ -30,6 +30,7 @@ _SIGNAL_CHECKS = frozenset(
         "trail-silence",
         "silent",
         "dc",
+        "edge",
     }
 )
 
@@ -47,11 +48,7 @@ class Checks:
     def rules_for(self, target: str, prompt: PromptConfig) -> list[validate.Rules]:
         memo = (target, prompt.min_seconds, prompt.max_seconds)
         if memo not in self._memo:
-            rules = dataclasses.replace(
-                self.base,
-                min_seconds=prompt.min_seconds or self.base.min_seconds,
-                max_seconds=prompt.max_seconds or self.base.max_seconds,
-            )
+            rules = prompt_rules(self.base, prompt.index, prompt.min_seconds, prompt.max_seconds)
             names: list[ProfileName] = []
             if target in ("asterisk", "freeswitch", "genesys"):
                 names.append(cast(ProfileName, target))
@@ -93,8 +90,8 @@ class Checks:
                 continue
             ruleset = self.rules_for(planned.target, prompt)
             for rules in [hd.hd_rules(r) for r in ruleset] if wide else ruleset:
-                signal = _signal_rules(rules) not in sound_checked
-                sound_checked.add(_signal_rules(rules))
+                signal = rules.signal_key() not in sound_checked
+                sound_checked.add(rules.signal_key())
                 for finding in validate.check_audio(
                     file, rules, text=record["text"], signal=signal
                 ):
@@ -105,18 +102,3 @@ class Checks:
                     if line not in problems:
                         problems.append(line)
         return problems
-
-
-def _signal_rules(rules: validate.Rules) -> tuple[Any, ...]:
-    """The rules that judge the sound (not the container): equal ones need one check per pair."""
-    return (
-        rules.min_seconds,
-        rules.max_seconds,
-        rules.level_dbov,
-        rules.level_tolerance_db,
-        rules.peak_headroom_db,
-        rules.silence_threshold_dbfs,
-        rules.max_lead_silence_s,
-        rules.max_trail_silence_s,
-        rules.chars_per_second,
-    )

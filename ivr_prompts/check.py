@@ -1,4 +1,5 @@
-"""`check`: lint the sources and compare them with the published set. No synthesis, no network."""
+"""`check`: lint the sources and compare them with the published set. No synthesis; the network
+only to ask a remote cache (if configured) what it holds for stale prompts."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cache, preflight
 from . import config as config_mod
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
@@ -14,6 +16,8 @@ from .export.archive import archive_problem
 from .kinds import Severity
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
 from .publish.manifest import file_problem, read_index
+from .sources import changed_variable
+from .validate.pace import pace_problem
 
 
 def _finding(
@@ -35,7 +39,9 @@ class CheckResult:
         return any(i.severity == "error" for i in self.issues)
 
 
-def run_check(config_path: Path | None) -> CheckResult:
+def run_check(
+    config_path: Path | None, *, remote: bool = True, remote_read_only: bool = False
+) -> CheckResult:
     """Every problem with the sources and every difference from the published set."""
     result = CheckResult()
     try:
@@ -46,7 +52,11 @@ def run_check(config_path: Path | None) -> CheckResult:
         result.issues.extend(exc.found)
         return result
     try:
-        plan = make_plan(cfg, BuildOptions(), Engines(cfg))
+        store = cache.open_cache(cfg.project, remote=remote, read_only=remote_read_only)
+        try:
+            plan = make_plan(cfg, BuildOptions(), Engines(cfg), store)
+        finally:
+            store.close()
     except ConfigError as exc:
         result.issues.extend(_placed(cfg, p) for p in exc.found)
         return result
@@ -169,16 +179,17 @@ def _staleness(plan: Plan) -> list[Problem]:
             continue
         reasons = stale_reasons(pair, record)
         if reasons:
-            issues.append(
-                _finding(
-                    file,
-                    line,
-                    "error",
-                    "stale",
-                    _pair(pair),
-                    f"{'; '.join(reasons)}; run ivr-prompts build",
-                )
-            )
+            message = "; ".join(reasons)
+            changed = None
+            if record["text"] != pair.rendered.text:
+                changed = changed_variable(cfg, pair.rendered, record["text"])
+            if changed is not None:
+                # Point at the variable's line; name the template line that uses it.
+                file, line = cfg.path.name, changed.line or line
+                if changed.used_in != cfg.path.name:
+                    message += f" ({changed.name} is used at {changed.used_in}:{changed.used_line})"
+            stale = _finding(file, line, "error", "stale", _pair(pair), message)
+            issues.append(dataclasses.replace(stale, fix="run ivr-prompts build"))
             continue
         for f in record["files"]:
             problem = file_problem(f, index)
@@ -193,6 +204,12 @@ def _staleness(plan: Plan) -> list[Problem]:
                         f"{problem}; run ivr-prompts build to restore it",
                     )
                 )
+        lim = cfg.limits
+        wpm = float(record.get("words_per_minute", 0.0))
+        pace = pace_problem(record["text"], wpm, lim.min_words_per_minute, lim.max_words_per_minute)
+        if pace:
+            issues.append(_finding(file, line, "warning", "pace", _pair(pair), pace))
+    issues.extend(_strays(plan))
     keys = {(p.rendered.id, p.locale.code) for p in plan.pairs}
     for (pid, code), record in sorted(previous.items()):
         if (pid, code) not in keys:
@@ -236,3 +253,27 @@ def plan_issues(plan: Plan) -> tuple[list[Problem], Sequence[str]]:
             )
         )
     return issues, [p.name for p in plan.pairs]
+
+
+def _strays(plan: Plan) -> list[Problem]:
+    """Files in the published set that no record and no index accounts for."""
+    cfg = plan.config
+    out = cfg.project.output
+    if not out.is_dir():
+        return []
+    known = {f["path"] for r in plan.previous_records.values() for f in r["files"]}
+    for locale in cfg.locales.values():
+        known |= preflight.index_paths(cfg, locale)
+    found: list[Problem] = []
+    for path in sorted(p for p in out.rglob("*") if not p.is_dir()):
+        relative = path.relative_to(out).as_posix()
+        if relative not in known:
+            found.append(
+                Problem(
+                    "not part of the published set",
+                    file=f"{out.name}/{relative}",
+                    code="stray",
+                    fix="delete it or run ivr-prompts build",
+                )
+            )
+    return found

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import names
 from .errors import ConfigError, ConfigNotFound, Problem
-from .kinds import ENGINE_NAMES, TARGETS, EngineName
+from .kinds import ENGINE_NAMES, TARGETS, EngineName, RemoteCacheMode
+from .names import check_prompt_id
 from .settings import (
     KEYS,
-    SAFE_SEGMENT,
     SECTIONS,
     AudioSettings,
     LimitSettings,
@@ -45,9 +46,7 @@ __all__ = [
 ]
 
 DEFAULT_FILE = "prompts.toml"
-
-_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-_REQUEST_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_S3_URL = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^?#@]*)?")
 
 
 @dataclass(frozen=True)
@@ -55,6 +54,9 @@ class ProjectSettings:
     name: str
     output: Path
     cache: Path
+    remote_cache: str | None = None
+    remote_cache_mode: RemoteCacheMode = "read-write"
+    remote_cache_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class LocaleConfig:
     pronunciations: Path | None
     piper_voice: str | None
     espeak_voice: str | None
+    speed: float | None = None
 
     @property
     def country(self) -> str:
@@ -123,20 +126,6 @@ class Config:
         return self.root / "prompts.lock.json"
 
 
-def check_prompt_id(prompt_id: str) -> str | None:
-    """Why `prompt_id` cannot be a file path, or None when it is safe."""
-    if not prompt_id:
-        return "is empty"
-    if prompt_id.startswith("/") or "\\" in prompt_id or ":" in prompt_id:
-        return "must be a relative path like 'main/welcome'"
-    for segment in prompt_id.split("/"):
-        if segment in ("", ".", ".."):
-            return "must not contain empty, '.' or '..' segments"
-        if not SAFE_SEGMENT.fullmatch(segment):
-            return "may use only letters, digits, '_', '-' and '.' in each '/'-separated part"
-    return None
-
-
 _TOP = (*SECTIONS, "locales", "prompts")
 
 
@@ -178,10 +167,16 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     values = {name: r.declared(table, name) for name, table in tables.items()}
 
     p = values["project"]
+    if p["remote_cache"] is not None and (problem := _remote_url(p["remote_cache"])):
+        r.problem(("project", "remote_cache"), problem)  # not echoed: it may hold credentials
+        p["remote_cache"] = None
     project = ProjectSettings(
         name=p["name"] or root.name or "prompts",
         output=root / p["output"],
         cache=root / p["cache"],
+        remote_cache=p["remote_cache"],
+        remote_cache_mode=p["remote_cache_mode"],
+        remote_cache_required=p["remote_cache_required"],
     )
     s = values["synth"]
     synth = SynthSettings(**{**s, "piper_voice": _voice_path(s["piper_voice"], root)})
@@ -198,6 +193,12 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     if not audio.codecs:
         r.problem(("audio", "codecs"), "needs at least one of ulaw, alaw")
     limits = LimitSettings(**values["limits"])
+    if limits.min_words_per_minute >= limits.max_words_per_minute:
+        r.problem(
+            ("limits",),
+            f"min_words_per_minute ({limits.min_words_per_minute:g}) must be below "
+            f"max_words_per_minute ({limits.max_words_per_minute:g})",
+        )
     if limits.min_seconds >= limits.max_seconds:
         r.problem(
             ("limits",),
@@ -279,11 +280,8 @@ def _voice_path(name: str | None, root: Path) -> str | None:
     return str(root / name)
 
 
-def _language(value: Any) -> str | None:
-    return None if _LOCALE.fullmatch(value) else "must be a language code like 'en' or 'es'"
-
-
 _LOCALE_KEYS = (
+    "speed",
     "language",
     "voice",
     "engine",
@@ -302,7 +300,7 @@ def _locales(
     out: dict[str, LocaleConfig] = {}
     for code, raw in table.items():
         key: KeyPath = ("locales", code)
-        if not _LOCALE.fullmatch(code):
+        if not names.LOCALE.fullmatch(code):
             r.problem(key, "locale codes look like 'en-US' or 'es'")
             continue
         loc = r.table(raw, key)
@@ -311,13 +309,14 @@ def _locales(
         vars_ = r.get(loc, key, "vars", dict, {})
         out[code] = LocaleConfig(
             code=code,
-            language=r.get(loc, key, "language", str, code.split("-")[0].lower(), _language),
-            voice=r.get(loc, key, "voice", str, synth.voice),
+            language=r.get(loc, key, "language", str, code.split("-")[0].lower(), names.language),
+            voice=r.get(loc, key, "voice", str, synth.voice, names.voice),
             engine=r.choice(loc, key, "engine", ENGINE_NAMES, synth.engine),
             vars=vars_,
             pronunciations=(root / pron) if pron else None,
             piper_voice=_voice_path(r.get(loc, key, "piper_voice", str, synth.piper_voice), root),
-            espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice),
+            espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice, names.voice),
+            speed=_opt_float(r.get(loc, key, "speed", (int, float), None, between(0.5, 2))),
         )
         if pron and not (root / pron).is_file():
             r.problem((*key, "pronunciations"), f"file not found: {pron}")
@@ -364,13 +363,22 @@ def _prompts(r: Reader, raw: Any, locales: Mapping[str, LocaleConfig]) -> tuple[
         # Matrix ids are checked after expansion, when they are real names.
         if "{{" not in pid and (why := check_prompt_id(pid)) is not None:
             r.problem((*key, "id"), f"{why}, got {pid!r}")
-        template = r.get(item, key, "template", str, None)
+        template = r.get(item, key, "template", str, None, names.check_template_name)
         text = r.get(item, key, "text", str, None)
-        if (template is None) == (text is None):
+        if ("template" in item) == ("text" in item):
             r.problem(key, "needs exactly one of 'template' (a file in templates/) or 'text'")
         matrix = _matrix(r, item, key)
         if "{{" in pid and not matrix:
             r.problem((*key, "id"), "uses {{ }} but the prompt has no matrix to expand it")
+        elif matrix and "{{" not in pid:
+            used = " ".join(f"{{{{ {n} }}}}" for n in matrix)
+            prefix = pid.rpartition("/")[0]
+            example = f"{prefix}/{used}" if prefix else used
+            r.problem(
+                (*key, "id"),
+                f"has a matrix but uses none of its names ({used}), so every expansion gets "
+                f"the same id; put them in the id, e.g. '{example}'",
+            )
         only = r.get(item, key, "locales", list, None)
         if only is not None:
             if not only:
@@ -393,7 +401,7 @@ def _prompts(r: Reader, raw: Any, locales: Mapping[str, LocaleConfig]) -> tuple[
                 matrix=matrix,
                 vars=r.get(item, key, "vars", dict, {}),
                 locales=tuple(only) if only is not None else None,
-                voice=r.get(item, key, "voice", str, None),
+                voice=r.get(item, key, "voice", str, None, names.voice),
                 speed=_opt_float(speed),
                 engine=r.choice(item, key, "engine", ENGINE_NAMES, None),
                 min_seconds=_opt_float(low),
@@ -412,7 +420,7 @@ def _matrix(r: Reader, item: Mapping[str, Any], key: KeyPath) -> dict[str, tuple
     out: dict[str, tuple[Any, ...]] = {}
     for name, values in matrix.items():
         where = (*key, "matrix", name)
-        if not _REQUEST_ID.fullmatch(name):
+        if not names.IDENTIFIER.fullmatch(name):
             r.problem(where, "matrix names must be identifiers like 'n'")
         elif not isinstance(values, list) or not values:
             r.problem(where, f"expected a non-empty list of values, got {show(values)}")
@@ -423,3 +431,12 @@ def _matrix(r: Reader, item: Mapping[str, Any], key: KeyPath) -> dict[str, tuple
 
 def _opt_float(value: float | int | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _remote_url(value: str) -> str | None:
+    """Why `value` is not an s3://bucket/prefix address (None when it is)."""
+    if _S3_URL.fullmatch(value):
+        return None
+    if "@" in value:
+        return "credentials never go in the URL; they come from the AWS credential chain"
+    return "expected s3://bucket or s3://bucket/prefix (bucket: 3-63 of a-z 0-9 . -)"

@@ -89,6 +89,12 @@ class ConfigError(UsageError):
         return self.problems
 
 
+class PreflightFailed(ConfigError):
+    """The set cannot be built as declared (found before any synthesis, so nothing is billed)."""
+
+    exit_code = 1
+
+
 class ConfigNotFound(ConfigError):
     """There is no prompts.toml where the command looked."""
 
@@ -132,3 +138,7 @@ class BuildFailed(IvrPromptsError):
 
     def lines(self) -> list[str]:
         return [*self.failures, self.message]
+
+
+class PublishError(IvrPromptsError):
+    """The output cannot be written (disk full, name too long, not a folder, no permission)."""

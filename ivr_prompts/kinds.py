@@ -54,6 +54,10 @@ Container = Literal["wav", "raw", "other"]
 FileCodec = Literal["pcm16", "ulaw", "alaw", "pcm8", "pcm24", "pcm32", "float", "other"]
 RawCodec = Literal["pcm16", "ulaw", "alaw"]
 
+# Remote cache: read and write it, or only read it (untrusted CI jobs).
+RemoteCacheMode = Literal["read-write", "read-only"]
+REMOTE_CACHE_MODES: tuple[RemoteCacheMode, ...] = get_args(RemoteCacheMode)
+
 # Findings and the formats they are written in.
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)

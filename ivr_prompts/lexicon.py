@@ -85,10 +85,14 @@ def load(locale: str, path: Path | None) -> Lexicon:
                 f'{path.name}: {word!r}: expected a respelling string like "ack-mee", '
                 f"got {respelling!r}"
             )
-            problems.append(Problem(message, file=file, line=line, code="dictionary", named=True))
+            problems.append(
+                Problem(message, file=file, line=line, key=word, code="dictionary", named=True)
+            )
         elif not word.strip() or word != word.strip():
             message = f"{path.name}: {word!r}: words must not be blank or padded"
-            problems.append(Problem(message, file=file, line=line, code="dictionary", named=True))
+            problems.append(
+                Problem(message, file=file, line=line, key=word, code="dictionary", named=True)
+            )
         else:
             entries.append((word, respelling.strip()))
     if problems:

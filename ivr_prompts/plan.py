@@ -7,11 +7,12 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import cache, lexicon, render
+from . import cache, lexicon, preflight, render
+from .audio.chain import settings_key
 from .build_rules import Checks
 from .config import Config, LocaleConfig
 from .engines.registry import Engines, resolve, voice_for
-from .errors import ConfigError
+from .errors import ConfigError, Problem
 from .export.hd import hd_key
 from .export.names import name_problems
 from .kinds import EngineName, ResolvedEngine
@@ -23,9 +24,6 @@ from .publish.stage import check_output
 # audio is cached; reuse: the published files are current; keep: not selected, published files
 # stay; skip: not selected and never published.
 Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip"]
-
-# Bump when audio.process changes what it makes from the same input: processed entries then miss.
-PROCESSING_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -106,13 +104,13 @@ class Plan:
 
 def load_lexicons(config: Config) -> dict[str, lexicon.Lexicon]:
     """Every locale's dictionary; raise ConfigError listing every bad file."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     out: dict[str, lexicon.Lexicon] = {}
     for code, loc in config.locales.items():
         try:
             out[code] = lexicon.load(code, loc.pronunciations)
         except ConfigError as exc:
-            problems.extend(exc.problems)
+            problems.extend(exc.found)  # with their dictionary file and line
     if problems:
         raise ConfigError(problems)
     return out
@@ -120,16 +118,7 @@ def load_lexicons(config: Config) -> dict[str, lexicon.Lexicon]:
 
 def processing_fields(config: Config) -> dict[str, Any]:
     """Settings that change processed audio but not the synthesis."""
-    a = config.audio
-    return {
-        "rate": 8000,
-        "level_dbov": a.level_dbov,
-        "peak_headroom_db": a.peak_headroom_db,
-        "lead_pad_ms": a.lead_pad_ms,
-        "trail_pad_ms": a.trail_pad_ms,
-        "silence_threshold_dbfs": a.silence_threshold_dbfs,
-        "processing": PROCESSING_VERSION,
-    }
+    return settings_key(config.audio)
 
 
 def select(config: Config, options: BuildOptions) -> list[render.Rendered]:
@@ -158,12 +147,18 @@ def selected(rendered: render.Rendered, options: BuildOptions) -> bool:
     return by_id and (not options.locales or rendered.locale in options.locales)
 
 
-def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
+def make_plan(
+    config: Config,
+    options: BuildOptions,
+    engines: Engines,
+    store: cache.LayeredCache | None = None,
+) -> Plan:
     """Render every pair and key it; decide for each whether to synthesize, process or reuse."""
     previous = read_manifest(config.project.output)
     check_output(config, previous)  # before anything is synthesized (and paid for)
     lexicons = load_lexicons(config)
     rendered = select(config, options)
+    preflight.require(config, rendered, options.engine)  # before any engine is asked anything
     processing = processing_fields(config)
     checks = Checks(config)
     identities: dict[tuple[str, str, str], dict[str, str]] = {}
@@ -182,7 +177,7 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
         used = tuple(sorted(lex.words_used(r.text)))
         spoken = r.text if engine.remote_lexicon else lex.apply(r.text)
         table = dict(lex.entries)
-        speed = prompt.speed if prompt.speed is not None else config.synth.speed
+        speed = next(s for s in (prompt.speed, loc.speed, config.synth.speed) if s is not None)
         # Only the dictionary entries this text uses: editing one word re-synthesizes only the
         # prompts that contain it.
         synth_key = cache.make_key(
@@ -217,7 +212,14 @@ def make_plan(config: Config, options: BuildOptions, engines: Engines) -> Plan:
         raise ConfigError(problems)
     _check_collisions(config, pairs)
     plan = Plan(config, pairs, lexicons, previous, checks)
-    _decide(plan, cache.Cache(config.project.cache))
+    if store is not None:
+        _decide(plan, store)
+        return plan
+    store = cache.open_cache(config.project)
+    try:
+        _decide(plan, store)
+    finally:
+        store.close()
     return plan
 
 
@@ -278,11 +280,12 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
     return reasons
 
 
-def _decide(plan: Plan, store: cache.Cache) -> None:
+def _decide(plan: Plan, store: cache.LayeredCache) -> None:
     previous = plan.previous_records
     whole_set = intact(plan.previous, plan.config.project.output)
     keys = {p.key for p in plan.pairs}
     plan.removed = sorted(k for k in previous if k not in keys)
+    rest: list[Pair] = []
     for pair in plan.pairs:
         old = previous.get(pair.key)
         whole = pair.key in whole_set
@@ -293,11 +296,21 @@ def _decide(plan: Plan, store: cache.Cache) -> None:
         # Not selected but its published files were damaged: it is rebuilt like a selected one.
         elif old is not None and whole and not stale_reasons(pair, old):
             pair.action = "reuse"
-        elif store.has("audio", pair.audio_key) and (
-            not plan.config.publish.hd or store.has("audio", hd_key(pair.audio_key))
-        ):
+        else:
+            rest.append(pair)
+    # One batch per kind: a remote cache is asked in parallel, and only about what is missing.
+    hd = plan.config.publish.hd
+    wanted = [
+        k for p in rest for k in ((p.audio_key, hd_key(p.audio_key)) if hd else (p.audio_key,))
+    ]
+    audio_keys = store.present("audio", wanted)
+    synth_keys = store.present(
+        "synth", (p.synth_key for p in rest if p.audio_key not in audio_keys)
+    )
+    for pair in rest:
+        if pair.audio_key in audio_keys and (not hd or hd_key(pair.audio_key) in audio_keys):
             pair.action = "cached"
-        elif store.has("synth", pair.synth_key):
+        elif pair.synth_key in synth_keys:
             pair.action = "process"
         else:
             pair.action = "synthesize"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -40,13 +41,33 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+class _InsideLoader(jinja2.FileSystemLoader):
+    """Templates and includes resolve inside templates/ only, symlinks included."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(str(root))
+        self.root = root.resolve()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise OutsideTemplates(template)
+        return source, filename, uptodate
+
+
+class OutsideTemplates(jinja2.TemplateNotFound):
+    """A template or include that resolves (through a symlink) outside templates/."""
+
+
 class Renderer:
     """Renders prompts for one config; templates compile once and are reused across locales."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self.env = ImmutableSandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(str(config.templates_dir)),
+            loader=_InsideLoader(config.templates_dir),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,
@@ -121,7 +142,19 @@ class Renderer:
                 name, template = self.template_for(prompt, locale)
                 source = f"templates/{name}"
                 text = template.render(context)
-            except jinja2.TemplateNotFound:
+            except OutsideTemplates as exc:
+                message = (
+                    f"{where}: templates/{exc.name} resolves outside templates/ (a symlink?); "
+                    "copy the file into templates/"
+                )
+                raise fail(message, source, 0) from None
+            except jinja2.TemplateNotFound as exc:
+                if exc.name not in (prompt.template, f"{locale.code}/{prompt.template}"):
+                    message = (
+                        f"{where}: {source} includes {exc.name!r}, which is not a file inside "
+                        "templates/; include a template from templates/"
+                    )
+                    raise fail(message, source, 0) from None
                 raise fail(
                     f"{where}: template {prompt.template!r} not found; create "
                     f"templates/{prompt.template} or templates/{locale.code}/{prompt.template}",
@@ -182,6 +215,31 @@ def _template_line(tb: TracebackType | None, file: Path) -> int | None:
     return line
 
 
+def wav_name(config: Config, prompt_id: str) -> str:
+    """The contact-center WAV set's name for a prompt (without .wav): `publish.wav_name` over
+    `id`, or the id itself. Raise ConfigError when the expression fails or gives an unsafe name."""
+    expression = config.publish.wav_name
+    if not expression:
+        return prompt_id
+    where = f"{config.path.name}: publish.wav_name"
+    line = config.line("publish", "wav_name")
+    try:
+        name = normalise(_wav_template(expression).render(id=prompt_id))
+    except Exception as exc:  # the user's expression failed, whatever it raised
+        message = f"{where}: {_describe(exc)} (for id {prompt_id!r})"
+        raise ConfigError([Problem(message, file=config.path.name, line=line, named=True)]) from exc
+    if (why := check_prompt_id(name)) is not None:
+        message = f"{where}: gives {name!r} for id {prompt_id!r}, which {why}"
+        raise ConfigError([Problem(message, file=config.path.name, line=line, named=True)])
+    return name
+
+
+@functools.cache
+def _wav_template(expression: str) -> jinja2.Template:
+    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+    return env.from_string(expression)
+
+
 def selected_locales(prompt: PromptConfig, config: Config) -> Sequence[LocaleConfig]:
     """The locales a prompt is spoken in."""
     if prompt.locales is None:
@@ -195,6 +253,7 @@ def render_all(config: Config) -> list[Rendered]:
     problems: list[Problem] = []
     out: list[Rendered] = []
     seen: dict[tuple[str, str], int] = {}
+    repeated: set[int] = set()
     for prompt in config.prompts:
         for matrix in renderer.expand(prompt):
             for locale in selected_locales(prompt, config):
@@ -205,6 +264,12 @@ def render_all(config: Config) -> list[Rendered]:
                     continue
                 pair = (rendered.id, rendered.locale)
                 if pair in seen:
+                    if seen[pair] == prompt.index:
+                        # One line for the prompt, not one per repeated expansion.
+                        if prompt.index not in repeated:
+                            repeated.add(prompt.index)
+                            problems.append(_repeats(config, prompt, rendered.id))
+                        continue
                     problems.append(
                         Problem(
                             f"{config.path.name}: prompts[{prompt.index}]: duplicate id "
@@ -223,3 +288,17 @@ def render_all(config: Config) -> list[Rendered]:
     if problems:
         raise ConfigError(problems)
     return out
+
+
+def _repeats(config: Config, prompt: PromptConfig, expanded: str) -> Problem:
+    names = ", ".join(prompt.matrix)
+    return Problem(
+        f"{config.path.name}: prompts[{prompt.index}] (id {prompt.id!r}): the id expands to "
+        f"{expanded!r} for more than one value of its matrix ({names}); use every matrix name "
+        "in the id so each expansion gets its own",
+        file=config.path.name,
+        line=config.line("prompts", prompt.index, "id"),
+        key=f"prompts.{prompt.index}.id",
+        prompt=prompt.id,
+        named=True,
+    )

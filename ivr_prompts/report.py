@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -26,7 +27,9 @@ def render(
 
 
 def _json(problem: Problem) -> dict[str, Any]:
-    return {**asdict(problem), "subject": problem.subject}
+    fields = asdict(problem)
+    del fields["named"]  # how the text writers word it, not part of the finding
+    return {**fields, "subject": problem.subject}
 
 
 def _escape_data(value: str) -> str:
@@ -72,4 +75,14 @@ def _junit(issues: Sequence[Problem], suite: str, subjects: Sequence[str]) -> st
         if warnings:
             ET.SubElement(element, "system-out").text = "\n".join(i.finding() for i in warnings)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+    text = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + _NOT_XML.sub(_visible, text)
+
+
+# Characters XML 1.0 cannot carry at all (ElementTree writes them raw): control characters, lone
+# surrogates (a file name that is not UTF-8) and the two non-characters.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")

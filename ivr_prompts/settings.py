@@ -21,6 +21,7 @@ from .kinds import (
     ENDPOINTS,
     ENGINE_NAMES,
     PROFILE_NAMES,
+    REMOTE_CACHE_MODES,
     TARGETS,
     WAVES_FORMATS,
     WAVES_MODELS,
@@ -32,6 +33,7 @@ from .kinds import (
     WavesFormat,
     WavesModel,
 )
+from .names import safe_segment, voice
 from .tomlpos import KeyPath, key_lines, line_of
 
 Check = Callable[[Any], str | None]
@@ -62,16 +64,6 @@ class Key:
         return ""
 
 
-# Path-like ids become file names on every platform we publish to.
-SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
-def safe_segment(value: Any) -> str | None:
-    """Why `value` cannot be one part of a published path, or None."""
-    ok = SAFE_SEGMENT.fullmatch(value)
-    return None if ok else "may use only letters, digits, '_', '-' and '.'"
-
-
 def _s3_url(value: Any) -> str | None:
     ok = re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?", value)
     return None if ok else "must look like s3://bucket/prefix"
@@ -88,12 +80,34 @@ KEYS: tuple[Key, ...] = (
     Key("project", "name", str, "", "set name (default: the folder's name)"),
     Key("project", "output", str, "dist", "the published set, replaced as a whole per build"),
     Key("project", "cache", str, ".ivr-cache", "synthesis cache, safe to share between builds"),
+    # Checked in config.parse, which never echoes it (a URL may hold credentials).
+    Key(
+        "project", "remote_cache", str, None, "shared cache under the local one: s3://bucket/prefix"
+    ),
+    Key(
+        "project",
+        "remote_cache_mode",
+        str,
+        "read-write",
+        "read-only: use the remote cache, never write to it",
+        REMOTE_CACHE_MODES,
+    ),
+    Key(
+        "project", "remote_cache_required", bool, False, "fail when the remote cache is unreachable"
+    ),
     Key("synth", "engine", str, "local", "engine for every locale and prompt", ENGINE_NAMES),
-    Key("synth", "voice", str, "magnus", "the Waves voice id"),
+    Key("synth", "voice", str, "magnus", "the Waves voice id", check=voice),
     Key("synth", "model", str, "lightning_v3.1", "the Waves model", WAVES_MODELS),
     Key("synth", "speed", float, 1.0, "speaking rate", low=0.5, high=2.0),
     Key("synth", "piper_voice", str, None, "a Piper voice name or a path to an .onnx voice"),
-    Key("synth", "espeak_voice", str, None, "an espeak-ng voice (default: from the locale)"),
+    Key(
+        "synth",
+        "espeak_voice",
+        str,
+        None,
+        "an espeak-ng voice (default: from the locale)",
+        check=voice,
+    ),
     Key("waves", "base_url", str, "https://api.smallest.ai", "API root", check=_url),
     Key("waves", "api_key_env", str, "SMALLEST_API_KEY", "variable holding the key"),
     Key(
@@ -117,11 +131,26 @@ KEYS: tuple[Key, ...] = (
     Key("audio", "lead_pad_ms", int, 50, "silence kept before the first word", low=0, high=2000),
     Key("audio", "trail_pad_ms", int, 200, "silence kept after the last word", low=0, high=2000),
     Key(
-        "audio", "silence_threshold_dbfs", float, -45.0, "silence when trimming", low=-90, high=-20
+        "audio",
+        "silence_threshold_dbfs",
+        float,
+        -60.0,
+        "floor of the onset/offset threshold",
+        low=-90,
+        high=-20,
     ),
     Key("audio", "sentence_pause_ms", int, 300, "pause between sentences", low=0, high=3000),
+    Key("audio", "edge_margin_db", float, 35.0, "onset threshold under speech", low=10, high=60),
+    Key("audio", "fade_ms", float, 5.0, "raised-cosine fade at each cut", low=0, high=50),
+    Key("audio", "highpass_hz", float, 250.0, "telephone-band high-pass corner", low=20, high=400),
+    Key("audio", "highpass_order", int, 4, "Butterworth order of the high-pass", low=1, high=8),
     Key("limits", "min_seconds", float, 0.2, "shortest prompt", low=0, high=600),
     Key("limits", "max_seconds", float, 60.0, "longest prompt", low=0.1, high=3600),
+    Key("limits", "max_lead_silence_s", float, 1.0, "error above it", low=0.05, high=60),
+    Key("limits", "max_trail_silence_s", float, 2.0, "error above it", low=0.05, high=60),
+    Key("limits", "min_words_per_minute", float, 130.0, "check warns under it", low=30, high=400),
+    Key("limits", "max_words_per_minute", float, 190.0, "check warns over it", low=30, high=400),
+    Key("publish", "targets", list, TARGETS, "output layouts", TARGETS),
     Key("publish", "targets", list, DEFAULT_TARGETS, "output layouts", TARGETS),
     Key("publish", "asterisk_wav", bool, False, "also 16-bit PCM .wav for Asterisk"),
     Key(
@@ -133,6 +162,13 @@ KEYS: tuple[Key, ...] = (
         check=safe_segment,
     ),
     Key("publish", "profiles", list, (), "platform rules every file must pass", PROFILE_NAMES),
+    Key(
+        "publish",
+        "wav_name",
+        str,
+        "",
+        "each WAV's name: a Jinja expression over `id` (default: the id as a path)",
+    ),
     Key("publish", "hd", bool, False, "also 16 kHz: .sln16/.wav16/.g722, FreeSWITCH 16000/"),
     Key(
         "publish",
@@ -205,12 +241,20 @@ class AudioSettings:
     trail_pad_ms: int = default("audio", "trail_pad_ms")
     silence_threshold_dbfs: float = default("audio", "silence_threshold_dbfs")
     sentence_pause_ms: int = default("audio", "sentence_pause_ms")
+    edge_margin_db: float = default("audio", "edge_margin_db")
+    fade_ms: float = default("audio", "fade_ms")
+    highpass_hz: float = default("audio", "highpass_hz")
+    highpass_order: int = default("audio", "highpass_order")
 
 
 @dataclass(frozen=True)
 class LimitSettings:
     min_seconds: float = default("limits", "min_seconds")
     max_seconds: float = default("limits", "max_seconds")
+    max_lead_silence_s: float = default("limits", "max_lead_silence_s")
+    max_trail_silence_s: float = default("limits", "max_trail_silence_s")
+    min_words_per_minute: float = default("limits", "min_words_per_minute")
+    max_words_per_minute: float = default("limits", "max_words_per_minute")
 
 
 @dataclass(frozen=True)
@@ -219,6 +263,7 @@ class PublishSettings:
     asterisk_wav: bool = default("publish", "asterisk_wav")
     freeswitch_voice: str = default("publish", "freeswitch_voice")
     profiles: tuple[str, ...] = default("publish", "profiles")
+    wav_name: str = default("publish", "wav_name")
     hd: bool = default("publish", "hd")
     asterisk_plain: Mapping[str, str] | None = default("publish", "asterisk_plain")
     archive: ArchiveFormat | None = default("publish", "archive")

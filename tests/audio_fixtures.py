@@ -47,3 +47,22 @@ def espeak_speech(folder: Path, text: str = SPEECH_TEXT) -> tuple[FloatAudio, in
     subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(out), text], check=True)
     data, rate = soundfile.read(str(out), dtype="float32")
     return np.ascontiguousarray(data, dtype=np.float32), int(rate)
+
+
+def faded(x: FloatAudio, rate: int = 8000, ms: float = 30.0) -> FloatAudio:
+    """`x` with linear fades and 50 ms of silence at both ends, so its edges do not click."""
+    n = min(round(rate * ms / 1000.0), x.size // 2)
+    ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+    y = x.copy()
+    y[:n] *= ramp
+    y[x.size - n :] *= ramp[::-1]
+    pad = np.zeros(round(rate * 0.05), dtype=np.float32)
+    return np.concatenate((pad, y, pad))
+
+
+def espeak_word(folder: Path, text: str, voice: str = "en-us") -> tuple[FloatAudio, int]:
+    """espeak-ng's rendering of `text` in `voice` (for words starting with /s/ or /f/)."""
+    out = folder / f"{abs(hash((text, voice)))}.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True)
+    data, rate = soundfile.read(str(out), dtype="float32")
+    return np.ascontiguousarray(data, dtype=np.float32), int(rate)

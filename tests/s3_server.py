@@ -1,67 +1,52 @@
-"""A real S3 API server on loopback for the upload tests: moto in server mode."""
+"""A real S3 API server on loopback for tests: moto's server app, counting requests served."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass
+import logging
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
-import boto3
-import httpx
-import pytest
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
 
-# Dummy credentials for the local server; the tests assert they never reach any output.
-ACCESS_KEY = "AKIAIVRPROMPTSTEST01"
-SECRET_KEY = "ivrPromptsSecretKeyThatMustNeverBeLogged0"
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
 
 
-@dataclass(frozen=True)
 class S3Server:
-    endpoint: str
+    """moto in server mode on 127.0.0.1 (a free port); `requests` lists (method, path) served."""
 
-    @property
-    def env(self) -> dict[str, str]:
-        """The standard AWS variables a user would set to reach this server."""
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+        self._lock = threading.Lock()
+        app = DomainDispatcherApplication(create_backend_app)
 
-    def client(self) -> Any:
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-            region_name="us-east-1",
+        def counting(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+            with self._lock:
+                self.requests.append((environ["REQUEST_METHOD"], environ["PATH_INFO"]))
+            result: Iterable[bytes] = app(environ, start_response)
+            return result
+
+        self._server = make_server(
+            "127.0.0.1", 0, counting, threaded=True, request_handler=MotoRequestHandler
         )
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def objects(self, bucket: str) -> dict[str, bytes]:
-        client = self.client()
-        keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
-        return {k: client.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys}
+    def start(self) -> S3Server:
+        self._thread.start()
+        return self
 
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def s3_server() -> Iterator[S3Server]:
-    """A fresh moto server (empty state) on a free loopback port."""
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    # moto keeps its state per process, not per server: start every test from an empty store.
-    httpx.post(f"http://127.0.0.1:{port}/moto-api/reset").raise_for_status()
-    try:
-        yield S3Server(f"http://127.0.0.1:{port}")
-    finally:
-        server.stop()
+    def count(self, method: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for m, _ in self.requests if method is None or m == method)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import struct
 import subprocess
 import zlib
@@ -15,7 +14,7 @@ import numpy.typing as npt
 import pytest
 import soundfile
 
-from ivr_prompts.audio import dsp, g711, wavfile
+from ivr_prompts.audio import chain, dsp, g711, wavfile
 from ivr_prompts.audio.dsp import SILENCE_DB
 from ivr_prompts.config import AudioSettings
 from ivr_prompts.errors import AudioError
@@ -39,9 +38,9 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> tuple[npt.NDArray[np.flo
 
 
 @pytest.fixture(scope="module")
-def processed(speech: tuple[npt.NDArray[np.float32], int]) -> dsp.Processed:
+def processed(speech: tuple[npt.NDArray[np.float32], int]) -> chain.Processed:
     samples, rate = speech
-    return dsp.process(samples, rate, AudioSettings())
+    return chain.process(samples, rate, AudioSettings())
 
 
 # --- G.711 -------------------------------------------------------------------------------------
@@ -188,96 +187,6 @@ def test_peak_dbfs_half_scale_reads_minus_6() -> None:
     assert dsp.peak_dbfs(silence(0.1)) == SILENCE_DB
 
 
-def test_high_pass_removes_dc_and_keeps_speech_band() -> None:
-    x = tone(1000, 2.0, dbov=-20) + np.float32(0.2)
-    y = dsp.high_pass(x, 8000)
-    assert abs(float(np.mean(y[4000:]))) < 1e-4
-    assert db_of(y[4000:]) == pytest.approx(-20.0, abs=0.2)
-    assert db_of(dsp.high_pass(tone(30, 2.0, dbov=-20), 8000)[8000:]) < -27
-
-
-# --- normalize and trim ---------------------------------------------------------------------
-
-
-def test_normalize_tone_reaches_target_level() -> None:
-    y = dsp.normalize(tone(800, 2.0, dbov=-35), 8000, -26.0, 1.0)
-    assert dsp.active_level_dbov(y, 8000) == pytest.approx(-26.0, abs=0.05)
-
-
-def test_normalize_spiky_signal_is_held_at_the_peak_ceiling(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    x = tone(800, 2.0, dbov=-40)
-    x[::2000] = 0.5
-    with caplog.at_level(logging.DEBUG, logger="ivr_prompts.audio"):
-        y = dsp.normalize(x, 8000, -20.0, 1.0)
-    assert dsp.peak_dbfs(y) == pytest.approx(-1.0, abs=0.01)
-    assert dsp.active_level_dbov(y, 8000) < -21.0
-    assert "peak ceiling" in caplog.text
-
-
-def test_normalize_silence_returns_input_unchanged() -> None:
-    x = silence(0.5)
-    assert np.array_equal(dsp.normalize(x, 8000, -26.0, 1.0), x)
-
-
-def test_trim_tone_in_silence_keeps_exact_pads() -> None:
-    x = np.concatenate([silence(1.0), tone(1000, 0.5, dbov=-20), silence(1.0)])
-    y = dsp.trim(x, 8000, -45.0, 50, 200)
-    assert y.size == pytest.approx(400 + 4000 + 1600, abs=16)
-    assert not np.any(y[:390])
-    assert np.any(y[400:420])
-    assert not np.any(y[-1590:])
-
-
-def test_trim_signal_without_room_for_pads_zero_fills() -> None:
-    x = tone(1000, 0.3, dbov=-20, phase=0.4)
-    y = dsp.trim(x, 8000, -45.0, 100, 300)
-    assert y.size == 800 + x.size + 2400
-    assert not np.any(y[:800])
-    assert not np.any(y[-2400:])
-    assert np.array_equal(y[800 : 800 + x.size], x)
-
-
-def test_trim_all_silent_returns_empty() -> None:
-    assert dsp.trim(noise(1.0, dbfs=-70), 8000, -45.0, 50, 200).size == 0
-
-
-# --- process ---------------------------------------------------------------------------------
-
-
-def test_process_speech_is_8khz_at_target_with_headroom(
-    speech: tuple[npt.NDArray[np.float32], int], processed: dsp.Processed
-) -> None:
-    samples, rate = speech
-    assert rate != 8000
-    assert processed.pcm.dtype == np.int16
-    assert processed.duration_s == processed.pcm.size / 8000
-    assert processed.duration_s < samples.size / rate
-    assert processed.level_dbov == pytest.approx(-26.0, abs=0.5)
-    assert processed.peak_dbfs <= -1.0 + 1e-3
-    bounds = dsp.speech_bounds(dsp.to_float(processed.pcm), 8000, -45.0)
-    assert bounds is not None
-    assert bounds[0] == pytest.approx(400, abs=8)
-    assert processed.pcm.size - 1 - bounds[1] == pytest.approx(1600, abs=8)
-
-
-def test_process_loud_offset_stereo_tone_is_centred_and_limited() -> None:
-    x = tone(1000, 1.0, 16000, dbov=-3) + np.float32(0.1)
-    stereo = np.stack([x, x], axis=1)
-    p = dsp.process(stereo, 16000, AudioSettings(level_dbov=-16.0, peak_headroom_db=3.0))
-    assert p.level_dbov == pytest.approx(-16.0, abs=0.2)
-    assert p.peak_dbfs <= -3.0 + 1e-3
-    assert abs(float(np.mean(p.pcm[800:-800]))) < 40
-
-
-def test_process_silence_gives_empty_prompt() -> None:
-    p = dsp.process(silence(1.0, 16000), 16000, AudioSettings())
-    assert p.pcm.size == 0
-    assert p.level_dbov == SILENCE_DB
-    assert p.duration_s == 0.0
-
-
 # --- writers read back by independent tools --------------------------------------------------
 
 
@@ -303,7 +212,7 @@ READER_NAMES = {"ulaw": ("ULAW", "pcm_mulaw", "u-law"), "alaw": ("ALAW", "pcm_al
 
 @pytest.mark.parametrize("codec", ["ulaw", "alaw"])
 def test_g711_wav_is_read_by_soundfile_ffprobe_and_soxi(
-    tmp_path: Path, processed: dsp.Processed, codec: Codec
+    tmp_path: Path, processed: chain.Processed, codec: Codec
 ) -> None:
     subtype, ffcodec, soxenc = READER_NAMES[codec]
     path = tmp_path / "welcome.wav"
@@ -323,7 +232,7 @@ def test_g711_wav_is_read_by_soundfile_ffprobe_and_soxi(
 
 
 def test_pcm16_wav_is_read_by_soundfile_ffprobe_and_sox(
-    tmp_path: Path, processed: dsp.Processed
+    tmp_path: Path, processed: chain.Processed
 ) -> None:
     path = tmp_path / "welcome.wav"
     data = wavfile.pcm16_wav_bytes(processed.pcm)
@@ -347,7 +256,7 @@ def test_pcm16_wav_is_read_by_soundfile_ffprobe_and_sox(
 
 @pytest.mark.parametrize(("codec", "sox_type"), [("ulaw", "ul"), ("alaw", "al")])
 def test_raw_g711_is_read_by_sox_as_the_processed_prompt(
-    tmp_path: Path, processed: dsp.Processed, codec: Codec, sox_type: str
+    tmp_path: Path, processed: chain.Processed, codec: Codec, sox_type: str
 ) -> None:
     path = tmp_path / f"welcome.{codec}"
     path.write_bytes(wavfile.raw_bytes(processed.pcm, codec))

@@ -47,7 +47,7 @@ def test_check_flags_exactly_the_changed_prompts(make_project: Project) -> None:
         "digits/2 [en-US]": "orphan",
         "digits/2 [es-US]": "orphan",
     }
-    reasons = {i.subject: i.message for i in run_check(path).issues}
+    reasons = {i.subject: i.text() for i in run_check(path).issues}
     assert reasons["main/hours [en-US]"] == (
         "pronunciation dictionary changed; run ivr-prompts build"
     )
@@ -144,3 +144,38 @@ def test_plan_cli_detailed_exitcode_and_billing(make_project: Project) -> None:
 def test_plan_cli_detailed_exitcode_error_is_1(tmp_path: Path) -> None:
     result = cli("plan", "--config", str(tmp_path / "none.toml"), "--detailed-exitcode")
     assert result.returncode == 1
+
+
+def test_check_cli_github_changed_variable_points_at_its_line(make_project: Project) -> None:
+    path = make_project(files={"templates/welcome.j2": "Hello.\nWelcome to {{ company }}.\n"})
+    build(path)
+    toml = path.read_text().replace('company = "Acme Bank"', 'company = "Acme Credit"')
+    path.write_text(toml)
+    result = cli("check", "--config", str(path), "--format", "github")
+    assert result.returncode == 1
+    line = toml.splitlines().index('vars = { company = "Acme Credit", hours = "nine to five" }') + 1
+    assert result.stdout.splitlines() == [
+        f"::error file=prompts.toml,line={line},title=stale::main/welcome [en-US]: text changed "
+        "(published 'Hello. Welcome to Acme Bank.', now 'Hello. Welcome to Acme Credit.') "
+        "(company is used at templates/welcome.j2:2); run ivr-prompts build"
+    ]
+
+
+def test_check_cli_json_problem_fields(make_project: Project) -> None:
+    path = make_project(files={"pron/en-US.toml": '"Acme" = "Ack-mee"\n"PIN" = 3\n'})
+    result = cli("check", "--config", str(path), "--format", "json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == [
+        {
+            "message": "en-US.toml: 'PIN': expected a respelling string like \"ack-mee\", got 3",
+            "file": "pron/en-US.toml",
+            "line": 2,
+            "key": "PIN",
+            "prompt": "",
+            "locale": "",
+            "severity": "error",
+            "fix": "",
+            "code": "dictionary",
+            "subject": "pron/en-US.toml",
+        }
+    ]

@@ -17,7 +17,7 @@ from ivr_prompts.engines.waves import dicts
 from ivr_prompts.engines.waves import voices as voice_catalog
 from ivr_prompts.engines.waves.client import WavesClient
 from ivr_prompts.engines.waves.engine import WavesEngine
-from ivr_prompts.engines.waves.lock import read_lock
+from ivr_prompts.engines.waves.lock import load_lock, read_lock
 from ivr_prompts.errors import ConfigError, EngineError
 from ivr_prompts.lexicon import Lexicon
 from tests.waves_server import WavesServer
@@ -88,11 +88,12 @@ def test_sync_dictionaries_first_run_creates_each_once_and_writes_lock(
     text = lock.read_text()
     assert text.endswith("}\n")
     assert json.loads(text) == {
-        "version": 1,
+        "version": 2,
         "dictionaries": {
             "en-US": {"digest": LEXICONS["en-US"].digest, "id": ids["en-US"]},
             "es-US": {"digest": LEXICONS["es-US"].digest, "id": ids["es-US"]},
         },
+        "created": sorted(ids.values()),
     }
     assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
     assert server.api_key not in text
@@ -158,10 +159,25 @@ def test_read_lock_broken_file_says_how_to_fix(tmp_path: Path) -> None:
     lock.write_text("{nope")
     with pytest.raises(ConfigError, match=r"delete it and run `ivr-prompts dicts sync`$"):
         read_lock(lock)
-    lock.write_text('{"version": 2}')
+    lock.write_text('{"version": 3}')
     with pytest.raises(ConfigError) as info:
         read_lock(lock)
-    assert info.value.problems == ['prompts.lock.json: expected {"version": 1, ...}']
+    assert info.value.problems == ['prompts.lock.json: expected {"version": 2, ...}']
+    lock.write_text('{"version": 2, "dictionaries": {}, "created": "abc"}')
+    with pytest.raises(ConfigError, match="created: expected a list of dictionary ids"):
+        read_lock(lock)
+
+
+def test_load_lock_version_1_counts_its_dictionaries_as_created(tmp_path: Path) -> None:
+    lock = tmp_path / "prompts.lock.json"
+    lock.write_text(
+        '{"version": 1, "dictionaries": {"en-US": {"digest": "d", "id": "' + "a" * 24 + '"}}}'
+    )
+    loaded = load_lock(lock)
+    assert loaded is not None
+    assert loaded.entries == {"en-US": {"digest": "d", "id": "a" * 24}}
+    assert loaded.created == {"a" * 24}
+    assert load_lock(tmp_path / "absent.json") is None
 
 
 # -- TTS with dictionaries ------------------------------------------------------------------------
@@ -237,7 +253,7 @@ def test_engine_unknown_dictionary_without_sync_says_run_dicts_sync(server: Wave
         run(go())
     rid = server.tts_records()[0].request_id
     assert str(info.value) == (
-        "p/0 [en-US]: Waves does not know pronunciation dictionary 000000000000000000000000 "
+        "Waves does not know pronunciation dictionary 000000000000000000000000 "
         f"(Waves rejected the request (400): Invalid input data (request id {rid})); "
         "run `ivr-prompts dicts sync`"
     )
@@ -246,11 +262,13 @@ def test_engine_unknown_dictionary_without_sync_says_run_dicts_sync(server: Wave
 # -- list and prune -------------------------------------------------------------------------------
 
 
-def test_prune_dry_run_lists_unreferenced_and_deletes_nothing(
+def test_prune_deletes_only_unreferenced_dictionaries_the_project_created(
     server: WavesServer, tmp_path: Path
 ) -> None:
     lock = tmp_path / "prompts.lock.json"
     ids = run(sync(server, LEXICONS, lock))
+    # es-US is emptied: its dictionary is no longer referenced, but the project created it.
+    run(sync(server, {**LEXICONS, "es-US": lexicon("es-US")}, lock))
 
     async def go() -> tuple[str, list[str], list[str], list[str]]:
         client = client_for(server)
@@ -264,9 +282,9 @@ def test_prune_dry_run_lists_unreferenced_and_deletes_nothing(
             await client.aclose()
 
     stray, would, gone, left = run(go())
-    assert would == [stray]
-    assert gone == [stray]
-    assert sorted(left) == sorted(ids.values())
+    assert would == [ids["es-US"]]
+    assert gone == [ids["es-US"]]
+    assert sorted(left) == sorted([ids["en-US"], stray])
     assert dict_calls(server).count("DELETE") == 1
 
 

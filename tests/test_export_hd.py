@@ -141,6 +141,7 @@ def test_hd_turned_on_later_uses_cached_synthesis(make_project: Project) -> None
     report = build_with(config.load(toml), engine)
     assert engine.requests == []  # from the cached synthesis, not the engine
     assert report.published
+    assert report.plan is not None
     assert (report.plan.config.project.output / "asterisk/es/main/welcome.g722").is_file()
 
 

@@ -16,7 +16,7 @@ from ivr_prompts.publish.manifest import PromptRecord
 
 from .conftest import Project, run_cli
 from .engines import CountingEngine, build_with
-from .s3_server import ACCESS_KEY, SECRET_KEY, S3Server, s3_server
+from .s3_upload_server import ACCESS_KEY, SECRET_KEY, S3Server, s3_server
 
 __all__ = ["s3_server"]
 

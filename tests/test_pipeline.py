@@ -11,6 +11,7 @@ from ivr_prompts import build as builder
 from ivr_prompts import cache, config
 from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.errors import BuildFailed, ConfigError, UsageError
+from ivr_prompts.fingerprint import FINGERPRINT
 from ivr_prompts.plan import BuildOptions, make_plan
 from ivr_prompts.publish.manifest import INDEX, read_manifest
 
@@ -103,7 +104,7 @@ def test_build_second_run_makes_zero_engine_calls_and_prepares_no_engine(
     assert engine.requests == []
     assert engine.prepared == []
     assert not report.published
-    assert report.plan.count("reuse") == 8
+    assert report.counts.reused == 8
     assert snapshot(cfg.project.output) == before
 
 
@@ -115,7 +116,7 @@ def test_build_changed_variable_resynthesizes_only_its_prompts(make_project: Pro
     report = run(config.load(path), engine)
     assert engine.texts == ["ten to six"]
     assert report.published
-    assert report.plan.count("reuse") == 7
+    assert report.counts.reused == 7
 
 
 def test_build_dictionary_word_change_resynthesizes_only_prompts_using_it(
@@ -137,7 +138,7 @@ def test_build_removed_prompt_disappears_from_published_set(make_project: Projec
     toml = BASE_TOML.replace('[[prompts]]\nid = "main/hours"\ntext = "{{ hours }}"\n', "")
     path.write_text(toml)
     report = run(config.load(path), CountingEngine())
-    assert report.plan.removed == [("main/hours", "en-US"), ("main/hours", "es-US")]
+    assert report.counts.removed == (("main/hours", "en-US"), ("main/hours", "es-US"))
     assert not (cfg.project.output / "asterisk/en/main/hours.ulaw").exists()
     manifest = json.loads((cfg.project.output / "manifest.json").read_text())
     assert "main/hours" not in {p["id"] for p in manifest["prompts"]}
@@ -199,6 +200,7 @@ def test_build_corrupt_cache_entry_resynthesized_never_published(make_project: P
     path = make_project()
     cfg = config.load(path)
     first = run(cfg, CountingEngine())
+    assert first.plan is not None
     pair = next(p for p in first.plan.pairs if p.rendered.id == "main/welcome")
     store = cache.Cache(cfg.project.cache)
     for kind, key in (("synth", pair.synth_key), ("audio", pair.audio_key)):
@@ -231,7 +233,7 @@ def test_build_only_pattern_rebuilds_subset_and_keeps_the_rest(make_project: Pro
     texts = {(p["id"], p["locale"]): p["text"] for p in manifest["prompts"]}
     assert texts[("main/hours", "en-US")] == "ten to six"
     assert texts[("main/welcome", "en-US")] == "Welcome to Acme Bank."  # kept as published
-    assert report.plan.count("keep") == 7
+    assert report.counts.kept == 7
 
 
 def test_build_refuses_output_folder_it_did_not_make(make_project: Project) -> None:
@@ -284,7 +286,8 @@ def test_build_repairs_published_file_edited_by_hand(make_project: Project) -> N
     assert engine.requests == []  # repaired from the cache
     assert report.published
     after = snapshot(cfg.project.output)
-    del after[INDEX], before[INDEX]  # file mtimes: not content
+    for volatile in (INDEX, FINGERPRINT):  # file mtimes: not content
+        del after[volatile], before[volatile]
     assert after == before
 
 

@@ -9,11 +9,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile
 
 from ivr_prompts import build as builder
 from ivr_prompts import config
+from ivr_prompts.audio.dsp import active_level_dbov
 from ivr_prompts.config import Config
 from ivr_prompts.engines.registry import Engines
 
@@ -116,3 +118,28 @@ def test_sample_set_second_build_creates_no_engine(built: Config) -> None:
     # Engines are created for their identity (cheap), but none loaded a model or spoke.
     started = engines.started.values()
     assert all(getattr(e, "loads", 0) == 0 and getattr(e, "calls", 0) == 0 for e in started)
+
+
+def test_sample_set_every_file_at_target_with_quiet_edges_and_headroom(built: Config) -> None:
+    """Read back by libsndfile and sox: no file starts or ends abruptly (first and last 20 ms
+    under -50 dBFS), every one at the target level within 0.5 dB, peaks under the headroom."""
+    out = built.project.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    target = built.audio.level_dbov
+    for record in manifest["prompts"]:
+        for f in record["files"]:
+            path = out / f["path"]
+            if f["format"] in ("ulaw", "alaw"):
+                raw = subprocess.run(
+                    ["sox", "-t", "ul" if f["format"] == "ulaw" else "al", "-r", "8000", "-c",
+                     "1", str(path), "-t", "raw", "-e", "floating-point", "-b", "32", "-"],
+                    capture_output=True, check=True,
+                ).stdout  # fmt: skip
+                x = np.frombuffer(raw, dtype="<f4")
+            else:
+                x = soundfile.read(str(path), dtype="float32")[0]
+            where = f"{f['path']}"
+            assert 20 * np.log10(np.max(np.abs(x[:160])) + 1e-9) < -50.0, where
+            assert 20 * np.log10(np.max(np.abs(x[-160:])) + 1e-9) < -50.0, where
+            assert 20 * np.log10(np.max(np.abs(x))) <= -built.audio.peak_headroom_db, where
+            assert active_level_dbov(x, 8000) == pytest.approx(target, abs=0.5), where

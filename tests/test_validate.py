@@ -13,13 +13,13 @@ import pytest
 import soundfile
 
 from ivr_prompts.audio import dsp, wavfile
-from ivr_prompts.audio.dsp import Processed
+from ivr_prompts.audio.chain import Processed, process
 from ivr_prompts.config import AudioSettings, LimitSettings
 from ivr_prompts.kinds import PROFILE_NAMES, Codec, ProfileName
 from ivr_prompts.validate.checks import Finding, check_audio
 from ivr_prompts.validate.paths import validate_paths
-from ivr_prompts.validate.rules import Rules, profile_rules
-from tests.audio_fixtures import SPEECH_TEXT, espeak_speech, silence, tone
+from ivr_prompts.validate.rules import Rules, profile_rules, prompt_rules
+from tests.audio_fixtures import SPEECH_TEXT, espeak_speech, faded, silence, tone
 
 RULES = Rules()
 
@@ -27,7 +27,7 @@ RULES = Rules()
 @pytest.fixture(scope="module")
 def prompt(tmp_path_factory: pytest.TempPathFactory) -> Processed:
     samples, rate = espeak_speech(tmp_path_factory.mktemp("speech"))
-    return dsp.process(samples, rate, AudioSettings())
+    return process(samples, rate, AudioSettings())
 
 
 def checks(found: list[Finding]) -> list[str]:
@@ -78,7 +78,7 @@ def test_check_audio_own_pcm16_wav_has_no_findings(tmp_path: Path, prompt: Proce
 
 def test_check_audio_processed_tone_has_no_findings(tmp_path: Path) -> None:
     x = np.concatenate([silence(0.3, 16000), tone(440, 1.0, 16000, dbov=-8), silence(1.0, 16000)])
-    p = dsp.process(x, 16000, AudioSettings())
+    p = process(x, 16000, AudioSettings())
     wav = write(tmp_path / "beep.wav", wavfile.g711_wav_bytes(p.pcm, "ulaw"))
     assert check_file(wav) == []
 
@@ -131,7 +131,10 @@ def test_rules_from_settings_carry_project_levels_and_limits() -> None:
     )
     assert (rules.level_dbov, rules.level_tolerance_db) == (-20.0, 1.0)
     assert (rules.min_seconds, rules.max_seconds) == (1.0, 9.0)
-    assert rules.max_trail_silence_s == pytest.approx(1.15)
+    assert rules.warn_trail_silence_s == pytest.approx(1.15)
+    assert (rules.max_lead_silence_s, rules.max_trail_silence_s) == (1.0, 2.0)
+    assert rules.source("max_seconds") == "[limits].max_seconds"
+    assert rules.edge_severity == "error"
 
 
 # --- broken corpus ----------------------------------------------------------------------------
@@ -172,7 +175,7 @@ def test_check_audio_16khz_wav_is_a_rate_error(tmp_path: Path) -> None:
 
 
 def test_check_audio_stereo_wav_is_a_channels_error(tmp_path: Path) -> None:
-    x = pcm16(tone(440, 1.0, dbov=-26))
+    x = pcm16(faded(tone(440, 1.0, dbov=-26)))
     path = tmp_path / "stereo.wav"
     soundfile.write(str(path), np.stack([x, x], axis=1), 8000, subtype="PCM_16")
     found = check_file(path)
@@ -211,28 +214,54 @@ def test_check_audio_dc_only_is_silent_error_naming_the_offset(tmp_path: Path) -
     assert f.message.startswith("no sound: only a constant DC offset at -20.0 dBFS")
 
 
-def test_check_audio_dc_offset_under_speech_warns(tmp_path: Path, prompt: Processed) -> None:
+def test_check_audio_dc_offset_under_speech_is_an_error(tmp_path: Path, prompt: Processed) -> None:
     x = speechlike(prompt) + np.float32(0.05)
     wav = write(tmp_path / "dc.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
     found = check_file(wav)
     f = only(found, "dc")
-    assert f.severity == "warning"
-    assert f.message.startswith("DC offset of -26.0 dBFS (limit -40 dBFS)")
+    assert f.message.startswith("DC offset of -26.0 dBFS (limit -30 dBFS, built in)")
+    assert f.severity == "error"
 
 
-def test_check_audio_three_seconds_lead_silence_warns(tmp_path: Path, prompt: Processed) -> None:
+def test_check_audio_three_seconds_lead_silence_is_an_error(
+    tmp_path: Path, prompt: Processed
+) -> None:
     x = np.concatenate([silence(3.0), speechlike(prompt)])
     wav = write(tmp_path / "late.wav", wavfile.g711_wav_bytes(pcm16(x), "ulaw"))
     found = check_file(wav)
     assert checks(found) == ["lead-silence"]
-    assert found[0].message.startswith("3.05 s of silence before the first sound (max 0.5 s)")
+    assert found[0].severity == "error"
+    assert found[0].message.startswith(
+        "3.05 s of silence before the first sound (max 1 s, the default); trim the start"
+    )
 
 
-def test_check_audio_long_tail_silence_warns(tmp_path: Path, prompt: Processed) -> None:
+def test_check_audio_lead_silence_over_pad_but_under_limit_warns(
+    tmp_path: Path, prompt: Processed
+) -> None:
+    x = np.concatenate([silence(0.7), speechlike(prompt)])
+    wav = write(tmp_path / "late.wav", wavfile.g711_wav_bytes(pcm16(x), "ulaw"))
+    f = only(check_file(wav), "lead-silence")
+    assert f.severity == "warning"
+    assert f.message.startswith("0.75 s of silence before the first sound (max 0.5 s, the default)")
+
+
+def test_check_audio_long_tail_silence_is_an_error(tmp_path: Path, prompt: Processed) -> None:
     x = np.concatenate([speechlike(prompt), silence(2.0)])
     wav = write(tmp_path / "tail.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
     f = only(check_file(wav), "trail-silence")
-    assert f.message.startswith("2.20 s of silence after the last sound (max 0.75 s)")
+    assert f.severity == "error"
+    assert f.message.startswith("2.2")
+    assert " s of silence after the last sound (max 2 s, the default)" in f.message
+
+
+def test_check_audio_build_rules_name_the_project_keys(tmp_path: Path, prompt: Processed) -> None:
+    x = np.concatenate([speechlike(prompt), silence(1.0)])
+    wav = write(tmp_path / "tail.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
+    rules = Rules.from_settings(AudioSettings(), LimitSettings(max_trail_silence_s=1.1))
+    f = only(check_file(wav, rules), "trail-silence")
+    assert f.severity == "error"
+    assert "(max 1.1 s, [limits].max_trail_silence_s); trim the end" in f.message
 
 
 def test_check_audio_truncated_data_chunk_is_header_error(
@@ -288,8 +317,32 @@ def test_check_audio_level_off_target_warns_with_measured_value(
     x = speechlike(prompt) * np.float32(10 ** (-10 / 20))
     wav = write(tmp_path / "soft.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
     f = only(check_file(wav), "level")
+    assert f.severity == "error"
+    assert f.message.startswith(
+        "active speech level (P.56) is -36.0 dBov; target is -26 dBov (the default) "
+        "+/- 6 dB (the default)"
+    )
+
+
+def test_check_audio_level_slightly_off_target_warns(tmp_path: Path, prompt: Processed) -> None:
+    x = speechlike(prompt) * np.float32(10 ** (-3 / 20))
+    wav = write(tmp_path / "soft.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
+    f = only(check_file(wav), "level")
     assert f.severity == "warning"
-    assert f.message.startswith("active speech level (P.56) is -36.0 dBov; target is -26 +/- 2 dB")
+    assert f.message.startswith("active speech level (P.56) is -29.0 dBov; target is -26 dBov")
+
+
+def test_check_audio_build_rules_level_off_tolerance_is_an_error(
+    tmp_path: Path, prompt: Processed
+) -> None:
+    x = speechlike(prompt) * np.float32(10 ** (-3 / 20))
+    wav = write(tmp_path / "soft.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
+    rules = Rules.from_settings(AudioSettings(), LimitSettings())
+    f = only(check_file(wav, rules), "level")
+    assert f.severity == "error"
+    assert "target is -26 dBov ([audio].level_dbov) +/- 2 dB ([audio].level_tolerance_db)" in (
+        f.message
+    )
 
 
 def test_check_audio_level_check_none_skips_it(tmp_path: Path, prompt: Processed) -> None:
@@ -305,7 +358,7 @@ def test_check_audio_text_far_longer_than_audio_is_speaking_rate_warning(
     found = check_file(wav, text=SPEECH_TEXT * 4)
     f = only(found, "speaking-rate")
     assert f.severity == "warning"
-    assert "chars/s (too fast: words may be missing; plausible 4-30)" in f.message
+    assert "chars/s (too fast: words may be missing; plausible 4-30, built in)" in f.message
 
 
 def test_check_audio_short_text_skips_speaking_rate(tmp_path: Path, prompt: Processed) -> None:
@@ -314,24 +367,36 @@ def test_check_audio_short_text_skips_speaking_rate(tmp_path: Path, prompt: Proc
 
 
 def test_check_audio_too_short_and_too_long_are_duration_errors(tmp_path: Path) -> None:
-    short = write(tmp_path / "s.wav", wavfile.pcm16_wav_bytes(pcm16(tone(440, 0.1, dbov=-26))))
+    short = write(
+        tmp_path / "s.wav", wavfile.pcm16_wav_bytes(pcm16(faded(tone(440, 0.05, dbov=-26))))
+    )
     assert only(check_file(short), "duration").message.startswith(
-        "lasts 0.10 s; shorter than the 0.2 s minimum"
+        "lasts 0.15 s; shorter than the 0.2 s minimum (the default)"
     )
     long = write(
-        tmp_path / "l.wav", wavfile.g711_wav_bytes(pcm16(tone(440, 301, dbov=-26)), "ulaw")
+        tmp_path / "l.wav", wavfile.g711_wav_bytes(pcm16(faded(tone(440, 301, dbov=-26))), "ulaw")
     )
     f = only(check_file(long, profile_rules("amazon-connect", RULES)), "duration")
-    assert f.message.startswith("lasts 301.0 s; longer than the 60 s amazon-connect maximum")
+    assert f.message.startswith("lasts 301.1 s; longer than the 60 s maximum (the default)")
+
+
+def test_check_audio_prompt_limit_names_its_prompt_key(tmp_path: Path) -> None:
+    wav = write(tmp_path / "l.wav", wavfile.pcm16_wav_bytes(pcm16(faded(tone(440, 3.0, dbov=-26)))))
+    base = Rules.from_settings(AudioSettings(), LimitSettings(max_seconds=20.0))
+    f = only(check_file(wav, prompt_rules(base, 3, None, 2.0)), "duration")
+    assert (
+        f.message
+        == "lasts 3.1 s; longer than the 2 s maximum (prompts[3].max_seconds); split the prompt"
+    )
 
 
 def test_check_audio_connect_limit_applies_when_base_allows_more(tmp_path: Path) -> None:
     long = write(
-        tmp_path / "l.wav", wavfile.g711_wav_bytes(pcm16(tone(440, 301, dbov=-26)), "ulaw")
+        tmp_path / "l.wav", wavfile.g711_wav_bytes(pcm16(faded(tone(440, 301, dbov=-26))), "ulaw")
     )
     base = dataclasses.replace(RULES, max_seconds=3600.0)
     f = only(check_file(long, profile_rules("amazon-connect", base)), "duration")
-    assert "longer than the 300 s amazon-connect maximum" in f.message
+    assert "longer than the 300 s maximum (the amazon-connect profile)" in f.message
 
 
 def test_check_audio_file_over_size_limit_is_size_error(tmp_path: Path, prompt: Processed) -> None:
@@ -367,7 +432,9 @@ def test_check_audio_bad_name_for_profile_is_name_error(
 
 
 def test_check_audio_flac_is_not_a_prompt_format(tmp_path: Path) -> None:
-    src = write(tmp_path / "in.wav", wavfile.pcm16_wav_bytes(pcm16(tone(440, 1.0, dbov=-26))))
+    src = write(
+        tmp_path / "in.wav", wavfile.pcm16_wav_bytes(pcm16(faded(tone(440, 1.0, dbov=-26))))
+    )
     flac = tmp_path / "prompt.flac"
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), str(flac)], check=True)
     found = check_file(flac, profile_rules("asterisk", RULES))

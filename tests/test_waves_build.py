@@ -190,6 +190,7 @@ def test_waves_build_unknown_voice_fails_prompt_with_vendor_message(
     assert lines[-1] == "error: 5 prompt(s) failed; nothing was published"
     assert all(line.startswith("error: ") for line in lines)
     assert all("[es-US]" in line and "nobody" in line for line in lines[:-1])
+    assert all(line.count("[es-US]") == 1 for line in lines[:-1])  # the prompt, named once
     assert len(lines) == 6
     assert not (path.parent / "dist").exists()
 

@@ -20,7 +20,8 @@ import pytest
 
 from ivr_prompts.config import WavesSettings
 from ivr_prompts.engines.base import SynthesisRequest
-from ivr_prompts.engines.waves.client import WavesClient, backoff_delay
+from ivr_prompts.engines.waves.attempt import backoff_delay
+from ivr_prompts.engines.waves.client import WavesClient
 from ivr_prompts.engines.waves.decode import decode_audio
 from ivr_prompts.engines.waves.engine import WavesEngine
 from ivr_prompts.engines.waves.errors import parse_retry_after, vendor_message
@@ -223,7 +224,8 @@ def test_client_retry_after_beyond_deadline_gives_up_at_once() -> None:
     assert sleeps.delays == []
     assert info.value.message == (
         "Waves is busy (429 Too Many Requests: slow down) (request id rid-1); "
-        "gave up after 1 attempt(s): deadline of 10 s reached"
+        "gave up after 1 attempt(s): Waves asks to retry after 60 s (Retry-After), more than "
+        "the 10 s left of the 10 s deadline (waves.deadline_seconds)"
     )
 
 
@@ -231,8 +233,12 @@ def test_client_deadline_counts_time_spent_in_backoff() -> None:
     settings = replace(SETTINGS, deadline_seconds=20.0, max_attempts=20)
     handler, seen = sequence(error(503, {}, **{"Retry-After": "6"}))
     client, sleeps = make_client(handler, settings)
-    with pytest.raises(EngineError, match="deadline of 20 s reached"):
+    with pytest.raises(EngineError) as info:
         run(tts_then_close(client))
+    assert info.value.message.endswith(
+        "gave up after 4 attempt(s): Waves asks to retry after 6 s (Retry-After), more than "
+        "the 2 s left of the 20 s deadline (waves.deadline_seconds)"
+    )
     assert sleeps.delays == [6.0, 6.0, 6.0]
     assert len(seen) == 4
 
@@ -404,10 +410,7 @@ def test_client_read_timeout_message_names_timeout_and_url() -> None:
     client, _ = make_client(handler, replace(SETTINGS, max_attempts=1, timeout_seconds=2.5))
     with pytest.raises(EngineError) as info:
         run(tts_then_close(client))
-    assert (
-        str(info.value)
-        == "Waves did not answer within 2.5 s (ReadTimeout at https://waves.invalid)"
-    )
+    assert str(info.value) == "Waves did not answer within 2.5 s (at https://waves.invalid)"
 
 
 # -- not-audio answers ----------------------------------------------------------------------------
@@ -657,16 +660,29 @@ def test_engine_long_text_is_split_and_joined_with_a_pause() -> None:
     assert result.meta["pieces"] == "3"
 
 
-def test_engine_error_names_the_prompt_and_locale() -> None:
+def test_engine_prompt_error_leaves_naming_the_prompt_to_the_build() -> None:
     handler, _ = sequence(error(400, {"message": "Invalid enum value 'xx'"}, rid="q"))
     client, _ = make_client(handler)
     engine = WavesEngine(client)
     with pytest.raises(EngineError) as info:
         run(engine.synthesize(request("Hi.")))
     run(engine.aclose())
+    assert (
+        str(info.value)
+        == "Waves rejected the request (400): Invalid enum value 'xx' (request id q)"
+    )
+
+
+def test_engine_unavailable_names_the_prompt_and_locale_once() -> None:
+    handler, _ = sequence(error(401, {"message": "no"}, rid="q"))
+    client, _ = make_client(handler)
+    engine = WavesEngine(client)
+    with pytest.raises(EngineUnavailable) as info:
+        run(engine.synthesize(request("Hi.")))
+    run(engine.aclose())
     assert str(info.value) == (
-        "main/welcome [en-US]: Waves rejected the request (400): Invalid enum value 'xx' "
-        "(request id q)"
+        "main/welcome [en-US]: Waves rejected the API key in SMALLEST_API_KEY (401 Unauthorized): "
+        "set a valid key from the Smallest AI console (request id q)"
     )
 
 

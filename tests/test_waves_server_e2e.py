@@ -224,7 +224,7 @@ def test_engine_unknown_voice_is_one_line_and_not_retried(server: WavesServer) -
         speak_one(engine_for(server), request(voice="nobody"))
     (record,) = server.tts_records()
     assert str(info.value) == (
-        "main/welcome [en-US]: Waves rejected the request (400): voice_id: Voice 'nobody' not "
+        "Waves rejected the request (400): voice_id: Voice 'nobody' not "
         f"found (request id {record.request_id})"
     )
 
@@ -274,7 +274,7 @@ def test_engine_slow_server_times_out() -> None:
         with pytest.raises(EngineError) as info:
             speak_one(engine)
         assert str(info.value) == (
-            f"main/welcome [en-US]: Waves did not answer within 0.2 s (ReadTimeout at {server.url})"
+            f"main/welcome [en-US]: Waves did not answer within 0.2 s (at {server.url})"
         )
 
 
@@ -298,7 +298,7 @@ def test_engine_truncation_faults_fail_after_retries(
     server.script(*[fault] * 3)
     with pytest.raises(EngineError) as info:
         speak_one(engine_for(server, replace(SETTINGS, max_attempts=3)))
-    assert str(info.value).startswith(f"main/welcome [en-US]: {message}")
+    assert str(info.value).startswith(message)
     assert str(info.value).endswith("gave up after 3 attempt(s)")
     assert len(server.tts_records()) == 3
 
@@ -325,7 +325,7 @@ def test_engine_not_audio_answers_are_rejected(
     with pytest.raises(EngineError) as info:
         speak_one(engine_for(server, settings))
     rid = server.tts_records()[0].request_id
-    assert str(info.value) == f"main/welcome [en-US]: {message} (request id {rid})"
+    assert str(info.value) == f"{message} (request id {rid})"
 
 
 def test_engine_sse_without_done_is_retried_then_succeeds(server: WavesServer) -> None:

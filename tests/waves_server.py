@@ -15,6 +15,7 @@ import collections
 import json
 import random
 import re
+import select
 import socket
 import struct
 import subprocess
@@ -57,6 +58,11 @@ Fault = Literal[
     "sse-no-done",
     "sse-bad-base64",
     "sse-error-frame",
+    "click",
+    "stall",
+    "slow-drip",
+    "echo-key",
+    "redirect",
 ]
 FAULTS: tuple[Fault, ...] = get_args(Fault)
 # speech: real espeak-ng; babble: a cheap speech-like stand-in (harmonics, moving formants,
@@ -178,8 +184,11 @@ class WavesServer:
         g711_riff: bool = False,
         slow_seconds: float = 5.0,
         sse_chunk_bytes: int = 4000,
+        drip_bytes_per_second: int = 64,
+        missing_dict_status: int = 400,
         voices: Sequence[Mapping[str, Any]] = DEFAULT_VOICES,
         clock: Callable[[], float] = time.monotonic,
+        chars_per_second: float | None = None,
     ) -> None:
         self.api_key = api_key
         self.concurrency = concurrency
@@ -192,7 +201,12 @@ class WavesServer:
         self.g711_riff = g711_riff
         self.slow_seconds = slow_seconds
         self.sse_chunk_bytes = sse_chunk_bytes
+        self.drip_bytes_per_second = drip_bytes_per_second
+        # What PUT and DELETE of an unknown dictionary get: 400 "Invalid input data", or 404.
+        self.missing_dict_status = missing_dict_status
         self.voices = [dict(v) for v in voices]
+        # A voice pace like a real TTS voice's (speed 1.0); None: espeak-ng's own 175 wpm.
+        self.chars_per_second = chars_per_second
         self.clock = clock
         self._rng = random.Random(seed)
         self._ids = random.Random(seed + 1)
@@ -319,11 +333,12 @@ class WavesServer:
             cached = self._state.audio_cache.get(key)
         if cached is not None:
             return cached
-        samples = (
-            _espeak(text, language, rate, speed)
-            if self.audio == "speech"
-            else _SYNTHETIC[self.audio](text, rate)
-        )
+        if self.audio != "speech":
+            samples = _SYNTHETIC[self.audio](text, rate)
+        elif self.chars_per_second is None:
+            samples = _espeak(text, language, rate, speed)
+        else:
+            samples = _paced(text, language, rate, speed, self.chars_per_second)
         with self._state.lock:
             self._state.audio_cache[key] = samples
         return samples
@@ -348,6 +363,34 @@ def _espeak(text: str, language: str, rate: int, speed: float) -> Int16:
     speech = np.frombuffer(payload[: len(payload) // 2 * 2], dtype="<i2").astype(np.float32)
     resampled = soxr.resample(speech / 32768.0, source_rate, rate)
     return np.asarray(np.clip(resampled * 32767.0, -32768, 32767), dtype=np.int16)
+
+
+def _paced(text: str, language: str, rate: int, speed: float, cps: float) -> Int16:
+    """espeak-ng speech at `cps` characters per second of speech (times `speed`): one try at
+    espeak's rate, then one at the rate that hits the pace."""
+    first = _espeak(text, language, rate, 1.0)
+    spoken = _speech_seconds(first, rate)
+    wanted = len(" ".join(text.split())) / (cps * speed)
+    if spoken <= 0 or wanted <= 0:
+        return first
+    factor = min(max(spoken / wanted, 80 / 175), 450 / 175)
+    return _espeak(text, language, rate, factor)
+
+
+def _speech_seconds(samples: Int16, rate: int) -> float:
+    """From the first to the last sample above -50 dBFS."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 104)
+    return (int(loud[-1]) - int(loud[0]) + 1) / rate if loud.size else 0.0
+
+
+def with_click(samples: Int16) -> Int16:
+    """The speech 30 dB under one near-full-scale click (a mouth click or a plosive spike)."""
+    speech = samples.astype(np.float64)
+    peak = float(np.max(np.abs(speech))) or 1.0
+    click = 0.97 * 32767.0
+    out = speech * (click * 10 ** (-30 / 20) / peak)
+    out[out.size // 3] = click
+    return np.asarray(np.round(out), dtype=np.int16)
 
 
 def _wav_payload(data: bytes) -> tuple[int, bytes]:
@@ -622,6 +665,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif known:
                 del state.dicts[dict_id]
                 answer = {"id": dict_id, "deleted": True}
+        if not known and owner.missing_dict_status == 404:
+            raise _Reply(404, {"error": "Not Found", "message": "Dictionary not found"})
         if not known:
             raise _Reply(400, invalid)
         raise _Reply(200, answer)
@@ -762,8 +807,26 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             raise _Reply(status, body, headers)
         samples = owner.speech(job["text"], job["language"], job["rate"], job["speed"])
+        if fault == "click":
+            samples = with_click(samples)
         data = encode(samples, job["format"], job["rate"], owner.g711_riff)
-        if fault == "truncate":
+        if fault == "echo-key":
+            self._request_id = owner.api_key  # a careless server echoing the bearer token
+            if sse:
+                self._stream(data)
+            else:
+                self._send_audio(data)
+        elif fault == "redirect":
+            self._record.status = 302
+            self.send_response(302)
+            self.send_header("Location", "https://elsewhere.invalid/waves/v1/tts")
+            self._base_headers("text/plain", 0)
+            self.end_headers()
+        elif fault == "stall":
+            self._stall(data, sse)
+        elif fault == "slow-drip":
+            self._drip(data, sse)
+        elif fault == "truncate":
             self._send_audio(data[: len(data) // 2], declared=len(data))
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_WR)
@@ -783,7 +846,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._record.status = -1
             self._free()
             self.close_connection = True
-        elif fault.startswith("sse-") and sse:
+        elif sse:
             self._stream(data, fault)
         else:
             self._send_audio(data)
@@ -813,6 +876,67 @@ class _Handler(BaseHTTPRequestHandler):
         self._free()
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+    def _stall(self, data: bytes, sse: bool) -> None:
+        """Start an answer, then never finish it: keep-alive comments (SSE) or silence (sync)."""
+        owner = self.owner
+        self._free()
+        self.close_connection = True
+        if sse:
+            self._record.status = 200
+            self.send_response(200)
+            self._base_headers("text/event-stream", None)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            while not owner._stop.wait(0.1):
+                self._chunk(b": keep-alive\n\n")  # raises once the client hangs up
+            return
+        self._record.status = 200
+        self.send_response(200)
+        self._base_headers("audio/wav", len(data))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        while not owner._stop.wait(0.1) and not self._client_gone():
+            pass
+
+    def _drip(self, data: bytes, sse: bool) -> None:
+        """A whole, valid answer sent `drip_bytes_per_second` bytes at a time, once a second."""
+        owner = self.owner
+        self._free()
+        self.close_connection = True
+        step = owner.drip_bytes_per_second
+        self._record.status = 200
+        self.send_response(200)
+        if sse:
+            frame = {"audio": base64.b64encode(data).decode(), "done": False, "status": "206"}
+            payload = f"event: audio\ndata: {json.dumps(frame)}\n\n".encode()
+            payload += b'data: {"status": "200", "done": true}\n\n'
+            self._base_headers("text/event-stream", None)
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            payload = data
+            self._base_headers("audio/wav", len(data))
+        self.end_headers()
+        for start in range(0, len(payload), step):
+            piece = payload[start : start + step]
+            if sse:
+                self._chunk(piece)
+            else:
+                self.wfile.write(piece)
+                self.wfile.flush()
+            if owner._stop.wait(1.0):
+                return
+        if sse:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+    def _client_gone(self) -> bool:
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        try:
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _chunk(self, payload: bytes) -> None:
         self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")

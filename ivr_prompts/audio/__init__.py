@@ -1,28 +1,25 @@
 """Audio for 8 kHz telephone prompts: G.711 tables, DSP, and WAV/raw file I/O.
 
 The package re-exports its public names so `audio.process(...)` reads as before; new code may
-import the submodule that owns a name (g711, dsp, wavfile).
+import the submodule that owns a name (g711, dsp, edges, limiter, chain, wavfile).
 """
 
 from __future__ import annotations
 
+from .chain import PROCESSING_VERSION, Processed, ProcessSettings, process, settings_key
 from .dsp import (
     SILENCE_DB,
     FloatAudio,
-    Processed,
-    ProcessSettings,
     active_level_dbov,
     high_pass,
-    normalize,
+    mono,
     peak_dbfs,
-    process,
     resample,
     rms_dbfs,
-    speech_bounds,
     to_float,
     to_pcm16,
-    trim,
 )
+from .edges import cut, edge_peaks_dbfs, find_speech, speech_bounds
 from .g711 import (
     RATE,
     Codes,
@@ -36,6 +33,7 @@ from .g711 import (
     ulaw_decode,
     ulaw_encode,
 )
+from .limiter import level_to_target, limit
 from .wavfile import (
     AUDIO_EXTENSIONS,
     FFMPEG_EXTENSIONS,
@@ -50,6 +48,7 @@ from .wavfile import (
 __all__ = [
     "AUDIO_EXTENSIONS",
     "FFMPEG_EXTENSIONS",
+    "PROCESSING_VERSION",
     "RATE",
     "RAW_EXTENSIONS",
     "SILENCE_DB",
@@ -62,13 +61,18 @@ __all__ = [
     "active_level_dbov",
     "alaw_decode",
     "alaw_encode",
+    "cut",
     "decode",
+    "edge_peaks_dbfs",
     "encode",
+    "find_speech",
     "g711_decode",
     "g711_encode",
     "g711_wav_bytes",
     "high_pass",
-    "normalize",
+    "level_to_target",
+    "limit",
+    "mono",
     "pcm16_wav_bytes",
     "peak_dbfs",
     "process",
@@ -76,10 +80,10 @@ __all__ = [
     "read_audio",
     "resample",
     "rms_dbfs",
+    "settings_key",
     "speech_bounds",
     "to_float",
     "to_pcm16",
-    "trim",
     "ulaw_decode",
     "ulaw_encode",
 ]

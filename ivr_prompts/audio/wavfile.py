@@ -205,6 +205,11 @@ def _read_wav(path: Path, data: bytes) -> AudioFile:
                     f"data chunk has an odd size ({clen}) without the pad byte RIFF requires"
                 )
         elif cid == b"fmt ":
+            if body + clen > size:
+                raise AudioError(
+                    f"{path}: the fmt chunk says {clen} bytes, past the end of the "
+                    f"{size}-byte file; the header is corrupt: re-export it as a standard WAV"
+                )
             fmt = data[body : body + clen]
         elif cid == b"fact" and clen >= 4 and body + 4 <= size:
             fact = struct.unpack_from("<I", data, body)[0]
@@ -310,6 +315,8 @@ def _read_with_ffmpeg(path: Path, ffmpeg: str | None) -> AudioFile:
             capture_output=True, check=True, text=True,
         )  # fmt: skip
         streams = json.loads(info.stdout).get("streams", [])
+        if not streams:
+            raise AudioError(f"{path}: no audio stream ({_sniff(path)}); check the file")
         pcm = subprocess.run(
             [exe, "-v", "error", "-i", str(path), "-map", "0:a:0", "-f", "s16le",
              "-acodec", "pcm_s16le", "-"],
@@ -318,9 +325,11 @@ def _read_with_ffmpeg(path: Path, ffmpeg: str | None) -> AudioFile:
     except subprocess.CalledProcessError as exc:
         err = exc.stderr if isinstance(exc.stderr, str) else exc.stderr.decode(errors="replace")
         detail = err.strip().splitlines()[-1] if err.strip() else f"exit {exc.returncode}"
+        kind = _sniff(path)
+        if kind != "unknown content":
+            raise AudioError(f"{path}: no audio stream ({kind}); check the file") from exc
+        detail = detail.removeprefix(f"{path}: ")
         raise AudioError(f"{path}: ffmpeg cannot decode it ({detail}); check the file") from exc
-    if not streams:
-        raise AudioError(f"{path}: no audio stream; check the file")
     stream = streams[0]
     channels = int(stream.get("channels", 1)) or 1
     rate = int(stream.get("sample_rate", 0))
@@ -337,3 +346,37 @@ def _read_with_ffmpeg(path: Path, ffmpeg: str | None) -> AudioFile:
         file_size=path.stat().st_size,
         detail=f"{name} {rate} Hz {channels} ch",
     )
+
+
+_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an office document)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x7fELF", "a program"),
+)
+
+
+def _sniff(path: Path) -> str:
+    """What a file that is not audio looks like, from its first bytes."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(512)
+    except OSError:
+        return "unreadable"
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return f"it is {what}"
+    if not head:
+        return "it is empty"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the end of the sample
+            return "unknown content"
+        text = head[: exc.start].decode("utf-8")
+    if all(c.isprintable() or c in "\t\r\n" for c in text):
+        return "it is a text file"
+    return "unknown content"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import click
 
 from .. import __version__
 from ..kinds import FORMATS
 from .output import setup_logging
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 config_option = click.option(
     "--config",
@@ -26,6 +31,18 @@ format_option = click.option(
     show_default=True,
     help="Output for people (text) or machines (json, GitHub annotations, JUnit XML).",
 )
+
+
+def remote_options(func: Callable[P, R]) -> Callable[P, R]:
+    """--no-remote and --remote-read-only, for the commands that read the cache."""
+    func = click.option(
+        "--remote-read-only",
+        is_flag=True,
+        help="Read project.remote_cache but never write to it (untrusted CI jobs).",
+    )(func)
+    return click.option("--no-remote", is_flag=True, help="Never contact project.remote_cache.")(
+        func
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

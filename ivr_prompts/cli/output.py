@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -18,6 +19,8 @@ from rich.text import Text
 
 from .. import build as builder
 from .. import plan as planner
+from .. import secrets
+from ..cache.remote import secret_values as remote_secret_values
 from ..errors import IvrPromptsError
 
 P = ParamSpec("P")
@@ -28,18 +31,13 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 class _Redact(logging.Filter):
-    """Defence in depth: no log line may carry an API key, whatever a library logs."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if len(s) >= 8]
+    """Defence in depth: no log line may carry a secret, whatever a library logs (by value)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if any(s in message for s in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "<hidden>")
-            record.msg, record.args = message, None
+        hidden = secrets.redact(message, remote_secret_values())
+        if hidden != message:
+            record.msg, record.args = hidden, None
         return True
 
 
@@ -56,7 +54,8 @@ def setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
-    handler.addFilter(_Redact([v for k, v in os.environ.items() if "API_KEY" in k]))
+    secrets.remember_environ(os.environ)
+    handler.addFilter(_Redact())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -74,7 +73,7 @@ def boundary(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except IvrPromptsError as exc:
             for line in exc.lines():
-                err.print(Text.assemble(("error: ", "red"), line))
+                err.print(Text.assemble(("error: ", "red"), secrets.redact(line)))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             err.print("interrupted: finished prompts are cached; nothing was published")
@@ -89,7 +88,7 @@ def emit(text: str) -> None:
 
 
 def warn(line: str) -> None:
-    err.print(Text.assemble(("warning: ", "yellow"), line))
+    err.print(Text.assemble(("warning: ", "yellow"), secrets.redact(line)))
 
 
 @contextmanager
@@ -131,37 +130,29 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[str]], numbers_from: i
     out.print(shown)
 
 
-def build_json(report: builder.BuildReport) -> dict[str, Any]:
-    plan = report.plan
+def build_json(report: builder.BuildReport, where: Path) -> dict[str, Any]:
+    counts = report.counts
     return {
-        "output": str(plan.config.project.output),
-        "pairs": len(plan.pairs),
+        "output": str(where),
+        "pairs": counts.pairs,
         "synthesized": report.synthesized,
         "processed": report.processed,
-        "from_cache": plan.count("cached"),
-        "reused": plan.count("reuse"),
-        "kept": plan.count("keep"),
-        "removed": [f"{i} [{loc}]" for i, loc in plan.removed],
+        "from_cache": counts.from_cache,
+        "reused": counts.reused,
+        "kept": counts.kept,
+        "removed": [f"{i} [{loc}]" for i, loc in counts.removed],
         "published": report.published,
         "failures": report.failures,
         **(report.exports.as_json() if report.exports else {}),
     }
 
 
-def print_build(report: builder.BuildReport) -> None:
-    plan = report.plan
-    rows: dict[tuple[str, str], list[int]] = {}
-    for pair in plan.pairs:
-        row = rows.setdefault((pair.locale.code, pair.engine), [0, 0, 0, 0])
-        row[0] += 1
-        row[1] += pair.action == "synthesize"
-        row[2] += pair.action in ("cached", "process")
-        row[3] += pair.action in ("reuse", "keep")
+def print_build(report: builder.BuildReport, where: Path) -> None:
+    counts = report.counts
     columns = ("locale", "engine", "prompts", "synthesized", "from cache", "unchanged")
-    table(columns, [(c, e, *map(str, n)) for (c, e), n in sorted(rows.items())], numbers_from=2)
-    where = plan.config.project.output
+    table(columns, [tuple(map(str, row)) for row in counts.rows], numbers_from=2)
     if report.published and report.manifest is not None:
-        removed = f", removed {len(plan.removed)}" if plan.removed else ""
+        removed = f", removed {len(counts.removed)}" if counts.removed else ""
         click.echo(f"published {len(report.manifest['prompts'])} prompt(s) to {where}{removed}")
     else:
         click.echo(f"up to date: {where} already holds this set")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -13,12 +14,13 @@ from .. import build as builder
 from .. import config as config_mod
 from .. import plan as planner
 from .. import report, validate
+from ..cache import open_cache
 from ..check import plan_issues, run_check
 from ..engines.registry import Engines
 from ..errors import BuildFailed, Problem
 from ..kinds import ENGINE_NAMES, PROFILE_NAMES, Format, ProfileName
 from . import output
-from .app import config_option, format_option, json_option, main
+from .app import config_option, format_option, json_option, main, remote_options
 from .output import boundary, emit
 
 
@@ -43,6 +45,7 @@ from .output import boundary, emit
     default=None,
     help="Use this engine for every prompt ('local': offline, no key).",
 )
+@remote_options
 @json_option
 @boundary
 def build(
@@ -50,22 +53,31 @@ def build(
     only: tuple[str, ...],
     locales: tuple[str, ...],
     engine: str | None,
+    no_remote: bool,
+    remote_read_only: bool,
     as_json: bool,
 ) -> None:
     """Render, synthesize, process, validate and publish the prompt set."""
     cfg = config_mod.load(config_path)
     options = planner.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
+    store = open_cache(cfg.project, remote=not no_remote, read_only=remote_read_only)
     try:
         with output.progress(not as_json and output.err.is_terminal) as progress:
-            result = asyncio.run(builder.build(cfg, options, progress=progress))
+            result = asyncio.run(builder.build(cfg, options, progress=progress, store=store))
     except BuildFailed as exc:
         if as_json:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
         raise
-    if as_json:
-        click.echo(json.dumps(output.build_json(result), indent=2, ensure_ascii=False))
-    else:
-        output.print_build(result)
+    try:
+        if as_json:
+            shown = output.build_json(result, cfg.project.output)
+            click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        else:
+            output.print_build(result, cfg.project.output)
+    except KeyboardInterrupt:
+        done = "the new set was published" if result.published else "nothing needed publishing"
+        output.err.print(f"interrupted: {done} ({cfg.project.output})")
+        sys.exit(130)
 
 
 @main.command("render")
@@ -96,14 +108,15 @@ def render_cmd(
 
 @main.command()
 @config_option
+@remote_options
 @format_option
 @boundary
-def check(config_path: Path | None, fmt: Format) -> None:
-    """Lint sources and compare them with the published set (no synthesis, no network).
+def check(config_path: Path | None, no_remote: bool, remote_read_only: bool, fmt: Format) -> None:
+    """Lint sources and compare them with the published set (no synthesis).
 
     Exit 0 when clean, 1 with findings (warnings alone do not fail), 2 when it cannot run.
     """
-    result = run_check(config_path)
+    result = run_check(config_path, remote=not no_remote, remote_read_only=remote_read_only)
     emit(report.render(result.issues, fmt, suite="ivr-prompts check", subjects=result.subjects))
     if fmt == "text" and not result.issues:
         click.echo(f"ok: {len(result.subjects)} prompt(s) match the published set")
@@ -120,13 +133,19 @@ def check(config_path: Path | None, fmt: Format) -> None:
     is_flag=True,
     help="Exit 0 when there is nothing to do, 2 when a build would change something, 1 on error.",
 )
+@remote_options
 @format_option
 def plan(
-    config_path: Path | None, engine: str | None, detailed_exitcode: bool, fmt: Format
+    config_path: Path | None,
+    engine: str | None,
+    detailed_exitcode: bool,
+    no_remote: bool,
+    remote_read_only: bool,
+    fmt: Format,
 ) -> None:
     """Show what a build would synthesize (and bill), reuse from cache, and remove."""
     try:
-        changes = _plan(config_path, engine, fmt)
+        changes = _plan(config_path, engine, fmt, remote=not no_remote)
     except SystemExit as exc:
         # terraform's convention: with --detailed-exitcode every error is 1.
         if detailed_exitcode and exc.code not in (0, None):
@@ -136,10 +155,14 @@ def plan(
 
 
 @boundary
-def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
+def _plan(config_path: Path | None, engine: str | None, fmt: Format, *, remote: bool) -> bool:
     cfg = config_mod.load(config_path)
     options = planner.BuildOptions(engine=engine)  # type: ignore[arg-type]
-    the_plan = planner.make_plan(cfg, options, Engines(cfg))
+    store = open_cache(cfg.project, remote=remote, read_only=True)  # a plan writes nothing
+    try:
+        the_plan = planner.make_plan(cfg, options, Engines(cfg), store)
+    finally:
+        store.close()
     issues, subjects = plan_issues(the_plan)
     if fmt == "json":
         click.echo(json.dumps(output.plan_json(the_plan), indent=2, ensure_ascii=False))
@@ -150,6 +173,13 @@ def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
     return bool(issues)
 
 
+def _finite(value: float | None) -> float | None:
+    # click's FloatRange lets NaN through (every comparison with NaN is false).
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a level; give dBov, e.g. --level -26")
+    return value
+
+
 @main.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -158,29 +188,35 @@ def _plan(config_path: Path | None, engine: str | None, fmt: Format) -> bool:
 @click.option(
     "--level",
     "level_dbov",
-    type=float,
+    type=click.FloatRange(-100.0, 0.0),
+    callback=lambda _ctx, _param, value: _finite(value),
     default=None,
     help="Expected active speech level (dBov); default: not checked.",
 )
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @format_option
 @boundary
 def validate_cmd(
     paths: tuple[Path, ...],
     profile: ProfileName | None,
     level_dbov: float | None,
+    strict: bool,
     fmt: Format,
 ) -> None:
     """Check any prompt files (ours or studio recordings) against a platform's rules.
 
     WAV (PCM, G.711) and raw .ulaw/.alaw/.sln files; other formats through ffmpeg when installed.
-    Exit 0 when every file passes, 1 with errors.
+    Exit 0 when every file passes, 1 with errors (or warnings with --strict), 2 when no audio
+    file is found.
     """
-    rules = validate.Rules(level_dbov=level_dbov)
+    files = validate.require_audio(list(paths))
+    sources = {"level_dbov": "--level"} if level_dbov is not None else {}
+    rules = validate.Rules(level_dbov=level_dbov, sources=sources)
     findings = validate.validate_paths(list(paths), profile, rules)
     issues = [Problem(f.message, file=f.path, severity=f.severity, code=f.check) for f in findings]
-    files, _ = validate.audio_files(list(paths))
     subjects = [str(f) for f in files]
     emit(report.render(issues, fmt, suite="ivr-prompts validate", subjects=subjects))
     if fmt == "text" and not issues:
         click.echo(f"ok: {len(files)} file(s) pass")
-    sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
+    failing = ("error", "warning") if strict else ("error",)
+    sys.exit(1 if any(f.severity in failing for f in findings) else 0)

@@ -25,7 +25,7 @@ from ..validate import Rules
 HD_RATE = 16000
 HD_FORMATS: frozenset[FileFormat] = frozenset({"sln16", "pcm16-wav16", "g722"})
 # Bump when process_hd changes what it makes from the same synthesis.
-HD_VERSION = 1
+HD_VERSION = 2  # 2: the 8 kHz chain (band, edges, limiter) at 16 kHz
 _G722_BITRATE = 64000
 
 ASTERISK_HD: tuple[tuple[str, FileFormat], ...] = (
@@ -47,14 +47,8 @@ def process_hd(synth: cache.AudioEntry, settings: AudioSettings) -> cache.AudioE
             f"publish.hd needs a synthesis at {HD_RATE} Hz or more, the engine gave "
             f"{synth.sample_rate} Hz (Waves: set waves.sample_rate = 24000)"
         )
-    x = audio.resample(audio.to_float(synth.samples), synth.sample_rate, HD_RATE)
-    x = audio.high_pass(x, HD_RATE)
-    x = audio.normalize(x, HD_RATE, settings.level_dbov, settings.peak_headroom_db)
-    x = audio.trim(
-        x, HD_RATE, settings.silence_threshold_dbfs, settings.lead_pad_ms, settings.trail_pad_ms
-    )
-    x = audio.normalize(x, HD_RATE, settings.level_dbov, settings.peak_headroom_db)
-    return cache.AudioEntry(audio.to_pcm16(x), HD_RATE, {"rate": HD_RATE})
+    done = audio.process(audio.to_float(synth.samples), synth.sample_rate, settings, HD_RATE)
+    return cache.AudioEntry(done.pcm, HD_RATE, {"rate": HD_RATE})
 
 
 def g722_encode(pcm: audio.Int16Audio) -> bytes:

@@ -75,7 +75,7 @@ def default_client() -> S3Client:
     try:
         import boto3
     except ImportError as exc:
-        raise UploadError("publish.upload needs boto3: pip install 'ivr-prompts[aws]'") from exc
+        raise UploadError("publish.upload needs boto3: pip install 'ivr-prompts[s3]'") from exc
     return cast(S3Client, boto3.client("s3"))
 
 

@@ -14,6 +14,7 @@ from ..config import Config, LocaleConfig
 from ..export import genesys, hd
 from ..export.asterisk import plain_locales
 from ..kinds import FileFormat, Target
+from ..render import wav_name
 from .manifest import Manifest, PromptRecord
 
 
@@ -65,7 +66,8 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
             files.extend(PlannedFile(path, target, fmt) for path, fmt in planned)
         else:
             law = codecs[0]
-            files.append(PlannedFile(f"wav/{locale.code}/{prompt_id}.wav", target, f"{law}-wav"))  # type: ignore[arg-type]
+            name = wav_name(config, prompt_id)
+            files.append(PlannedFile(f"wav/{locale.code}/{name}.wav", target, f"{law}-wav"))  # type: ignore[arg-type]
     return files
 
 
@@ -102,7 +104,7 @@ def index_files(config: Config, manifest: Manifest) -> dict[str, str]:
             out[f"{voice_dir}/phrase_{locale.language}.xml"] = _phrase_xml(locale, records) + "\n"
         if "wav" in config.publish.targets:
             rows = ["file\tid\ttext"]
-            rows += [f"{r['id']}.wav\t{r['id']}\t{r['text']}" for r in records]
+            rows += [f"{wav_name(config, r['id'])}.wav\t{r['id']}\t{r['text']}" for r in records]
             out[f"wav/{code}/index.tsv"] = "\n".join(rows) + "\n"
     return out
 

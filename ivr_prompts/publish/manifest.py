@@ -46,6 +46,7 @@ class PromptRecord(TypedDict):
     duration_s: float
     level_dbov: float
     peak_dbfs: float
+    words_per_minute: float
     request_id: str
     checks: str
     files: list[FileRecord]
@@ -66,7 +67,8 @@ _FILE_KEYS = frozenset(FileRecord.__annotations__)
 def read_manifest(out: Path) -> Manifest | None:
     """The published set's manifest, or None when there is none or it is not one of ours.
 
-    A manifest edited into another shape counts as none: its set is rebuilt, never trusted.
+    A manifest edited into another shape counts as none: never trusted (so a folder holding one
+    is not ours to replace: see stage.check_output).
     """
     path = out / MANIFEST
     try:
@@ -74,7 +76,7 @@ def read_manifest(out: Path) -> Manifest | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        log.warning("%s is unreadable (%s); the set will be rebuilt", path, exc)
+        log.warning("%s is unreadable (%s)", path, exc)
         return None
     if _well_formed(data):
         return cast(Manifest, data)

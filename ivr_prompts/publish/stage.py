@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import fcntl
 import hashlib
@@ -13,7 +12,7 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +20,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..config import Config
-from ..errors import UsageError
+from ..errors import PublishError, UsageError
 from ..export.hd import HD_FORMATS
+from .failures import file_error, output_error
 from .layout import PlannedFile, encode_file, index_files
 from .manifest import (
     INDEX,
@@ -34,6 +34,7 @@ from .manifest import (
     new_manifest,
     stat_index_bytes,
 )
+from .swap import Exchange, renameat2_exchange, swap
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +52,24 @@ class PublishItem:
 def check_output(config: Config, manifest: Manifest | None) -> Path:
     """The output folder, refusing any whose replacement would destroy the user's files (or
     the cache); `manifest` is what read_manifest found there."""
+    out = check_location(config)
+    if out.exists() and (not out.is_dir() or (manifest is None and any(out.iterdir()))):
+        raise UsageError(
+            f"{config.path.name}: project.output: {out} exists and was not made by ivr-prompts "
+            f"(no valid {MANIFEST}); remove it or choose another folder"
+        )
+    return out
+
+
+def check_location(config: Config) -> Path:
+    """The output folder, refusing one that holds the project or the cache (whatever it holds
+    now: this runs before the output lock is taken)."""
     out = config.project.output.resolve()
     root = config.root.resolve()
     if out == root or out in root.parents:
         raise UsageError(
             f"{config.path.name}: project.output: {out} contains the project itself; "
             'choose a folder of its own such as "dist"'
-        )
-    if out.exists() and (not out.is_dir() or (manifest is None and any(out.iterdir()))):
-        raise UsageError(
-            f"{config.path.name}: project.output: {out} exists and was not made by ivr-prompts "
-            f"(no valid {MANIFEST}); remove it or choose another folder"
         )
     cache = config.project.cache.resolve()
     if cache.exists() and not cache.is_dir():
@@ -77,40 +85,82 @@ def check_output(config: Config, manifest: Manifest | None) -> Path:
     return out
 
 
-@contextlib.contextmanager
-def output_lock(out: Path) -> Iterator[None]:
-    """Serialise publishers of one output folder (two builds sharing it wait for each other)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+@contextlib.asynccontextmanager
+async def output_lock(
+    out: Path,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    poll: float = 0.05,
+) -> AsyncIterator[None]:
+    """Serialise builds of one output folder: the second waits (without blocking the event
+    loop, so Ctrl-C still works) until the first has published or given up."""
     lock = out.parent / f".{out.name}.lock"
-    with open(lock, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "a+b")  # noqa: SIM115 (held across the yield)
+    except OSError as exc:
+        where = Path(exc.filename) if isinstance(exc.filename, str) else lock
+        raise output_error(exc, where) from exc
+    with handle:
+        waited = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited:
+                    log.info("waiting for another build of %s to finish", out)
+                    waited = True
+                await sleep(poll)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def remove_leftovers(out: Path) -> None:
+    """Undo what a killed build left beside the output (call with the output lock held, so no
+    live build owns any of it): staging folders are removed; a previous set moved aside by an
+    interrupted two-rename swap is put back when the output is missing."""
+    parent = out.parent
+    if not parent.is_dir():
+        return
+    for aside in sorted(parent.glob(f".{out.name}.old-*")):
+        if not out.exists():
+            log.warning("restoring %s from %s, left by an interrupted build", out, aside.name)
+            os.rename(aside, out)
+        else:
+            log.info("removing %s left by an interrupted build", aside)
+            shutil.rmtree(aside, ignore_errors=True)
+    for stale in parent.glob(f".{out.name}.staging-*"):
+        log.info("removing %s left by an interrupted build", stale)
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 class Stager:
     """The next set, built in a folder beside the output while the build runs.
 
-    Pairs are written as soon as each is ready, from worker threads, and admitted into the set
-    once the build has validated them; `finish()` swaps the whole set in atomically. Leaving the
-    `with` block without finishing removes the staging folder and leaves the published set
-    exactly as it was.
+    Use it with the output lock held. Pairs are written as soon as each is ready, from worker
+    threads, and admitted into the set once the build has validated them; `finish()` swaps
+    the whole set in atomically. Leaving the `with` block without finishing removes the staging
+    folder and leaves the published set exactly as it was. Every OSError becomes one
+    PublishError line naming the path (as it would be published) and the fix.
     """
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, exchange: Exchange = renameat2_exchange) -> None:
         self.config = config
         self.out = config.project.output.resolve()
+        self.exchange = exchange
         self.staging = self.out.parent / f".{self.out.name}.staging-{uuid.uuid4().hex[:12]}"
         self._records: list[PromptRecord] = []
         self._guard = threading.Lock()
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> Stager:
-        self._stack.enter_context(output_lock(self.out))
-        _remove_stale(self.out)
-        self.staging.mkdir()
+        try:
+            self.staging.mkdir()
+        except OSError as exc:
+            raise output_error(exc, self.staging) from exc
         self._stack.callback(shutil.rmtree, self.staging, ignore_errors=True)
         return self
 
@@ -120,23 +170,45 @@ class Stager:
     def write(self, item: PublishItem) -> None:
         """Write one pair's files into the staging folder (new, or linked from the published
         set) and list them in its record; the pair is not in the set until `admit`ted."""
-        item.record["files"] = _write_item(self.staging, self.out, item)
+        try:
+            item.record["files"] = _write_item(self.staging, self.out, item)
+        except OSError as exc:
+            raise self._error(exc, file_error) from exc
 
     def admit(self, record: PromptRecord) -> None:
         """Make one written (and, if new, validated) pair part of the set."""
         with self._guard:
             self._records.append(record)
 
-    def finish(self) -> Manifest:
-        """Write the manifest and indexes, then swap the staged set in."""
+    def finish(self, last: Callable[[Path], None] | None = None) -> Manifest:
+        """Write the manifest and indexes (then whatever `last` writes into the staged folder),
+        and swap the staged set in."""
         manifest = new_manifest(self.config, self._records)
-        for path, text in index_files(self.config, manifest).items():
-            _write_text(self.staging / path, text)
-        (self.staging / INDEX).write_bytes(stat_index_bytes(self.staging, manifest))
-        (self.staging / MANIFEST).write_bytes(manifest_bytes(manifest))
-        _fsync_tree(self.staging)
-        _swap(self.staging, self.out)  # the staging path now holds the previous set
+        try:
+            for path, text in index_files(self.config, manifest).items():
+                _write_text(self.staging / path, text)
+            (self.staging / INDEX).write_bytes(stat_index_bytes(self.staging, manifest))
+            (self.staging / MANIFEST).write_bytes(manifest_bytes(manifest))
+            if last is not None:
+                last(self.staging)
+            _fsync_tree(self.staging)
+        except OSError as exc:
+            raise self._error(exc, file_error) from exc
+        try:
+            swap(self.staging, self.out, self.exchange)  # staging now holds the previous set
+        except OSError as exc:
+            raise output_error(exc, self.out) from exc
         return manifest
+
+    def _error(self, exc: OSError, kind: Callable[[OSError, Path], PublishError]) -> PublishError:
+        """The error, with the staging folder in its path shown as the output folder (a full
+        disk names the output: which file met it is chance)."""
+        where = Path(exc.filename) if isinstance(exc.filename, str) else self.staging
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            where = self.out
+        elif where.is_relative_to(self.staging):
+            where = self.out / where.relative_to(self.staging)
+        return kind(exc, where)
 
 
 def _write_item(staging: Path, out: Path, item: PublishItem) -> list[FileRecord]:
@@ -182,13 +254,6 @@ def _link_or_copy(src: Path, dest: Path) -> None:
         shutil.copy2(src, dest)
 
 
-def _remove_stale(out: Path) -> None:
-    """Staging folders left by a killed build (we hold the output lock, so none is live)."""
-    for stale in out.parent.glob(f".{out.name}.staging-*"):
-        log.info("removing %s left by an interrupted build", stale)
-        shutil.rmtree(stale, ignore_errors=True)
-
-
 def _fsync_tree(root: Path) -> None:
     for path in root.rglob("*"):
         if path.is_file():
@@ -197,40 +262,3 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _swap(staging: Path, out: Path) -> None:
-    """Atomically exchange staging and out (renameat2), else two renames; staging ends up old."""
-    if not out.exists():
-        os.rename(staging, out)
-        staging.mkdir()
-        return
-    if _renameat2_exchange(staging, out):
-        return
-    aside = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
-    os.rename(out, aside)
-    os.rename(staging, out)
-    os.rename(aside, staging)
-
-
-def _renameat2_exchange(a: Path, b: Path) -> bool:
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    func = getattr(libc, "renameat2", None)
-    if func is None:
-        return False
-    result = func(
-        _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), ctypes.c_uint(_RENAME_EXCHANGE)
-    )
-    if result == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))

@@ -6,7 +6,7 @@ The package re-exports its public names so `validate.check_audio(...)` reads as 
 from __future__ import annotations
 
 from .checks import CODEC_NAMES, Finding, check_audio
-from .paths import audio_files, validate_paths
+from .paths import audio_files, require_audio, validate_paths
 from .profiles import PROFILES, Profile
 from .rules import GENERIC_FORMATS, Rules, profile_rules
 
@@ -20,5 +20,6 @@ __all__ = [
     "audio_files",
     "check_audio",
     "profile_rules",
+    "require_audio",
     "validate_paths",
 ]

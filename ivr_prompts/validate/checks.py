@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..audio.dsp import SILENCE_DB, active_level_dbov, speech_bounds, to_float
+from ..audio.dsp import SILENCE_DB, active_level_dbov, to_float
+from ..audio.edges import edge_peaks_dbfs, speech_bounds
 from ..audio.g711 import g711_decode
 from ..audio.wavfile import AudioFile
 from ..kinds import FileCodec, Severity
@@ -30,6 +31,8 @@ CODEC_NAMES: dict[str, str] = {
 # Below this the file carries no sound at all.
 _SILENT_DBOV = -70.0
 _DC_WARN_DBFS = -40.0
+_DC_ERROR_DBFS = -30.0
+_EDGE_MS = 20.0
 _CLIP_PCM = 32635
 _CLIP_RUN = 3
 # G.711 decodes to the middle of a quantisation step, up to ~0.2 dB above the encoded peak.
@@ -167,15 +170,15 @@ def _check_signal(file: AudioFile, rules: Rules, text: str | None) -> list[Findi
         add(
             "duration",
             "error",
-            f"lasts {duration:.2f} s; shorter than the {rules.min_seconds:g} s minimum; "
-            "check that the text was spoken",
+            f"lasts {duration:.2f} s; shorter than the {rules.min_seconds:g} s minimum "
+            f"({rules.source('min_seconds')}); check that the text was spoken",
         )
     elif duration > rules.max_seconds:
         add(
             "duration",
             "error",
-            f"lasts {duration:.1f} s; longer than the {rules.max_seconds:g} s {rules.platform} "
-            "maximum; split the prompt",
+            f"lasts {duration:.1f} s; longer than the {rules.max_seconds:g} s maximum "
+            f"({rules.source('max_seconds')}); split the prompt",
         )
     if file.samples.size == 0 or rate <= 0:
         add("silent", "error", "holds no samples; regenerate the prompt")
@@ -184,8 +187,8 @@ def _check_signal(file: AudioFile, rules: Rules, text: str | None) -> list[Findi
     mean = float(np.mean(x, dtype=np.float64))
     ac = (x - np.float32(mean)).astype(np.float32)
     ac_level = active_level_dbov(ac, rate)
+    dc_db = _db(abs(mean))
     if ac_level <= _SILENT_DBOV:
-        dc_db = _db(abs(mean))
         what = (
             f"only a constant DC offset at {dc_db:.1f} dBFS" if dc_db > -60.0 else "digital silence"
         )
@@ -196,23 +199,17 @@ def _check_signal(file: AudioFile, rules: Rules, text: str | None) -> list[Findi
             "regenerate the prompt or check the source",
         )
         return found
-    dc_db = _db(abs(mean))
     if dc_db > _DC_WARN_DBFS:
+        limit = _DC_ERROR_DBFS if dc_db > _DC_ERROR_DBFS else _DC_WARN_DBFS
         add(
             "dc",
-            "warning",
-            f"DC offset of {dc_db:.1f} dBFS (limit {_DC_WARN_DBFS:g} dBFS); "
+            "error" if dc_db > _DC_ERROR_DBFS else "warning",
+            f"DC offset of {dc_db:.1f} dBFS (limit {limit:g} dBFS, built in); "
             "high-pass the audio (sox IN OUT highpass 80)",
         )
     # Removing a DC offset below -60 dBFS moves the level by far less than any tolerance.
     level = ac_level if dc_db <= -60.0 else active_level_dbov(x, rate)
-    if rules.level_dbov is not None and abs(level - rules.level_dbov) > rules.level_tolerance_db:
-        add(
-            "level",
-            "warning",
-            f"active speech level (P.56) is {level:.1f} dBov; target is {rules.level_dbov:g} "
-            f"+/- {rules.level_tolerance_db:g} dB; normalise it to {rules.level_dbov:g} dBov",
-        )
+    found.extend(_check_level(where, level, rules))
     runs, clipped = _clipped_runs(file.samples, _clip_level(file.codec))
     peak = _db(float(np.max(np.abs(x))))
     ceiling = -rules.peak_headroom_db
@@ -221,53 +218,117 @@ def _check_signal(file: AudioFile, rules: Rules, text: str | None) -> list[Findi
             "clipping",
             "error",
             f"{clipped} samples clipped at full scale in {runs} run(s) of "
-            f">= {_CLIP_RUN}; regenerate at a lower level, peak at most {ceiling:g} dBFS",
+            f">= {_CLIP_RUN}; regenerate at a lower level, peak at most {ceiling:g} dBFS "
+            f"({rules.source('peak_headroom_db')})",
         )
     elif peak > ceiling + _PEAK_SLACK_DB.get(file.codec, 0.05):
         add(
             "peak",
             "warning",
             f"peak is {peak:.2f} dBFS; keep at least {rules.peak_headroom_db:g} dB headroom "
-            f"(peak <= {ceiling:g} dBFS); lower the gain",
+            f"(peak <= {ceiling:g} dBFS, {rules.source('peak_headroom_db')}); limit the peaks",
         )
-    bounds = speech_bounds(x, rate, rules.silence_threshold_dbfs)
+    if rules.edge_limit_dbfs is not None:
+        found.extend(_check_edges(where, ac if dc_db > -60.0 else x, rate, rules))
+    threshold = max(level - rules.silence_margin_db, rules.silence_threshold_dbfs)
+    bounds = speech_bounds(ac, rate, threshold)
     if bounds is None:
         add(
             "silent",
             "error",
-            f"nothing rises above the {rules.silence_threshold_dbfs:g} dBFS silence threshold; "
+            f"nothing rises above the {threshold:.0f} dBFS silence threshold; "
             "the prompt is too quiet or empty",
         )
         return found
     start, end = bounds
-    lead = start / rate
-    trail = (file.samples.size - 1 - end) / rate
-    if lead > rules.max_lead_silence_s:
-        add(
-            "lead-silence",
-            "warning",
-            f"{lead:.2f} s of silence before the first sound (max "
-            f"{rules.max_lead_silence_s:g} s); trim the start",
-        )
-    if trail > rules.max_trail_silence_s:
-        add(
-            "trail-silence",
-            "warning",
-            f"{trail:.2f} s of silence after the last sound (max "
-            f"{rules.max_trail_silence_s:g} s); trim the end",
-        )
+    found.extend(_check_silence(where, start / rate, (file.samples.size - 1 - end) / rate, rules))
     if text is not None:
-        chars = len(" ".join(text.split()))
-        span = (end - start + 1) / rate
-        low, high = rules.chars_per_second
-        if chars >= _MIN_RATE_CHARS and span > 0:
-            cps = chars / span
-            if not low <= cps <= high:
-                why = "too fast: words may be missing" if cps > high else "too slow"
-                add(
-                    "speaking-rate",
-                    "warning",
-                    f"{chars} characters in {span:.2f} s of sound is {cps:.1f} chars/s "
-                    f"({why}; plausible {low:g}-{high:g}); listen to it and check the text",
-                )
+        found.extend(_check_rate(where, text, (end - start + 1) / rate, rules))
     return found
+
+
+def _check_level(where: str, level: float, rules: Rules) -> list[Finding]:
+    target = rules.level_dbov
+    if target is None:
+        return []
+    off = abs(level - target)
+    if off <= rules.level_tolerance_db:
+        return []
+    error = off > rules.level_error_db
+    allowed = rules.level_error_db if error else rules.level_tolerance_db
+    source = rules.source("level_error_db" if error else "level_tolerance_db")
+    return [
+        Finding(
+            where,
+            "level",
+            "error" if error else "warning",
+            f"active speech level (P.56) is {level:.1f} dBov; target is {target:g} dBov "
+            f"({rules.source('level_dbov')}) +/- {allowed:g} dB ({source}); "
+            f"normalise it to {target:g} dBov",
+        )
+    ]
+
+
+def _check_edges(where: str, x: npt.NDArray[np.float32], rate: int, rules: Rules) -> list[Finding]:
+    limit = rules.edge_limit_dbfs
+    assert limit is not None
+    head, tail = edge_peaks_dbfs(x, rate, _EDGE_MS)
+    found: list[Finding] = []
+    for name, peak in (("starts", head), ("ends", tail)):
+        if peak > limit:
+            which = "first" if name == "starts" else "last"
+            found.append(
+                Finding(
+                    where,
+                    "edge",
+                    rules.edge_severity,
+                    f"{name} abruptly: peak {peak:.1f} dBFS in its {which} {_EDGE_MS:g} ms"
+                    f" (limit {limit:g} dBFS, built in); it clicks where prompts "
+                    "join; keep a pad of silence and fade the cut",
+                )
+            )
+    return found
+
+
+def _check_silence(where: str, lead: float, trail: float, rules: Rules) -> list[Finding]:
+    found: list[Finding] = []
+    for name, seconds, warn, most in (
+        ("lead", lead, "warn_lead_silence_s", "max_lead_silence_s"),
+        ("trail", trail, "warn_trail_silence_s", "max_trail_silence_s"),
+    ):
+        limit_warn, limit_max = getattr(rules, warn), getattr(rules, most)
+        if seconds <= min(limit_warn, limit_max):
+            continue
+        error = seconds > limit_max
+        limit, key = (limit_max, most) if error else (limit_warn, warn)
+        side = "before the first" if name == "lead" else "after the last"
+        found.append(
+            Finding(
+                where,
+                f"{name}-silence",
+                "error" if error else "warning",
+                f"{seconds:.2f} s of silence {side} sound (max {limit:g} s, "
+                f"{rules.source(key)}); trim the {'start' if name == 'lead' else 'end'}",
+            )
+        )
+    return found
+
+
+def _check_rate(where: str, text: str, span: float, rules: Rules) -> list[Finding]:
+    chars = len(" ".join(text.split()))
+    low, high = rules.chars_per_second
+    if chars < _MIN_RATE_CHARS or span <= 0:
+        return []
+    cps = chars / span
+    if low <= cps <= high:
+        return []
+    why = "too fast: words may be missing" if cps > high else "too slow"
+    return [
+        Finding(
+            where,
+            "speaking-rate",
+            "warning",
+            f"{chars} characters in {span:.2f} s of sound is {cps:.1f} chars/s "
+            f"({why}; plausible {low:g}-{high:g}, built in); listen to it and check the text",
+        )
+    ]

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..audio.wavfile import AUDIO_EXTENSIONS, read_audio
-from ..errors import AudioError
+from ..errors import AudioError, UsageError
 from ..kinds import ProfileName
 from .checks import Finding, check_audio
+from .inputs import unreadable
 from .rules import Rules, profile_rules
 
 
@@ -23,13 +24,25 @@ def audio_files(paths: Sequence[Path]) -> tuple[list[Path], list[Finding]]:
                 for p in sorted(path.rglob("*"))
                 if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
             )
-        elif path.is_file():
+        elif path.exists():  # a file, or a FIFO or device that validate_paths explains
             files.append(path)
         else:
             missing.append(
                 Finding(str(path), "read", "error", "no such file or directory; check the path")
             )
     return files, missing
+
+
+def require_audio(paths: Sequence[Path]) -> list[Path]:
+    """The audio files under `paths`; UsageError when there is none to check."""
+    files, missing = audio_files(paths)
+    if files:
+        return files
+    named = ", ".join(str(p) for p in paths)
+    if missing and len(missing) == len(paths):
+        raise UsageError(f"{named}: no such file or directory; check the path")
+    exts = " ".join(sorted(AUDIO_EXTENSIONS))
+    raise UsageError(f"{named}: no audio file found (looked for {exts}); check the path")
 
 
 def validate_paths(
@@ -40,6 +53,10 @@ def validate_paths(
     effective = profile_rules(profile, base) if profile is not None else base
     files, found = audio_files(paths)
     for path in files:
+        problem = unreadable(path)
+        if problem is not None:
+            found.append(Finding(str(path), "read", "error", problem))
+            continue
         try:
             file = read_audio(path)
         except AudioError as exc:

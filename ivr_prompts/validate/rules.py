@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..kinds import FileCodec, ProfileName
+from ..kinds import FileCodec, ProfileName, Severity
+from ..settings import default
 from .profiles import PROFILES
 
 GENERIC_FORMATS: dict[str, tuple[FileCodec, ...]] = {
@@ -47,11 +48,23 @@ class DurationSettings(Protocol):
     def min_seconds(self) -> float: ...
     @property
     def max_seconds(self) -> float: ...
+    @property
+    def max_lead_silence_s(self) -> float: ...
+    @property
+    def max_trail_silence_s(self) -> float: ...
+
+
+# Where a limit comes from when nobody set it: named in messages so the reader knows what to change.
+DEFAULT_SOURCE = "the default"
 
 
 @dataclass(frozen=True)
 class Rules:
-    """What a prompt file must satisfy; `formats` maps a lower-case extension to allowed codecs."""
+    """What a prompt file must satisfy; `formats` maps a lower-case extension to allowed codecs.
+
+    Limits named `max_*` are errors beyond them, `warn_*` warnings; `sources` names where each
+    limit was set (e.g. "[limits].max_seconds"), for the messages.
+    """
 
     platform: str = "generic"
     formats: Mapping[str, tuple[FileCodec, ...]] = field(
@@ -62,33 +75,104 @@ class Rules:
     convert_hint: str = "sox IN -r 8000 -c 1 -e u-law OUT.wav"
     sample_rate: int = 8000
     channels: int = 1
-    min_seconds: float = 0.2
-    max_seconds: float = 60.0
-    level_dbov: float | None = -26.0
-    level_tolerance_db: float = 2.0
-    peak_headroom_db: float = 1.0
-    silence_threshold_dbfs: float = -45.0
-    max_lead_silence_s: float = 0.5
-    max_trail_silence_s: float = 0.75
+    # The project's defaults, from their one declaration.
+    min_seconds: float = default("limits", "min_seconds")
+    max_seconds: float = default("limits", "max_seconds")
+    level_dbov: float | None = default("audio", "level_dbov")
+    # Off the target by more than this: a warning; by more than level_error_db: an error.
+    level_tolerance_db: float = default("audio", "level_tolerance_db")
+    level_error_db: float = 6.0
+    peak_headroom_db: float = default("audio", "peak_headroom_db")
+    # Sound is what lies within silence_margin_db of the speech level, and above this floor.
+    silence_threshold_dbfs: float = default("audio", "silence_threshold_dbfs")
+    silence_margin_db: float = 30.0
+    warn_lead_silence_s: float = 0.5
+    warn_trail_silence_s: float = 0.75
+    max_lead_silence_s: float = default("limits", "max_lead_silence_s")
+    max_trail_silence_s: float = default("limits", "max_trail_silence_s")
+    # The first and last 20 ms must stay under this peak, or the prompt clicks where it joins.
+    edge_limit_dbfs: float | None = -50.0
+    edge_severity: Severity = "warning"
     max_file_bytes: int | None = None
     name_pattern: str | None = None
     name_rule: str = ""
     max_name_length: int | None = None
     chars_per_second: tuple[float, float] = (4.0, 30.0)
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def signal_key(self) -> tuple[object, ...]:
+        """The rules that judge the sound (not the container): equal keys need one check."""
+        return (
+            self.min_seconds,
+            self.max_seconds,
+            self.level_dbov,
+            self.level_tolerance_db,
+            self.level_error_db,
+            self.peak_headroom_db,
+            self.silence_threshold_dbfs,
+            self.silence_margin_db,
+            self.warn_lead_silence_s,
+            self.warn_trail_silence_s,
+            self.max_lead_silence_s,
+            self.max_trail_silence_s,
+            self.edge_limit_dbfs,
+            self.edge_severity,
+            self.chars_per_second,
+            tuple(sorted(self.sources.items())),
+        )
+
+    def source(self, limit: str) -> str:
+        """Where the limit named `limit` (a field name) was set."""
+        return self.sources.get(limit, DEFAULT_SOURCE)
 
     @classmethod
     def from_settings(cls, audio: LevelSettings, limits: DurationSettings) -> Rules:
-        """Generic rules matching a project's [audio] and [limits] settings."""
+        """The rules of a build: the project's [audio] and [limits]; what the chain promises
+        (level within tolerance, quiet edges) is an error when missed."""
         return cls(
             min_seconds=limits.min_seconds,
             max_seconds=limits.max_seconds,
             level_dbov=audio.level_dbov,
             level_tolerance_db=audio.level_tolerance_db,
+            level_error_db=audio.level_tolerance_db,
             peak_headroom_db=audio.peak_headroom_db,
             silence_threshold_dbfs=audio.silence_threshold_dbfs,
-            max_trail_silence_s=max(0.75, audio.trail_pad_ms / 1000.0 + 0.25),
-            max_lead_silence_s=max(0.5, audio.lead_pad_ms / 1000.0 + 0.25),
+            warn_lead_silence_s=max(0.5, audio.lead_pad_ms / 1000.0 + 0.25),
+            warn_trail_silence_s=max(0.75, audio.trail_pad_ms / 1000.0 + 0.25),
+            max_lead_silence_s=limits.max_lead_silence_s,
+            max_trail_silence_s=limits.max_trail_silence_s,
+            edge_severity="error",
+            sources={
+                "min_seconds": "[limits].min_seconds",
+                "max_seconds": "[limits].max_seconds",
+                "level_dbov": "[audio].level_dbov",
+                "level_tolerance_db": "[audio].level_tolerance_db",
+                "level_error_db": "[audio].level_tolerance_db",
+                "peak_headroom_db": "[audio].peak_headroom_db",
+                "silence_threshold_dbfs": "[audio].silence_threshold_dbfs",
+                "warn_lead_silence_s": "[audio].lead_pad_ms + 0.25 s",
+                "warn_trail_silence_s": "[audio].trail_pad_ms + 0.25 s",
+                "max_lead_silence_s": "[limits].max_lead_silence_s",
+                "max_trail_silence_s": "[limits].max_trail_silence_s",
+            },
         )
+
+
+def prompt_rules(
+    base: Rules, index: int, min_seconds: float | None, max_seconds: float | None
+) -> Rules:
+    """`base` with one prompt's own duration bounds (prompts[index].min_seconds/max_seconds)."""
+    sources = dict(base.sources)
+    if min_seconds is not None:
+        sources["min_seconds"] = f"prompts[{index}].min_seconds"
+    if max_seconds is not None:
+        sources["max_seconds"] = f"prompts[{index}].max_seconds"
+    return dataclasses.replace(
+        base,
+        min_seconds=min_seconds if min_seconds is not None else base.min_seconds,
+        max_seconds=max_seconds if max_seconds is not None else base.max_seconds,
+        sources=sources,
+    )
 
 
 def profile_rules(name: ProfileName, base: Rules) -> Rules:
@@ -96,6 +180,11 @@ def profile_rules(name: ProfileName, base: Rules) -> Rules:
     profile = PROFILES.get(name)
     if profile is None:
         raise ValueError(f"unknown profile {name!r}")
+    sources = dict(base.sources)
+    max_seconds = base.max_seconds
+    if profile.max_seconds is not None and profile.max_seconds < base.max_seconds:
+        max_seconds = profile.max_seconds
+        sources["max_seconds"] = f"the {name} profile"
     return dataclasses.replace(
         base,
         platform=name,
@@ -104,11 +193,7 @@ def profile_rules(name: ProfileName, base: Rules) -> Rules:
         convert_hint=profile.convert_hint,
         sample_rate=profile.sample_rate if profile.sample_rate is not None else base.sample_rate,
         channels=profile.channels if profile.channels is not None else base.channels,
-        max_seconds=(
-            min(base.max_seconds, profile.max_seconds)
-            if profile.max_seconds is not None
-            else base.max_seconds
-        ),
+        max_seconds=max_seconds,
         max_file_bytes=(
             profile.max_file_bytes if profile.max_file_bytes is not None else base.max_file_bytes
         ),
@@ -119,4 +204,5 @@ def profile_rules(name: ProfileName, base: Rules) -> Rules:
         if profile.name_pattern is not None
         else base.name_pattern,
         name_rule=profile.name_rule or base.name_rule,
+        sources=sources,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -12,13 +13,14 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
+from ... import secrets
 from ...config import WavesSettings
 from ...errors import EngineError, EngineUnavailable
 from ...kinds import Endpoint
+from .attempt import Attempt, backoff_delay, give_up, timeout_error, transport_error
 from .decode import check_audio_body, truncated, tts_result
-from .errors import one_line, status_error, with_id
+from .errors import status_error, with_id
 from .routes import (
-    BASE_URL_ENV,
     DICTS_PATH,
     LEGACY_LIVE_PATH,
     LEGACY_TTS_PATH,
@@ -32,19 +34,9 @@ from .sse import sse_events, sse_frame
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 30.0
-
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
-
-
-def backoff_delay(attempt: int, retry_after: float | None, rng: random.Random) -> float:
-    """Full-jitter exponential backoff (0.5 s doubling to 30 s), never shorter than Retry-After."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
-    jittered = rng.uniform(0.0, ceiling)
-    return jittered if retry_after is None else max(retry_after, jittered)
 
 
 class WavesClient:
@@ -69,6 +61,7 @@ class WavesClient:
         self.settings = settings
         self.base_url = base_url_from(settings, environ)
         self._key = api_key
+        secrets.remember(api_key)
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
@@ -87,7 +80,7 @@ class WavesClient:
         )
 
     def __repr__(self) -> str:
-        return f"WavesClient(base_url={self.base_url!r}, api_key=<hidden>)"
+        return f"WavesClient(base_url={self._redact(self.base_url)!r}, api_key=<hidden>)"
 
     @property
     def key_env(self) -> str:
@@ -119,8 +112,8 @@ class WavesClient:
         path = self.tts_path(endpoint)
         label = body.get("request_id") or "tts"
         if sse:
-            return await self._retrying(label, lambda: self._sse_once(path, body))
-        return await self._retrying(label, lambda: self._sync_once(path, body))
+            return await self._retrying(label, lambda a: self._sse_once(path, body, a))
+        return await self._retrying(label, lambda a: self._sync_once(path, body, a))
 
     async def list_voices(self) -> list[VoiceJson]:
         """The voice catalog as Waves returns it."""
@@ -159,25 +152,32 @@ class WavesClient:
 
     # -- one attempt ----------------------------------------------------------------------------
 
-    async def _sync_once(self, path: str, body: TtsBody) -> TtsResult:
-        response = await self._http.post(path, json=body)
-        request_id = response.headers.get("x-request-id")
-        if response.status_code != 200:
-            raise self._status_error(response, response.content)
-        audio = response.content
-        # Content-Length counts bytes on the wire, which differ from the body when it is encoded.
-        encoded = "content-encoding" in response.headers
-        received = response.num_bytes_downloaded if encoded else len(audio)
-        check_audio_body(response.headers, audio, received, request_id)
-        return tts_result(body, audio, request_id, response.headers.get("x-external-request-id"))
-
-    async def _sse_once(self, path: str, body: TtsBody) -> TtsResult:
-        headers = {"Accept": "text/event-stream"}
-        async with self._http.stream("POST", path, json=body, headers=headers) as response:
-            request_id = response.headers.get("x-request-id")
+    async def _sync_once(self, path: str, body: TtsBody, attempt: Attempt) -> TtsResult:
+        async with self._http.stream(
+            "POST", path, json=body, timeout=httpx.Timeout(attempt.bound)
+        ) as response:
+            headers = self._safe_headers(response, attempt)
+            audio = await response.aread()
             if response.status_code != 200:
-                raise self._status_error(response, await response.aread())
-            ctype = response.headers.get("content-type", "")
+                raise self._status_error(response, headers, audio)
+        # Content-Length counts bytes on the wire, which differ from the body when it is encoded.
+        encoded = "content-encoding" in headers
+        received = response.num_bytes_downloaded if encoded else len(audio)
+        check_audio_body(headers, audio, received, attempt.request_id)
+        external = headers.get("x-external-request-id")
+        return tts_result(body, audio, attempt.request_id, external)
+
+    async def _sse_once(self, path: str, body: TtsBody, attempt: Attempt) -> TtsResult:
+        timeout = httpx.Timeout(attempt.bound)
+        sse_headers = {"Accept": "text/event-stream"}
+        async with self._http.stream(
+            "POST", path, json=body, headers=sse_headers, timeout=timeout
+        ) as response:
+            headers = self._safe_headers(response, attempt)
+            request_id = attempt.request_id
+            if response.status_code != 200:
+                raise self._status_error(response, headers, await response.aread())
+            ctype = headers.get("content-type", "")
             if not ctype.startswith("text/event-stream"):
                 raise EngineError(
                     with_id(
@@ -198,18 +198,21 @@ class WavesClient:
         audio = b"".join(chunks)
         if not audio:
             raise truncated("Waves audio stream carried no audio", request_id)
-        external = response.headers.get("x-external-request-id")
-        return tts_result(body, audio, request_id, external)
+        return tts_result(body, audio, request_id, headers.get("x-external-request-id"))
 
     async def _json_call(self, method: str, path: str, body: object, label: str) -> Any:
-        async def once() -> Any:
-            response = await self._http.request(method, path, json=body)
+        async def once(attempt: Attempt) -> Any:
+            async with self._http.stream(
+                method, path, json=body, timeout=httpx.Timeout(attempt.bound)
+            ) as response:
+                headers = self._safe_headers(response, attempt)
+                content = await response.aread()
             if response.status_code != 200:
-                raise self._status_error(response, response.content)
+                raise self._status_error(response, headers, content)
             try:
-                return response.json()
+                return json.loads(content)
             except (ValueError, UnicodeDecodeError) as exc:
-                rid = response.headers.get("x-request-id")
+                rid = attempt.request_id
                 raise EngineError(
                     with_id(f"Waves answered {method} {path} with a body that is not JSON", rid),
                     status=200,
@@ -218,88 +221,108 @@ class WavesClient:
 
         return await self._retrying(label, once)
 
+    def _safe_headers(self, response: httpx.Response, attempt: Attempt) -> dict[str, str]:
+        """The answer's headers, lower-cased, without any value that carries the key."""
+        headers = {
+            name.lower(): value
+            for name, value in response.headers.items()
+            if not secrets.contains_secret(value, (self._key,))
+        }
+        attempt.request_id = headers.get("x-request-id") or None
+        attempt.answered = True
+        return headers
+
     # -- retry loop and the exception boundary ----------------------------------------------------
 
-    async def _retrying(self, label: str, once: Callable[[], Awaitable[T]]) -> T:
+    async def _retrying(self, label: str, once: Callable[[Attempt], Awaitable[T]]) -> T:
         deadline = self._clock() + self.settings.deadline_seconds
-        attempt = 0
+        last: EngineError | None = None
+        number = 0
         while True:
-            attempt += 1
-            try:
-                async with self._slots:
-                    return await self._translated(once)
-            except EngineError as exc:
-                if not exc.retryable or attempt >= self.settings.max_attempts:
-                    _give_up(exc, attempt, None)
-                    raise
-                delay = backoff_delay(attempt, exc.retry_after, self._rng)
-                if self._clock() + delay > deadline:
-                    limit = self.settings.deadline_seconds
-                    _give_up(exc, attempt, f"deadline of {limit:g} s reached")
-                    raise
-                logger.debug(
-                    "%s: attempt %d failed (%s); retrying in %.2f s", label, attempt, exc, delay
-                )
+            async with self._slots:
+                left = deadline - self._clock()
+                if left <= 0:
+                    raise self._out_of_time(last, number)
+                number += 1
+                bound = min(self.settings.timeout_seconds, left)
+                attempt = Attempt(bound, by_deadline=bound < self.settings.timeout_seconds)
+                try:
+                    return await self._translated(once, attempt)
+                except EngineError as exc:
+                    last = exc
+            delay = self._retry_delay(last, attempt, number, deadline)
+            logger.debug(
+                "%s: attempt %d failed (%s); retrying in %.2f s", label, number, last, delay
+            )
             await self._sleep(delay)
 
-    async def _translated(self, once: Callable[[], Awaitable[T]]) -> T:
+    def _retry_delay(
+        self, exc: EngineError, attempt: Attempt, number: int, deadline: float
+    ) -> float:
+        """How long to wait before the next attempt; raises `exc` when there is none."""
+        limit = self.settings.deadline_seconds
+        if not exc.retryable or number >= self.settings.max_attempts:
+            give_up(exc, number, None)
+            raise exc
+        if attempt.by_deadline and attempt.timed_out:
+            give_up(exc, number, None)  # its message names the deadline
+            raise exc
+        left = deadline - self._clock()
+        if exc.retry_after is not None and exc.retry_after > left:
+            give_up(
+                exc,
+                number,
+                f"Waves asks to retry after {exc.retry_after:g} s (Retry-After), more than the "
+                f"{max(left, 0):.0f} s left of the {limit:g} s deadline (waves.deadline_seconds)",
+            )
+            raise exc
+        delay = backoff_delay(number, exc.retry_after, self._rng)
+        if delay >= left:
+            give_up(exc, number, f"deadline of {limit:g} s reached")
+            raise exc
+        return delay
+
+    def _out_of_time(self, last: EngineError | None, number: int) -> EngineError:
+        limit = self.settings.deadline_seconds
+        if last is not None:
+            give_up(last, number, f"deadline of {limit:g} s reached")
+            return last
+        return EngineUnavailable(
+            f"no attempt could start within the deadline of {limit:g} s "
+            "(waves.deadline_seconds): raise it, or waves.concurrency if your plan allows"
+        )
+
+    async def _translated(self, once: Callable[[Attempt], Awaitable[T]], attempt: Attempt) -> T:
+        """One attempt within its wall-clock bound; every failure as our error, key redacted."""
         try:
-            return await once()
+            try:
+                async with asyncio.timeout(attempt.bound):
+                    return await once(attempt)
+            except TimeoutError as exc:
+                attempt.timed_out = True
+                raise timeout_error(attempt, *self._where()) from exc
+            except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL) as exc:
+                raise transport_error(
+                    exc, attempt, self.base_url, self.settings.deadline_seconds
+                ) from exc
         except EngineError as exc:
             exc.message = self._redact(exc.message)
             exc.args = (exc.message,)
             raise
-        except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL) as exc:
-            raise self._transport_error(exc) from exc
 
-    def _transport_error(self, exc: Exception) -> EngineError:
-        """Our error for an httpx exception; every httpx exception class lands somewhere."""
-        detail = self._redact(one_line(str(exc) or "no detail"))
-        if isinstance(exc, httpx.TimeoutException):
-            return EngineError(
-                f"Waves did not answer within {self.settings.timeout_seconds:g} s "
-                f"({type(exc).__name__} at {self.base_url})",
-                retryable=True,
-            )
-        if isinstance(exc, httpx.ConnectError):
-            detail = self._redact(one_line(str(exc) or "connection failed"))
-            return EngineUnavailable(
-                f"cannot connect to the Waves API at {self.base_url} ({detail}); "
-                f"check waves.base_url in prompts.toml or {BASE_URL_ENV}",
-                retryable=True,
-            )
-        if isinstance(
-            exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, httpx.CloseError)
-        ):
-            return EngineError(
-                f"the connection to Waves broke mid-request ({type(exc).__name__}: {detail})",
-                retryable=True,
-            )
-        if isinstance(exc, httpx.DecodingError):
-            return EngineError(
-                f"Waves sent a body that cannot be decoded ({self._redact(one_line(str(exc)))})",
-                retryable=True,
-            )
-        if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.ProxyError)):
-            return EngineUnavailable(
-                f"cannot use the Waves base URL {self.base_url!r} "
-                f"({self._redact(one_line(str(exc)))}); check waves.base_url or {BASE_URL_ENV}"
-            )
-        if isinstance(exc, httpx.TooManyRedirects):
-            return EngineUnavailable(
-                f"Waves at {self.base_url} redirects too often; check waves.base_url"
-            )
-        # LocalProtocolError, HTTPStatusError and stream misuse: bugs more than weather.
-        return EngineError(f"Waves request failed ({type(exc).__name__}: {detail})")
+    def _where(self) -> tuple[str, float]:
+        return self.base_url, self.settings.deadline_seconds
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._key, "<hidden>") if self._key else text
+        return secrets.redact(text, (self._key,))
 
-    def _status_error(self, response: httpx.Response, body: bytes) -> EngineError:
+    def _status_error(
+        self, response: httpx.Response, headers: Mapping[str, str], body: bytes
+    ) -> EngineError:
         return status_error(
             response.status_code,
             response.reason_phrase,
-            response.headers,
+            headers,
             (response.request.method, response.request.url.path),
             body,
             base_url=self.base_url,
@@ -307,12 +330,3 @@ class WavesClient:
             redact=self._redact,
             now=self._wall_clock(),
         )
-
-
-def _give_up(exc: EngineError, attempt: int, why: str | None) -> None:
-    if attempt > 1 or why is not None:
-        exc.message = f"{exc.message}; gave up after {attempt} attempt(s)"
-        if why:
-            exc.message += f": {why}"
-        exc.args = (exc.message,)
-    exc.retryable = False

@@ -10,8 +10,9 @@ from collections.abc import Awaitable, Callable, Mapping
 import httpx
 import numpy as np
 
+from ... import secrets
 from ...config import Config
-from ...errors import EngineError
+from ...errors import EngineError, EngineUnavailable
 from ...kinds import ResolvedEngine
 from ..base import Synthesis, SynthesisRequest
 from .client import Sleep, WavesClient
@@ -55,24 +56,34 @@ class WavesEngine:
         return waves_identity(self.settings, request_voice, model, self.pause_ms)
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
-        """Speak one request piece by piece; raise EngineError naming the prompt on failure."""
+        """Speak one request piece by piece; raise EngineError on failure.
+
+        The build names the prompt of an EngineError; an EngineUnavailable stops the build
+        unnamed, so this names the prompt in that one.
+        """
+        carried = (request.text, request.voice, request.language, request.model)
+        if any(secrets.contains_secret(value) for value in carried):
+            raise EngineError(
+                "the text or voice to send holds the Waves API key; remove it from the "
+                "template, variables or dictionary (the key belongs in the environment only)"
+            )
         pieces = split_text(request.text, self.settings.max_chars)
         if not pieces:
-            raise EngineError(f"{request.prompt_id} [{request.locale}]: nothing to say")
+            raise EngineError("nothing to say")
         audio: list[AudioArray] = []
         ids: list[str] = []
         rate = self.settings.sample_rate
         for index, piece in enumerate(pieces):
             try:
                 samples, rate_i, rid = await self._piece(request, piece, index)
-            except EngineError as exc:
+            except EngineUnavailable as exc:
+                # The build names a failed prompt itself, but stops on these without naming it.
                 exc.message = f"{request.prompt_id} [{request.locale}]: {exc.message}"
                 exc.args = (exc.message,)
                 raise
             if index and rate_i != rate:
                 raise EngineError(
-                    f"{request.prompt_id} [{request.locale}]: Waves answered pieces at "
-                    f"{rate} and {rate_i} Hz",
+                    f"Waves answered pieces at {rate} and {rate_i} Hz",
                     request_id=rid,
                 )
             rate = rate_i

@@ -128,6 +128,18 @@ def status_error(
     message = redact(message) if message else None
     where = f"{field}: " if field else ""
     said = f"{where}{message}" if message else (reason or "no detail")
+    if 300 <= status < 400:
+        location = redact(headers.get("location", "")) or "nowhere"
+        return EngineUnavailable(
+            with_id(
+                f"Waves at {base_url} redirected {method} {path} to {location} ({status}): "
+                "set waves.base_url in prompts.toml (or SMALLEST_BASE_URL) to the API's own "
+                "address, https://api.smallest.ai unless you use a stand-in",
+                rid,
+            ),
+            status=status,
+            request_id=rid,
+        )
     if status == 401:
         return EngineUnavailable(
             with_id(

@@ -1,17 +1,21 @@
-"""The lock file (prompts.lock.json): which remote dictionary holds each locale's words."""
+"""The lock file (prompts.lock.json): which remote dictionary holds each locale's words, and
+which dictionaries this project created (the only ones `dicts prune` may delete)."""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from ...errors import ConfigError
 
-LOCK_VERSION = 1
+LOCK_VERSION = 2
+# Version 1 had no "created" list; its dictionaries were all created by the project's syncs.
+READABLE_VERSIONS = (1, 2)
 
 
 class LockEntry(TypedDict):
@@ -26,14 +30,23 @@ class LockFile(TypedDict):
 
     version: int
     dictionaries: dict[str, LockEntry]
+    created: list[str]
 
 
-def read_lock(lock_path: Path) -> dict[str, LockEntry]:
-    """The lock file's dictionaries; empty when the file does not exist."""
+@dataclass
+class Lock:
+    """The lock file's content: locale -> entry, and the ids this project created."""
+
+    entries: dict[str, LockEntry] = field(default_factory=dict)
+    created: set[str] = field(default_factory=set)
+
+
+def load_lock(lock_path: Path) -> Lock | None:
+    """The lock file, or None when it does not exist."""
     try:
         raw = lock_path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}
+        return None
     except OSError as exc:
         raise ConfigError([f"{lock_path}: cannot read: {exc}"]) from exc
     try:
@@ -45,14 +58,22 @@ def read_lock(lock_path: Path) -> dict[str, LockEntry]:
                 "delete it and run `ivr-prompts dicts sync`"
             ]
         ) from exc
-    problems: list[str] = []
-    out: dict[str, LockEntry] = {}
-    if not isinstance(data, dict) or data.get("version") != LOCK_VERSION:
-        problems.append(f'{lock_path.name}: expected {{"version": {LOCK_VERSION}, ...}}')
-        raise ConfigError(problems)
-    entries = data.get("dictionaries", {})
+    if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS:
+        raise ConfigError([f'{lock_path.name}: expected {{"version": {LOCK_VERSION}, ...}}'])
+    entries = _entries(lock_path, data.get("dictionaries", {}))
+    if data["version"] == 1:
+        return Lock(entries, {e["id"] for e in entries.values()})
+    created = data.get("created", [])
+    if not isinstance(created, list) or not all(isinstance(i, str) for i in created):
+        raise ConfigError([f"{lock_path.name}: created: expected a list of dictionary ids"])
+    return Lock(entries, set(created))
+
+
+def _entries(lock_path: Path, entries: Any) -> dict[str, LockEntry]:
     if not isinstance(entries, dict):
         raise ConfigError([f"{lock_path.name}: dictionaries: expected an object"])
+    problems: list[str] = []
+    out: dict[str, LockEntry] = {}
     for locale, entry in entries.items():
         if (
             isinstance(entry, dict)
@@ -67,11 +88,20 @@ def read_lock(lock_path: Path) -> dict[str, LockEntry]:
     return out
 
 
-def write_lock(lock_path: Path, entries: Mapping[str, LockEntry]) -> None:
+def read_lock(lock_path: Path) -> dict[str, LockEntry]:
+    """The lock file's dictionaries; empty when the file does not exist."""
+    lock = load_lock(lock_path)
+    return lock.entries if lock else {}
+
+
+def write_lock(
+    lock_path: Path, entries: Mapping[str, LockEntry], created: Iterable[str] = ()
+) -> None:
     """Write the lock file atomically, keys sorted, with a trailing newline."""
     data: LockFile = {
         "version": LOCK_VERSION,
         "dictionaries": {k: {"digest": v["digest"], "id": v["id"]} for k, v in entries.items()},
+        "created": sorted(set(created)),
     }
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     lock_path.parent.mkdir(parents=True, exist_ok=True)

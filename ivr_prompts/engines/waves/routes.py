@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from ... import secrets
 from ...config import WavesSettings
 from ...errors import EngineUnavailable
 
@@ -30,6 +31,7 @@ def api_key_from_env(settings: WavesSettings, environ: Mapping[str, str] = os.en
         raise EngineUnavailable(
             f"{name} contains spaces or non-ASCII characters: copy the Waves API key again"
         )
+    secrets.remember(key)
     return key
 
 

@@ -1,0 +1,113 @@
+"""A process pool for the local engines: many small prompts spoken on every core at once.
+
+Piper and espeak-ng speak one utterance at a time per process. Each worker process builds its
+own engine once (Piper loads its model on the first request and keeps it), so a set of N
+prompts costs one model load per worker, not per prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Protocol
+
+from ..errors import EngineError
+from ..kinds import ResolvedEngine
+from .base import Synthesis, SynthesisRequest
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..lexicon import Lexicon
+
+log = logging.getLogger(__name__)
+
+
+class LocalEngine(Protocol):
+    """What a local engine offers the pool: its identity and a blocking `_speak`."""
+
+    name: ResolvedEngine
+
+    def identity(self, request_voice: str, model: str) -> dict[str, str]: ...
+
+    def _speak(self, request: SynthesisRequest) -> Synthesis: ...
+
+
+# A picklable way to build the engine in a worker (a class, or functools.partial of one).
+LocalFactory = Callable[[], LocalEngine]
+
+_worker: LocalEngine | None = None
+
+
+def _start_worker(factory: LocalFactory) -> None:
+    global _worker
+    _worker = factory()
+
+
+def _speak_in_worker(request: SynthesisRequest) -> Synthesis:
+    assert _worker is not None, "pool worker used before its initializer ran"
+    return _worker._speak(request)
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class PooledEngine:
+    """Engine Protocol over `workers` processes, each holding one engine from `factory`."""
+
+    remote_lexicon = False
+
+    def __init__(self, factory: LocalFactory, workers: int | None = None) -> None:
+        self.factory = factory
+        self.local = factory()  # identity only: it never loads a model in this process
+        self.name: ResolvedEngine = self.local.name
+        self.max_concurrency = workers or default_workers()
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def identity(self, request_voice: str, model: str) -> dict[str, str]:
+        # Same engine, same voice, same bytes: pooled or not, the cache keys do not change.
+        return self.local.identity(request_voice, model)
+
+    async def prepare(self, config: Config, lexicons: Mapping[str, Lexicon]) -> dict[str, str]:
+        return {}  # dictionaries are applied to the text before it gets here
+
+    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: the build has threads running, and fork() with threads is unsafe.
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context(
+                "forkserver" if "forkserver" in methods else "spawn"
+            )
+            log.debug("starting %d %s worker processes", self.max_concurrency, self.name)
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                self.max_concurrency,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(self.factory,),
+            )
+        return self._pool
+
+    async def synthesize(self, request: SynthesisRequest) -> Synthesis:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor(), _speak_in_worker, request)
+        except BrokenProcessPool as exc:
+            self._pool = None  # the next request starts a fresh pool
+            raise EngineError(
+                f"a worker process of {self.name} died (out of memory, or killed); "
+                "run the build again, or lower the number of local workers"
+            ) from exc
+
+    async def aclose(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
