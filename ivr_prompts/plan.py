@@ -304,11 +304,15 @@ def _decide(plan: Plan, store: cache.LayeredCache) -> None:
         k for p in rest for k in ((p.audio_key, hd_key(p.audio_key)) if hd else (p.audio_key,))
     ]
     audio_keys = store.present("audio", wanted)
-    synth_keys = store.present(
-        "synth", (p.synth_key for p in rest if p.audio_key not in audio_keys)
-    )
+
+    def cached(pair: Pair) -> bool:
+        both = not hd or hd_key(pair.audio_key) in audio_keys
+        return pair.audio_key in audio_keys and both
+
+    # A pair with its 8 kHz audio cached but not its 16 kHz audio is made from the synthesis.
+    synth_keys = store.present("synth", (p.synth_key for p in rest if not cached(p)))
     for pair in rest:
-        if pair.audio_key in audio_keys and (not hd or hd_key(pair.audio_key) in audio_keys):
+        if cached(pair):
             pair.action = "cached"
         elif pair.synth_key in synth_keys:
             pair.action = "process"
