@@ -29,7 +29,7 @@ from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
 from .plan import BuildOptions, Pair, Plan, make_plan
 from .publish.layout import PlannedFile
-from .publish.manifest import Manifest, PromptRecord, new_manifest
+from .publish.manifest import Manifest, PromptRecord, new_manifest, read_manifest
 from .publish.stage import PublishItem, Stager, check_location, output_lock, remove_leftovers
 from .publish.swap import Exchange, renameat2_exchange
 from .review.before import keep_before_image
@@ -115,9 +115,11 @@ async def build(
                 plan = make_plan(config, options, engines, store)
                 report = BuildReport(Counts.of(plan), plan)
                 await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
-            if report.manifest is not None:
-                # Archive, upload and Connect prompts ([publish]) once the set is in place.
-                records = report.manifest["prompts"]
+            if export.wanted(config):
+                # Archive, upload and Connect prompts ([publish]) once the set is in place; after
+                # a no-op too (each export checks what it must do, and does nothing if nothing).
+                manifest = report.manifest or read_manifest(out)
+                records = manifest["prompts"] if manifest else []
                 report.exports = await asyncio.to_thread(export.after_build, config, records)
     finally:
         try:

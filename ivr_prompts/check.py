@@ -15,7 +15,8 @@ from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
 from .export.archive import archive_problem
 from .kinds import Severity
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
-from .publish.manifest import file_problem, read_index
+from .publish.layout import index_files
+from .publish.manifest import FINGERPRINT, INDEX, MANIFEST, file_problem, read_index
 from .sources import changed_variable
 from .validate.pace import pace_problem
 
@@ -262,6 +263,9 @@ def _strays(plan: Plan) -> list[Problem]:
     if not out.is_dir():
         return []
     known = {f["path"] for r in plan.previous_records.values() for f in r["files"]}
+    known |= {MANIFEST, INDEX, FINGERPRINT}
+    if plan.previous is not None:  # the indexes this very set was published with
+        known |= set(index_files(cfg, plan.previous))
     for locale in cfg.locales.values():
         known |= preflight.index_paths(cfg, locale)
     found: list[Problem] = []

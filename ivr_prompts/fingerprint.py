@@ -25,11 +25,9 @@ from .config import Config
 from .engines.registry import Engines, resolve, voice_for
 from .errors import IvrPromptsError
 from .plan import BuildOptions, Plan
-from .publish.manifest import MANIFEST_VERSION
+from .publish.manifest import FINGERPRINT, MANIFEST_VERSION
 
 log = logging.getLogger(__name__)
-
-FINGERPRINT = ".ivr-prompts-fingerprint.json"
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,8 @@ from ivr_prompts import build as builder
 from ivr_prompts import cache, config
 from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.errors import BuildFailed, ConfigError, UsageError
-from ivr_prompts.fingerprint import FINGERPRINT
 from ivr_prompts.plan import BuildOptions, make_plan
-from ivr_prompts.publish.manifest import INDEX, read_manifest
+from ivr_prompts.publish.manifest import FINGERPRINT, INDEX, read_manifest
 
 from .conftest import BASE_TOML, Project
 from .engines import CountingEngine, build_with, engines_with

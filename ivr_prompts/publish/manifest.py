@@ -20,6 +20,8 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "ivr-prompts-manifest"
 MANIFEST_VERSION = 1
 INDEX = ".ivr-prompts-index.json"
+# What a no-op build compares first (fingerprint.py); lives in the published set.
+FINGERPRINT = ".ivr-prompts-fingerprint.json"
 
 
 class FileRecord(TypedDict):
