@@ -132,7 +132,7 @@ def built_records(cfg: config.Config) -> list[PromptRecord]:
     """Build without the upload; the manifest's records."""
     quiet = dataclasses.replace(cfg, publish=dataclasses.replace(cfg.publish, upload=None))
     build_with(quiet, CountingEngine())
-    manifest = read_manifest(cfg.project.output)  # a no-op build plans (and returns) nothing
+    manifest = read_manifest(cfg.project.output)  # a no-op build plans (and reads) nothing
     assert manifest is not None
     return manifest["prompts"]
 

@@ -53,8 +53,10 @@ def hours_text(cfg: config.Config) -> str:
 
 
 def leftovers(cfg: config.Config) -> list[str]:
+    """What lies beside the output besides the before-image `review` reads (kept on purpose)."""
     out = cfg.project.output
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+    mine = (p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+    return sorted(name for name in mine if name != f".{out.name}.before")
 
 
 # -- the swap ----------------------------------------------------------------------------------
