@@ -164,6 +164,8 @@ async def _publish(
         await _produce(plan, engines, stager, report, progress, store)
         if report.failures:
             raise BuildFailed(sorted(report.failures), len(report.failed))
+        # A required remote cache that lost uploads fails the build before the swap.
+        await asyncio.to_thread(store.flush)
         report.manifest = stager.finish(fingerprint)
         # The staging folder now holds the replaced set: keep what `review` compares with.
         keep_before_image(stager.out, stager.staging, report.manifest)

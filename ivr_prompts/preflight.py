@@ -177,6 +177,7 @@ def index_paths(config: Config, locale: LocaleConfig) -> set[str]:
     return {
         manifest.MANIFEST,
         manifest.INDEX,
+        manifest.FINGERPRINT,
         f"asterisk/{lang}/core-sounds-{lang}.txt",
         f"freeswitch/{locale.language}/{locale.country}/{voice}/phrase_{locale.language}.xml",
         f"wav/{locale.code}/index.tsv",

@@ -20,7 +20,7 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "ivr-prompts-manifest"
 MANIFEST_VERSION = 1
 INDEX = ".ivr-prompts-index.json"
-# What a no-op build compares first (fingerprint.py); lives in the published set.
+# Written by fingerprint.py: a digest of the inputs and of the tree (a no-op in constant time).
 FINGERPRINT = ".ivr-prompts-fingerprint.json"
 
 
