@@ -57,8 +57,12 @@ def run_child(
 
 
 def child_env(**extra: str | None) -> dict[str, str]:
-    """os.environ plus `extra` (None removes a variable), with the repo importable."""
+    """os.environ plus `extra` (None removes a variable), with the repo importable.
+
+    Bytecode is written and used, as for any installed package (pip compiles on install): with
+    PYTHONDONTWRITEBYTECODE set, every child would recompile every module it imports."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     for key, value in extra.items():
         if value is None:
