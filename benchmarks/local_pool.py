@@ -98,11 +98,14 @@ def make(mode: str, pause: int) -> dict[str, Engine]:
     }
 
 
-def model_for(walls: dict[str, float], workers: int) -> tuple[float, float, float]:
+def model_for(walls: dict[str, float], workers: int) -> tuple[float, float, float] | None:
     """From the 1- and 2-worker walls: per-worker start-up s and the work N x t1, assuming
-    w(W) = s + N x t1 / W (the work splits evenly, start-ups overlap); then w(workers)."""
-    work = max(0.0, 2 * (walls["pool 1"] - walls["pool 2"]))
-    start = max(0.0, walls["pool 1"] - work)
+    w(W) = s + N x t1 / W (the work splits evenly, start-ups overlap); then w(workers). None
+    when the walls fit no such line (2 workers not faster than 1, or start-up below zero)."""
+    work = 2 * (walls["pool 1"] - walls["pool 2"])
+    start = walls["pool 1"] - work
+    if work <= 0 or start < 0:
+        return None
     return start, work, start + work / workers
 
 
@@ -119,7 +122,7 @@ def run(sizes: Sizes, work_dir: Path) -> Section:
     requests = synthetic_requests(sizes.pool_prompts, voice)
     modes = ("in-process", "pool 1", "pool 2")
     walls = {m: asyncio.run(_speak_all(make(m, pause), requests)) for m in modes}
-    start, work, w16 = model_for(walls, 16)
+    model = model_for(walls, 16)
     section = Section(
         "pool",
         "7. Local engines in a process pool",
@@ -148,14 +151,21 @@ def run(sizes: Sizes, work_dir: Path) -> Section:
                     fmt_s(walls["pool 1"]),
                     fmt_s(walls["pool 2"]),
                     f"{walls['in-process'] / walls['pool 2']:.2f}x",
-                    fmt_s(start),
-                    fmt_s(work),
-                    fmt_s(w16),
-                    f"{walls['in-process'] / w16:.1f}x" if w16 > 0 else "-",
+                    *(
+                        (fmt_s(model[0]), fmt_s(model[1]), fmt_s(model[2]))
+                        if model
+                        else ("-", "-", "-")
+                    ),
+                    f"{walls['in-process'] / model[2]:.1f}x" if model else "no fit",
                 ),
             ),
         )
     )
+    if model is None:
+        section.notes.append(
+            "No model: the walls fit no w(W) = s + N x t1 / W (2 workers were not faster than 1 "
+            "on this machine), so nothing can be said for 16 from this run."
+        )
     speedup = walls["in-process"] / walls["pool 2"]
     section.targets.append(
         Target(
