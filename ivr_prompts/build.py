@@ -29,7 +29,7 @@ from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
 from .plan import BuildOptions, Pair, Plan, make_plan
 from .publish.layout import PlannedFile
-from .publish.manifest import Manifest, PromptRecord, new_manifest
+from .publish.manifest import Manifest, PromptRecord, new_manifest, read_manifest
 from .publish.stage import PublishItem, Stager, check_location, output_lock, remove_leftovers
 from .publish.swap import Exchange, renameat2_exchange
 from .review.before import keep_before_image
@@ -45,8 +45,20 @@ class BuildReport:
     published: bool = False
     failures: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
-    manifest: Manifest | None = None
     exports: export.ExportReport | None = None
+    _manifest: Manifest | None = None
+    _manifest_at: Path | None = None  # the fast no-op reads it only when asked
+
+    @property
+    def manifest(self) -> Manifest | None:
+        """The manifest of the set now published (or already in place)."""
+        if self._manifest is None and self._manifest_at is not None:
+            self._manifest, self._manifest_at = read_manifest(self._manifest_at), None
+        return self._manifest
+
+    @manifest.setter
+    def manifest(self, value: Manifest | None) -> None:
+        self._manifest, self._manifest_at = value, None
 
     def __repr__(self) -> str:
         return (
@@ -109,16 +121,24 @@ async def build(
             # Read before anything is planned: inputs edited during the build then miss.
             inputs = inputs_digest(config, options, engines)
             counts = unchanged(out, inputs)
+            exports = config.publish.archive is not None or config.publish.upload is not None
             if counts is not None:
-                report = BuildReport(counts)
+                report = BuildReport(counts, _manifest_at=out)
             else:
                 plan = make_plan(config, options, engines, store)
                 report = BuildReport(Counts.of(plan), plan)
                 await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
-            if report.manifest is not None:
+            if (report.plan is not None or exports) and report.manifest is not None:
                 # Archive, upload and Connect prompts ([publish]) once the set is in place.
                 records = report.manifest["prompts"]
-                report.exports = await asyncio.to_thread(export.after_build, config, records)
+                try:
+                    report.exports = await asyncio.to_thread(export.after_build, config, records)
+                except asyncio.CancelledError:
+                    # Ctrl-C after the swap: the set is published (and says so); the next
+                    # build sees to the exports again.
+                    if not report.published:
+                        raise
+                    _uncancel()
     finally:
         try:
             await engines.aclose()
@@ -130,10 +150,15 @@ async def build(
             # (and must say so); only the engines' goodbyes are cut short.
             if report is None or not report.published:
                 raise
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
+            _uncancel()
     return report
+
+
+def _uncancel() -> None:
+    """Take back the cancellation a Ctrl-C made, once the build has published anyway."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
 
 
 async def _publish(
