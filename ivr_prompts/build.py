@@ -121,16 +121,17 @@ async def build(
             # Read before anything is planned: inputs edited during the build then miss.
             inputs = inputs_digest(config, options, engines)
             counts = unchanged(out, inputs)
-            exports = config.publish.archive is not None or config.publish.upload is not None
             if counts is not None:
                 report = BuildReport(counts, _manifest_at=out)
             else:
                 plan = make_plan(config, options, engines, store)
                 report = BuildReport(Counts.of(plan), plan)
                 await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
-            if (report.plan is not None or exports) and report.manifest is not None:
-                # Archive, upload and Connect prompts ([publish]) once the set is in place.
-                records = report.manifest["prompts"]
+            if export.wanted(config):
+                # Archive, upload and Connect prompts ([publish]) once the set is in place; after
+                # a no-op too (each export checks what it must do, and does nothing if nothing).
+                manifest = report.manifest  # the fast no-op reads it here, only for exports
+                records = manifest["prompts"] if manifest else []
                 try:
                     report.exports = await asyncio.to_thread(export.after_build, config, records)
                 except asyncio.CancelledError:
@@ -187,6 +188,8 @@ async def _publish(
         await _produce(plan, engines, stager, report, progress, store)
         if report.failures:
             raise BuildFailed(sorted(report.failures), len(report.failed))
+        # A required remote cache that lost uploads fails the build before the swap.
+        await asyncio.to_thread(store.flush)
         report.manifest = stager.finish(fingerprint)
         # The staging folder now holds the replaced set: keep what `review` compares with.
         keep_before_image(stager.out, stager.staging, report.manifest)

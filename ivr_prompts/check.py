@@ -8,14 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, preflight
+from . import cache
 from . import config as config_mod
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
 from .export.archive import archive_problem
 from .kinds import Severity
 from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
-from .publish.manifest import file_problem, read_index
+from .publish import layout
+from .publish.manifest import FINGERPRINT, INDEX, MANIFEST, file_problem, read_index
 from .sources import changed_variable
 from .validate.pace import pace_problem
 
@@ -256,14 +257,16 @@ def plan_issues(plan: Plan) -> tuple[list[Problem], Sequence[str]]:
 
 
 def _strays(plan: Plan) -> list[Problem]:
-    """Files in the published set that no record and no index accounts for."""
+    """Files in the published set that no record and no index of its manifest accounts for."""
     cfg = plan.config
     out = cfg.project.output
-    if not out.is_dir():
+    if plan.previous is None or not out.is_dir():
         return []
     known = {f["path"] for r in plan.previous_records.values() for f in r["files"]}
-    for locale in cfg.locales.values():
-        known |= preflight.index_paths(cfg, locale)
+    # The indexes publish wrote for the records whose locale is still configured.
+    kept = [r for r in plan.previous["prompts"] if r["locale"] in cfg.locales]
+    known |= set(layout.index_files(cfg, {**plan.previous, "prompts": kept}))
+    known |= {MANIFEST, INDEX, FINGERPRINT}
     found: list[Problem] = []
     for path in sorted(p for p in out.rglob("*") if not p.is_dir()):
         relative = path.relative_to(out).as_posix()

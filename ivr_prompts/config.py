@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
@@ -10,24 +9,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import names
 from .errors import ConfigError, ConfigNotFound, Problem
-from .kinds import ENGINE_NAMES, TARGETS, EngineName, RemoteCacheMode
+from .kinds import TARGETS, RemoteCacheMode
 from .names import check_prompt_id
+from .reader import Reader
 from .settings import (
     KEYS,
     SECTIONS,
     AudioSettings,
     LimitSettings,
     PublishSettings,
-    Reader,
     SynthSettings,
     WavesSettings,
-    between,
     default,
-    positive,
-    show,
 )
+from .tables import LocaleConfig, PromptConfig, read_locales, read_prompts, voice_path
 from .tomlpos import KeyPath, error_line, line_of
 
 __all__ = [
@@ -57,42 +53,6 @@ class ProjectSettings:
     remote_cache: str | None = None
     remote_cache_mode: RemoteCacheMode = "read-write"
     remote_cache_required: bool = False
-
-
-@dataclass(frozen=True)
-class LocaleConfig:
-    code: str
-    language: str
-    voice: str
-    engine: EngineName
-    vars: Mapping[str, Any]
-    pronunciations: Path | None
-    piper_voice: str | None
-    espeak_voice: str | None
-    speed: float | None = None
-
-    @property
-    def country(self) -> str:
-        """FreeSWITCH's country folder: the region part of the code, lower case."""
-        parts = self.code.split("-")
-        return parts[1].lower() if len(parts) > 1 else self.language
-
-
-@dataclass(frozen=True)
-class PromptConfig:
-    id: str
-    template: str | None
-    text: str | None
-    matrix: Mapping[str, tuple[Any, ...]]
-    vars: Mapping[str, Any]
-    locales: tuple[str, ...] | None
-    voice: str | None
-    speed: float | None
-    engine: EngineName | None
-    min_seconds: float | None
-    max_seconds: float | None
-    line: int
-    index: int
 
 
 @dataclass(frozen=True)
@@ -179,7 +139,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         remote_cache_required=p["remote_cache_required"],
     )
     s = values["synth"]
-    synth = SynthSettings(**{**s, "piper_voice": _voice_path(s["piper_voice"], root)})
+    synth = SynthSettings(**{**s, "piper_voice": voice_path(s["piper_voice"], root)})
     w = values["waves"]
     if w["api_key_env"].startswith("sk_"):
         # Never echo the value: it is probably the key itself.
@@ -209,9 +169,9 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     if not publish.targets:
         r.problem(("publish", "targets"), f"needs at least one of {', '.join(TARGETS)}")
 
-    locales = _locales(r, r.table(data.get("locales"), ("locales",)), synth, root)
+    locales = read_locales(r, r.table(data.get("locales"), ("locales",)), synth, root)
     _check_exports(r, publish, audio, waves, synth, locales)
-    prompts = _prompts(r, data.get("prompts"), locales)
+    prompts = read_prompts(r, data.get("prompts"), locales)
     for prompt in prompts:
         low = prompt.min_seconds if prompt.min_seconds is not None else limits.min_seconds
         high = prompt.max_seconds if prompt.max_seconds is not None else limits.max_seconds
@@ -271,166 +231,6 @@ def _check_exports(
                 f"names the locale published as asterisk/{language}/ when several locales speak "
                 f"{language!r}; must be {need}, got {code!r}",
             )
-
-
-def _voice_path(name: str | None, root: Path) -> str | None:
-    """A Piper voice given as an .onnx path is relative to the folder holding prompts.toml."""
-    if name is None or not name.endswith(".onnx"):
-        return name
-    return str(root / name)
-
-
-_LOCALE_KEYS = (
-    "speed",
-    "language",
-    "voice",
-    "engine",
-    "vars",
-    "pronunciations",
-    "piper_voice",
-    "espeak_voice",
-)
-
-
-def _locales(
-    r: Reader, table: dict[str, Any], synth: SynthSettings, root: Path
-) -> dict[str, LocaleConfig]:
-    if not table:
-        r.problem(("locales",), 'define at least one locale, e.g. [locales.en-US] language = "en"')
-    out: dict[str, LocaleConfig] = {}
-    for code, raw in table.items():
-        key: KeyPath = ("locales", code)
-        if not names.LOCALE.fullmatch(code):
-            r.problem(key, "locale codes look like 'en-US' or 'es'")
-            continue
-        loc = r.table(raw, key)
-        r.known(loc, key, _LOCALE_KEYS)
-        pron = r.get(loc, key, "pronunciations", str, "")
-        vars_ = r.get(loc, key, "vars", dict, {})
-        out[code] = LocaleConfig(
-            code=code,
-            language=r.get(loc, key, "language", str, code.split("-")[0].lower(), names.language),
-            voice=r.get(loc, key, "voice", str, synth.voice, names.voice),
-            engine=r.choice(loc, key, "engine", ENGINE_NAMES, synth.engine),
-            vars=vars_,
-            pronunciations=(root / pron) if pron else None,
-            piper_voice=_voice_path(r.get(loc, key, "piper_voice", str, synth.piper_voice), root),
-            espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice, names.voice),
-            speed=_opt_float(r.get(loc, key, "speed", (int, float), None, between(0.5, 2))),
-        )
-        if pron and not (root / pron).is_file():
-            r.problem((*key, "pronunciations"), f"file not found: {pron}")
-    return out
-
-
-_PROMPT_KEYS = (
-    "id",
-    "template",
-    "text",
-    "matrix",
-    "vars",
-    "locales",
-    "voice",
-    "speed",
-    "engine",
-    "min_seconds",
-    "max_seconds",
-)
-
-
-def _prompts(r: Reader, raw: Any, locales: Mapping[str, LocaleConfig]) -> tuple[PromptConfig, ...]:
-    if raw is None:
-        r.problem(
-            ("prompts",), "define at least one [[prompts]] entry with an id and a template or text"
-        )
-        return ()
-    if not isinstance(raw, list):
-        r.problem(("prompts",), "must be an array of tables: write [[prompts]]")
-        return ()
-    out: list[PromptConfig] = []
-    for i, item in enumerate(raw):
-        key: KeyPath = ("prompts", i)
-        if not isinstance(item, dict):
-            r.problem(key, f"expected a table, got {show(item)}")
-            continue
-        pid = r.get(item, key, "id", str, "")
-        if not pid:
-            r.problem((*key, "id"), "missing; every prompt needs an id like 'main/welcome'")
-            continue
-        r.labels[key] = f"prompts[{i}] (id {pid!r})"
-        before = len(r.found)
-        r.known(item, key, _PROMPT_KEYS)
-        # Matrix ids are checked after expansion, when they are real names.
-        if "{{" not in pid and (why := check_prompt_id(pid)) is not None:
-            r.problem((*key, "id"), f"{why}, got {pid!r}")
-        template = r.get(item, key, "template", str, None, names.check_template_name)
-        text = r.get(item, key, "text", str, None)
-        if ("template" in item) == ("text" in item):
-            r.problem(key, "needs exactly one of 'template' (a file in templates/) or 'text'")
-        matrix = _matrix(r, item, key)
-        if "{{" in pid and not matrix:
-            r.problem((*key, "id"), "uses {{ }} but the prompt has no matrix to expand it")
-        elif matrix and "{{" not in pid:
-            used = " ".join(f"{{{{ {n} }}}}" for n in matrix)
-            prefix = pid.rpartition("/")[0]
-            example = f"{prefix}/{used}" if prefix else used
-            r.problem(
-                (*key, "id"),
-                f"has a matrix but uses none of its names ({used}), so every expansion gets "
-                f"the same id; put them in the id, e.g. '{example}'",
-            )
-        only = r.get(item, key, "locales", list, None)
-        if only is not None:
-            if not only:
-                r.problem((*key, "locales"), "is empty; list locale codes or remove the key")
-            for code in only:
-                if not isinstance(code, str):
-                    r.problem((*key, "locales"), f"expected locale codes, got {show(code)}")
-                elif code not in locales:
-                    r.problem(
-                        (*key, "locales"), f"unknown locale {code!r}; define [locales.{code}]"
-                    )
-        speed = r.get(item, key, "speed", (int, float), None, between(0.5, 2))
-        low = r.get(item, key, "min_seconds", (int, float), None, positive)
-        high = r.get(item, key, "max_seconds", (int, float), None, positive)
-        out.append(
-            PromptConfig(
-                id=pid,
-                template=template,
-                text=text,
-                matrix=matrix,
-                vars=r.get(item, key, "vars", dict, {}),
-                locales=tuple(only) if only is not None else None,
-                voice=r.get(item, key, "voice", str, None, names.voice),
-                speed=_opt_float(speed),
-                engine=r.choice(item, key, "engine", ENGINE_NAMES, None),
-                min_seconds=_opt_float(low),
-                max_seconds=_opt_float(high),
-                line=r.line((*key, "id")),
-                index=i,
-            )
-        )
-        for n in range(before, len(r.found)):
-            r.found[n] = dataclasses.replace(r.found[n], prompt=pid)
-    return tuple(out)
-
-
-def _matrix(r: Reader, item: Mapping[str, Any], key: KeyPath) -> dict[str, tuple[Any, ...]]:
-    matrix = r.get(item, key, "matrix", dict, {})
-    out: dict[str, tuple[Any, ...]] = {}
-    for name, values in matrix.items():
-        where = (*key, "matrix", name)
-        if not names.IDENTIFIER.fullmatch(name):
-            r.problem(where, "matrix names must be identifiers like 'n'")
-        elif not isinstance(values, list) or not values:
-            r.problem(where, f"expected a non-empty list of values, got {show(values)}")
-        else:
-            out[name] = tuple(values)
-    return out
-
-
-def _opt_float(value: float | int | None) -> float | None:
-    return None if value is None else float(value)
 
 
 def _remote_url(value: str) -> str | None:

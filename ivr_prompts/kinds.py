@@ -24,6 +24,10 @@ Target = Literal["asterisk", "freeswitch", "wav", "genesys"]
 TARGETS: tuple[Target, ...] = get_args(Target)
 DEFAULT_TARGETS: tuple[Target, ...] = ("asterisk", "freeswitch", "wav")
 
+# Inventories `ivr-prompts import` reads.
+SourceFormat = Literal["asterisk", "freeswitch", "genesys", "csv"]
+SOURCE_FORMATS: tuple[SourceFormat, ...] = get_args(SourceFormat)
+
 # Archives of the published set.
 ArchiveFormat = Literal["tar.gz", "zip"]
 ARCHIVE_FORMATS: tuple[ArchiveFormat, ...] = get_args(ArchiveFormat)

@@ -304,11 +304,12 @@ def _decide(plan: Plan, store: cache.LayeredCache) -> None:
         k for p in rest for k in ((p.audio_key, hd_key(p.audio_key)) if hd else (p.audio_key,))
     ]
     audio_keys = store.present("audio", wanted)
-    synth_keys = store.present(
-        "synth", (p.synth_key for p in rest if p.audio_key not in audio_keys)
-    )
+    done = {p.name for p in rest if p.audio_key in audio_keys} - {
+        p.name for p in rest if hd and hd_key(p.audio_key) not in audio_keys
+    }
+    synth_keys = store.present("synth", (p.synth_key for p in rest if p.name not in done))
     for pair in rest:
-        if pair.audio_key in audio_keys and (not hd or hd_key(pair.audio_key) in audio_keys):
+        if pair.name in done:
             pair.action = "cached"
         elif pair.synth_key in synth_keys:
             pair.action = "process"

@@ -9,6 +9,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from xdist.remote import Producer
+from xdist.scheduler import LoadScopeScheduling
+
+import ivr_prompts
 
 BASE_TOML = """
 [project]
@@ -47,6 +51,35 @@ matrix = { n = [1, 2] }
 """
 
 Project = Callable[..., Path]
+
+
+# Modules whose tests share an expensive module-scoped fixture: under pytest-xdist each one is
+# one unit of work (one worker), so the fixture is built once; every other test is its own unit.
+SHARED_FIXTURE_MODULES = {
+    "test_sample_set.py": "the sample set, built once on the real local engines",
+    "test_review_browser.py": "the sample set built twice (before and after) and a browser",
+}
+
+
+class SharedFixtureScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is untyped
+    """xdist's load balancing, one test at a time, except the modules above stay together.
+
+    (`--dist loadgroup` would say this with marks, but it renames node ids, which pytest 9.2
+    no longer allows: the marks are silently ignored.)
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return module if Path(module).name in SHARED_FIXTURE_MODULES else nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> SharedFixtureScheduling:
+    return SharedFixtureScheduling(config, log)
+
+
+def pytest_report_header() -> str:
+    """Which copy of the package the tests import: CI checks this names the installed wheel."""
+    return f"ivr_prompts {ivr_prompts.__version__} from {Path(ivr_prompts.__file__).parent}"
 
 
 @pytest.fixture

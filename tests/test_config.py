@@ -220,3 +220,8 @@ def test_key_lines_skip_values_and_count_array_tables() -> None:
     assert lines[("prompts", 1, "quoted.key")] == 14
     assert tomlpos.line_of(lines, ("prompts", 1, "matrix", "n")) == 15
     assert lines[("locales", "en-US", "vars", "a")] == 17
+
+
+def test_settings_each_key_declared_once() -> None:
+    pairs = [(k.section, k.name) for k in settings.KEYS]
+    assert sorted(p for p in set(pairs) if pairs.count(p) > 1) == []

@@ -113,7 +113,6 @@ def test_check_warns_only_for_prompts_outside_the_pace_band(make_project: Projec
     }
     assert all(i.severity == "warning" for i in issues)
     assert issues[0].message.startswith(f"speaks {fast_wpm:.0f} words a minute, too fast")
-    assert not run_check(path).failed
 
 
 def test_config_locale_speed_out_of_range_and_bad_band_are_errors(make_project: Project) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import textwrap
 import threading
@@ -302,3 +303,27 @@ def test_plan_counts_remote_entries_as_cached(tmp_path: Path, s3: S3Server, buck
     store.close()
     assert {p.action for p in the_plan.pairs} == {"cached"}
     assert the_plan.billed_chars == 0
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_layered_upload_lost_fails_flush_only_when_required(
+    tmp_path: Path, required: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = S3Server().start()
+    client(server).create_bucket(Bucket="lost")
+    remote = RemoteCache("s3://lost", client_factory=lambda: client(server))
+    store = cache.LayeredCache(cache.Cache(tmp_path), remote, required=required)
+    key = cache.make_key({"lost": required})
+    assert store.present("audio", [key]) == set()  # opened while the server was up
+    server.stop()  # then the endpoint goes away mid-build
+    store.put("audio", key, cache.AudioEntry(cache_samples(1), 8000, {}))
+    assert store.local.get("audio", key) is not None  # the local write never depends on it
+    if required:
+        with pytest.raises(cache.RemoteUnreachable) as info:
+            store.flush()
+        assert info.value.message.startswith("remote cache s3://lost: cannot reach http://127.")
+    else:
+        store.flush()
+        assert "GOING ON WITHOUT IT" in caplog.text
+    with pytest.raises(cache.RemoteUnreachable) if required else contextlib.nullcontext():
+        store.close()

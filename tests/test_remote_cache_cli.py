@@ -176,21 +176,25 @@ def test_cli_remote_bucket_missing_one_line_with_fix(tmp_path: Path, s3: S3Serve
 
 
 def test_cli_remote_unreachable_degrades_loudly_or_fails_when_required(tmp_path: Path) -> None:
-    env = aws_env(f"http://127.0.0.1:{free_port()}")
-    config = project(tmp_path / "a", "s3://ivr-cache")
-    done = cli(config, "build", "--json", env=env)
+    # A port held bound but not listening: connections are refused, and no other process on
+    # this shared machine can take it while the test runs.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        env = aws_env(f"http://127.0.0.1:{held.getsockname()[1]}")
+        config = project(tmp_path / "a", "s3://ivr-cache")
+        done = cli(config, "build", "--json", env=env)
+        required = project(tmp_path / "b", "s3://ivr-cache", "remote_cache_required = true")
+        failed = cli(required, "build", env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["synthesized"] == 8
     assert done.stderr.startswith(
         f"warning: remote cache s3://ivr-cache: cannot reach {env['AWS_ENDPOINT_URL']}; "
         "check AWS_ENDPOINT_URL and the network, or build with --no-remote; "
         "GOING ON WITHOUT IT, with the local cache only"
-    )
-    assert done.stderr.count("\n") == 1
-    required = project(tmp_path / "b", "s3://ivr-cache", "remote_cache_required = true")
-    done = cli(required, "build", env=env)
-    assert done.returncode == 2
-    assert done.stderr == (
+    ), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert failed.returncode == 2
+    assert failed.stderr == (
         f"error: remote cache s3://ivr-cache: cannot reach {env['AWS_ENDPOINT_URL']}; "
         "check AWS_ENDPOINT_URL and the network, or build with --no-remote\n"
     )
@@ -265,3 +269,16 @@ def test_cli_remote_cache_bad_settings_named(tmp_path: Path) -> None:
         "error: prompts.toml: project.remote_cache_required: expected bool, got 'yes'",
     ]
     assert "SECRET" not in done.stderr
+
+
+def test_cli_noop_build_never_contacts_the_remote(
+    tmp_path: Path, s3: S3Server, bucket: str
+) -> None:
+    env = aws_env(s3.endpoint)
+    config = project(tmp_path / "a", f"s3://{bucket}")
+    assert synthesized(cli(config, "build", "--json", env=env)) == 8
+    before = s3.count()
+    assert synthesized(cli(config, "build", "--json", env=env)) == 0
+    done = cli(config, "plan", "--detailed-exitcode", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr  # 0: nothing to do
+    assert s3.count() == before

@@ -461,3 +461,23 @@ def test_validate_paths_collects_every_problem_without_raising(
     garbage = next(f for f in found if f.path.endswith("garbage.wav"))
     assert garbage.message.endswith("not a RIFF/WAVE file; convert it with sox to a standard .wav")
     assert str(found[0]).startswith(f"{found[0].path}: error: ")
+
+
+def test_check_audio_abrupt_start_and_end_are_edge_findings(tmp_path: Path) -> None:
+    wav = write(tmp_path / "cut.wav", wavfile.pcm16_wav_bytes(pcm16(tone(440, 1.0, dbov=-26))))
+    found = [f for f in check_file(wav) if f.check == "edge"]
+    assert [f.severity for f in found] == ["warning", "warning"]
+    assert found[0].message == (
+        "starts abruptly: peak -23.0 dBFS in its first 20 ms (limit -50 dBFS, built in); it "
+        "clicks where prompts join; keep a pad of silence and fade the cut"
+    )
+    assert found[1].message.startswith("ends abruptly: peak -23.0 dBFS in its last 20 ms")
+    build = Rules.from_settings(AudioSettings(), LimitSettings())
+    assert {f.severity for f in check_file(wav, build) if f.check == "edge"} == {"error"}
+
+
+def test_check_audio_faded_tone_has_no_edge_finding(tmp_path: Path) -> None:
+    wav = write(
+        tmp_path / "ok.wav", wavfile.pcm16_wav_bytes(pcm16(faded(tone(440, 1.0, dbov=-26))))
+    )
+    assert "edge" not in checks(check_file(wav))

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from ..errors import AudioError
 from .dsp import (
+    SILENCE_DB,
     FloatAudio,
     active_level_dbov,
     high_pass,
@@ -104,7 +105,7 @@ def process(
     bounds = find_speech(x, rate_out, threshold)
     if bounds is None:
         empty = to_pcm16(x[:0])
-        return Processed(pcm=empty, level_dbov=-100.0, peak_dbfs=-100.0, duration_s=0.0)
+        return Processed(pcm=empty, level_dbov=SILENCE_DB, peak_dbfs=SILENCE_DB, duration_s=0.0)
     x = cut(x, rate_out, bounds, settings.lead_pad_ms, settings.trail_pad_ms, settings.fade_ms)
     # P.56 counts the pads inside its hangover: trimming moves the level a little.
     x = level_to_target(x, rate_out, target, ceiling)

@@ -152,27 +152,34 @@ class LayeredCache:
             with self._lock:
                 self.stats.uploaded += 1
 
-    def close(self) -> None:
+    def flush(self) -> None:
         """Wait for the uploads; raise if the remote is required and failed."""
-        for future in self._uploads:
+        with self._lock:
+            uploads, self._uploads = self._uploads, []
+        for future in uploads:
             future.result()
-        self._uploads.clear()
-        with self._pool_lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True)
-        if self.remote is not None and self._state == "open":
-            s = self.stats
-            log.info(
-                "remote cache %s: %d looked up, %d downloaded, %d uploaded, %d rejected",
-                self.remote.url,
-                s.lookups,
-                s.downloaded,
-                s.uploaded,
-                s.rejected,
-            )
         if self._failure is not None:
             raise self._failure
+
+    def close(self) -> None:
+        """Flush, then stop the remote workers."""
+        try:
+            self.flush()
+        finally:
+            with self._pool_lock:
+                pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.shutdown(wait=True)
+            if self.remote is not None and self._state == "open":
+                s = self.stats
+                log.info(
+                    "remote cache %s: %d looked up, %d downloaded, %d uploaded, %d rejected",
+                    self.remote.url,
+                    s.lookups,
+                    s.downloaded,
+                    s.uploaded,
+                    s.rejected,
+                )
 
     def _workers(self) -> concurrent.futures.ThreadPoolExecutor:
         with self._pool_lock:

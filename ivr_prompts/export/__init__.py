@@ -55,6 +55,11 @@ class ExportReport:
         return found
 
 
+def wanted(config: Config) -> bool:
+    """Whether [publish] asks for anything beyond the published folder."""
+    return config.publish.archive is not None or config.publish.upload is not None
+
+
 def after_build(
     config: Config,
     records: Sequence[Mapping[str, Any]],

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import UsageError
+from ..kinds import SourceFormat
 from . import asterisk, freeswitch, genesys, plain_csv, writer
-from .model import Entry, Inventory, SourceFormat, detect
+from .model import Entry, Inventory, detect
 from .writer import ImportResult
 
 __all__ = ["Entry", "ImportResult", "Inventory", "SourceFormat", "detect", "import_files", "read"]

@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
 
 from ..errors import UsageError
-
-SourceFormat = Literal["asterisk", "freeswitch", "genesys", "csv"]
-SOURCE_FORMATS: tuple[SourceFormat, ...] = get_args(SourceFormat)
+from ..kinds import SourceFormat
 
 # core-sounds-en.txt, extra-sounds-fr_CA.txt, phrase_en.xml, phrase_pt-BR.xml
 _NAMED_LOCALE = re.compile(
