@@ -8,7 +8,6 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import audio, cache, export
 from .audio import speech
@@ -33,7 +32,6 @@ from .publish.manifest import Manifest, PromptRecord, new_manifest, read_manifes
 from .publish.stage import PublishItem, Stager, check_location, output_lock, remove_leftovers
 from .publish.swap import Exchange, renameat2_exchange
 from .review.before import keep_before_image
-from .validate.pace import words_per_minute
 
 
 @dataclass(repr=False)
@@ -68,30 +66,6 @@ class BuildReport:
 
 
 Progress = Callable[[str, Pair], None]
-
-
-def _record(pair: Pair, meta: Mapping[str, Any]) -> PromptRecord:
-    return PromptRecord(
-        id=pair.rendered.id,
-        locale=pair.locale.code,
-        language=pair.locale.language,
-        text=pair.rendered.text,
-        spoken_text=pair.spoken,
-        source=pair.rendered.source,
-        engine=pair.engine,
-        voice=pair.voice,
-        model=pair.model,
-        speed=pair.speed,
-        synth_key=pair.synth_key,
-        cache_key=pair.audio_key,
-        checks=pair.checks_key,
-        duration_s=float(meta.get("duration_s", 0.0)),
-        level_dbov=float(meta.get("level_dbov", 0.0)),
-        peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
-        words_per_minute=words_per_minute(pair.rendered.text, float(meta.get("speech_s", 0.0))),
-        request_id=str(meta.get("request_id", "")),
-        files=[],
-    )
 
 
 async def build(
@@ -332,7 +306,7 @@ def _stage(
         entry = _process(plan.config, synth)
         store.put("audio", pair.audio_key, entry)
     wide = _hd_audio(plan.config, pair, store, synth) if plan.config.publish.hd else None
-    item = PublishItem(_record(pair, entry.meta), pair.files, entry.samples, wide)
+    item = PublishItem(pair.record(entry.meta), pair.files, entry.samples, wide)
     stager.write(item)
     problems = plan.checks.check(stager.staging, item.record, item.files, pair.rendered.prompt)
     if not problems:
