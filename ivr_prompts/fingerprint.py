@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, cache
+from .atomic import write_atomic
 from .audio.chain import PROCESSING_VERSION
 from .config import Config
 from .engines.registry import Engines, resolve, voice_for
@@ -155,7 +156,7 @@ def write(root: Path, inputs: str, counts: dict[str, Any]) -> None:
     while time.clock_gettime_ns(coarse) <= newest:
         time.sleep(0.001)
     blob = json.dumps({"inputs": inputs, "tree": tree, "noop": counts}).encode()
-    cache.write_atomic(root / FINGERPRINT, blob)
+    write_atomic(root / FINGERPRINT, blob)
 
 
 def unchanged(root: Path, inputs: str | None) -> Counts | None:

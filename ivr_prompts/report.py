@@ -18,12 +18,18 @@ def render(
 ) -> str:
     """The findings in `fmt`; `subjects` lists every case checked (for JUnit's passing cases)."""
     if fmt == "json":
-        return json.dumps([_json(i) for i in issues], indent=2, ensure_ascii=False)
+        text = json.dumps([_json(i) for i in issues], indent=2, ensure_ascii=False)
+        # A file name that is not UTF-8 holds lone surrogates: escape them, or the JSON written
+        # out would not be UTF-8 (a reader gets "\udce9" back, as Python's own ascii mode does).
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     if fmt == "github":
         return "\n".join(_github(i) for i in issues)
     if fmt == "junit":
         return _junit(issues, suite, subjects)
     return "\n".join(i.finding() for i in issues)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _json(problem: Problem) -> dict[str, Any]:

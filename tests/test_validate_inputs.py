@@ -110,7 +110,9 @@ def test_validate_junit_is_valid_xml_whatever_the_file_names(tmp_path: Path) -> 
 
 
 def test_validate_text_output_with_undecodable_name_has_no_traceback(tmp_path: Path) -> None:
-    (tmp_path / os.fsdecode(b"caf\xe9.wav")).write_bytes(_good_wav())
+    # Two seconds of silence: a finding, so the text output names the file.
+    silent = wavfile.pcm16_wav_bytes(np.zeros(16000, dtype=np.int16))
+    (tmp_path / os.fsdecode(b"caf\xe9.wav")).write_bytes(silent)
     # The name goes out as the bytes it has on disk, as ls prints it: read bytes, not text.
     result = subprocess.run(
         [sys.executable, "-m", "ivr_prompts", "validate", str(tmp_path)],
@@ -118,5 +120,18 @@ def test_validate_text_output_with_undecodable_name_has_no_traceback(tmp_path: P
         check=False,
     )
     assert b"Traceback" not in result.stderr
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     assert b"caf\xe9.wav" in result.stdout
+
+
+def test_validate_json_with_undecodable_name_is_valid_utf8_json(tmp_path: Path) -> None:
+    silent = wavfile.pcm16_wav_bytes(np.zeros(16000, dtype=np.int16))
+    (tmp_path / os.fsdecode(b"caf\xe9.wav")).write_bytes(silent)
+    result = subprocess.run(
+        [sys.executable, "-m", "ivr_prompts", "validate", str(tmp_path), "--format", "json"],
+        capture_output=True,
+        check=False,
+    )
+    found = json.loads(result.stdout.decode("utf-8"))  # raises on bytes that are not UTF-8
+    assert result.returncode == 1
+    assert {Path(f["file"]).name for f in found} == {"caf\udce9.wav"}

@@ -9,7 +9,7 @@ from ..config import ProjectSettings
 from .entry import AudioEntry, InvalidEntry, decode, encode
 from .keys import SCHEMA_VERSION, Kind, entry_name, make_key
 from .layered import LayeredCache, RemoteStats
-from .local import Cache, write_atomic
+from .local import Cache
 from .remote import RemoteCache, RemoteCacheError, RemoteUnreachable
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "entry_name",
     "make_key",
     "open_cache",
-    "write_atomic",
 ]
 
 

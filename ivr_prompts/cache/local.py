@@ -7,9 +7,9 @@ import logging
 import os
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..errors import UsageError
 from .entry import AudioEntry, InvalidEntry, decode, encode
 from .keys import Kind, entry_name
@@ -98,16 +98,3 @@ def _clear(path: Path) -> bool:
     else:
         path.unlink()  # a link, FIFO or socket: never followed
     return True
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder and os.replace, so no reader sees half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

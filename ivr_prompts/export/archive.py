@@ -9,12 +9,11 @@ from __future__ import annotations
 import gzip
 import io
 import logging
-import os
 import tarfile
-import tempfile
 import zipfile
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..config import Config
 from ..errors import IvrPromptsError
 from ..kinds import ArchiveFormat
@@ -91,14 +90,7 @@ def write_archive(config: Config, fmt: ArchiveFormat) -> tuple[Path, bool]:
         data = archive_bytes(config, fmt)
         if dest.is_file() and dest.read_bytes() == data:
             return dest, False
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(dest, data, mode=0o644)
     except OSError as exc:
         raise IvrPromptsError(
             f"publish.archive: cannot write {dest}: {exc.strerror}; check the folder's permissions"

@@ -7,15 +7,13 @@ appended, the result is parsed and rendered as a whole, and only then written (a
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .. import config as config_mod
 from .. import render
+from ..atomic import write_atomic
 from ..config import Config, LocaleConfig
 from ..errors import ConfigError, UsageError
 from .model import Entry, Inventory
@@ -145,17 +143,5 @@ def append(config: Config, result: ImportResult) -> Config:
         raise UsageError(f"{path.name}: the imported entries would not parse: {exc}") from exc
     updated = config_mod.parse(data, path, new)
     render.render_all(updated)
-    _write_atomic(path, new)
+    write_atomic(path, new.encode("utf-8"), mode=path.stat().st_mode & 0o777)
     return updated
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

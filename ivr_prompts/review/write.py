@@ -8,13 +8,13 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
 from .. import validate
+from ..atomic import write_atomic
 from ..config import Config
 from ..errors import UsageError
 from .model import RulesFor, Status, build_rows
@@ -119,15 +119,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     path = path.resolve()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(temp, 0o644)  # a page to share, not a secret (mkstemp makes it 0600)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data, mode=0o644)  # a page to share, not a secret
     except OSError as exc:
         raise UsageError(
             f"--out {path}: cannot write ({exc.strerror or exc}); pick a writable path"

@@ -4,13 +4,12 @@ which dictionaries this project created (the only ones `dicts prune` may delete)
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
+from ...atomic import write_atomic
 from ...errors import ConfigError
 
 LOCK_VERSION = 2
@@ -105,13 +104,4 @@ def write_lock(
     }
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{lock_path.name}.", dir=lock_path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, lock_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(lock_path, text.encode("utf-8"), mode=0o644, sync=True)
