@@ -8,7 +8,6 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import audio, cache, export
 from .audio import speech
@@ -33,7 +32,6 @@ from .publish.manifest import Manifest, PromptRecord, new_manifest, read_manifes
 from .publish.stage import PublishItem, Stager, check_location, output_lock, remove_leftovers
 from .publish.swap import Exchange, renameat2_exchange
 from .review.before import keep_before_image
-from .validate.pace import words_per_minute
 
 
 @dataclass(repr=False)
@@ -45,8 +43,20 @@ class BuildReport:
     published: bool = False
     failures: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
-    manifest: Manifest | None = None
     exports: export.ExportReport | None = None
+    _manifest: Manifest | None = None
+    _manifest_at: Path | None = None  # the fast no-op reads it only when asked
+
+    @property
+    def manifest(self) -> Manifest | None:
+        """The manifest of the set now published (or already in place)."""
+        if self._manifest is None and self._manifest_at is not None:
+            self._manifest, self._manifest_at = read_manifest(self._manifest_at), None
+        return self._manifest
+
+    @manifest.setter
+    def manifest(self, value: Manifest | None) -> None:
+        self._manifest, self._manifest_at = value, None
 
     def __repr__(self) -> str:
         return (
@@ -56,30 +66,6 @@ class BuildReport:
 
 
 Progress = Callable[[str, Pair], None]
-
-
-def _record(pair: Pair, meta: Mapping[str, Any]) -> PromptRecord:
-    return PromptRecord(
-        id=pair.rendered.id,
-        locale=pair.locale.code,
-        language=pair.locale.language,
-        text=pair.rendered.text,
-        spoken_text=pair.spoken,
-        source=pair.rendered.source,
-        engine=pair.engine,
-        voice=pair.voice,
-        model=pair.model,
-        speed=pair.speed,
-        synth_key=pair.synth_key,
-        cache_key=pair.audio_key,
-        checks=pair.checks_key,
-        duration_s=float(meta.get("duration_s", 0.0)),
-        level_dbov=float(meta.get("level_dbov", 0.0)),
-        peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
-        words_per_minute=words_per_minute(pair.rendered.text, float(meta.get("speech_s", 0.0))),
-        request_id=str(meta.get("request_id", "")),
-        files=[],
-    )
 
 
 async def build(
@@ -110,7 +96,7 @@ async def build(
             inputs = inputs_digest(config, options, engines)
             counts = unchanged(out, inputs)
             if counts is not None:
-                report = BuildReport(counts)
+                report = BuildReport(counts, _manifest_at=out)
             else:
                 plan = make_plan(config, options, engines, store)
                 report = BuildReport(Counts.of(plan), plan)
@@ -118,9 +104,16 @@ async def build(
             if export.wanted(config):
                 # Archive, upload and Connect prompts ([publish]) once the set is in place; after
                 # a no-op too (each export checks what it must do, and does nothing if nothing).
-                manifest = report.manifest or read_manifest(out)
+                manifest = report.manifest  # the fast no-op reads it here, only for exports
                 records = manifest["prompts"] if manifest else []
-                report.exports = await asyncio.to_thread(export.after_build, config, records)
+                try:
+                    report.exports = await asyncio.to_thread(export.after_build, config, records)
+                except asyncio.CancelledError:
+                    # Ctrl-C after the swap: the set is published (and says so); the next
+                    # build sees to the exports again.
+                    if not report.published:
+                        raise
+                    _uncancel()
     finally:
         try:
             await engines.aclose()
@@ -132,10 +125,15 @@ async def build(
             # (and must say so); only the engines' goodbyes are cut short.
             if report is None or not report.published:
                 raise
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
+            _uncancel()
     return report
+
+
+def _uncancel() -> None:
+    """Take back the cancellation a Ctrl-C made, once the build has published anyway."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
 
 
 async def _publish(
@@ -308,7 +306,7 @@ def _stage(
         entry = _process(plan.config, synth)
         store.put("audio", pair.audio_key, entry)
     wide = _hd_audio(plan.config, pair, store, synth) if plan.config.publish.hd else None
-    item = PublishItem(_record(pair, entry.meta), pair.files, entry.samples, wide)
+    item = PublishItem(pair.record(entry.meta), pair.files, entry.samples, wide)
     stager.write(item)
     problems = plan.checks.check(stager.staging, item.record, item.files, pair.rendered.prompt)
     if not problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ from .kinds import EngineName, ResolvedEngine
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
 from .publish.stage import check_output
+from .validate.pace import words_per_minute
 
 # synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
 # audio is cached; reuse: the published files are current; keep: not selected, published files
@@ -61,6 +63,31 @@ class Pair:
     @property
     def key(self) -> tuple[str, str]:
         return (self.rendered.id, self.locale.code)
+
+    def record(self, meta: Mapping[str, Any]) -> PromptRecord:
+        """This pair's manifest record, with the facts `meta` holds about its audio (no files
+        yet: the stager lists them as it writes them)."""
+        return PromptRecord(
+            id=self.rendered.id,
+            locale=self.locale.code,
+            language=self.locale.language,
+            text=self.rendered.text,
+            spoken_text=self.spoken,
+            source=self.rendered.source,
+            engine=self.engine,
+            voice=self.voice,
+            model=self.model,
+            speed=self.speed,
+            synth_key=self.synth_key,
+            cache_key=self.audio_key,
+            checks=self.checks_key,
+            duration_s=float(meta.get("duration_s", 0.0)),
+            level_dbov=float(meta.get("level_dbov", 0.0)),
+            peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
+            words_per_minute=words_per_minute(self.rendered.text, float(meta.get("speech_s", 0.0))),
+            request_id=str(meta.get("request_id", "")),
+            files=[],
+        )
 
 
 @dataclass(repr=False)

@@ -21,7 +21,7 @@ from .engines import espeak, piper
 from .engines.registry import resolve
 from .errors import PreflightFailed, Problem
 from .kinds import EngineName, ProfileName, ResolvedEngine
-from .publish import layout, manifest
+from .publish import layout
 from .render import Rendered, wav_name
 
 # Lightning v3.1's languages (shared/waves-api.md); the live catalog is checked when building.
@@ -170,26 +170,12 @@ def _texts(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
     return found
 
 
-def index_paths(config: Config, locale: LocaleConfig) -> set[str]:
-    """The index files a locale's published set holds besides its prompts (publish writes them)."""
-    lang = layout.asterisk_language(config, locale)
-    voice = config.publish.freeswitch_voice
-    return {
-        manifest.MANIFEST,
-        manifest.INDEX,
-        manifest.FINGERPRINT,
-        f"asterisk/{lang}/core-sounds-{lang}.txt",
-        f"freeswitch/{locale.language}/{locale.country}/{voice}/phrase_{locale.language}.xml",
-        f"wav/{locale.code}/index.tsv",
-    }
-
-
 def _paths(config: Config, pairs: Sequence[_Pair]) -> list[Problem]:
     """No published file where an index file goes or where another prompt needs a folder."""
     owner: dict[str, _Pair] = {}
     reserved: set[str] = set()
     for code in {p.locale.code for p in pairs}:
-        reserved |= index_paths(config, config.locales[code])
+        reserved |= layout.index_paths(config, config.locales[code])
     for pair in pairs:
         for f in layout.planned_files(config, pair.rendered.id, pair.locale):
             owner.setdefault(f.path, pair)

@@ -15,7 +15,7 @@ from ..export import genesys, hd
 from ..export.asterisk import plain_locales
 from ..kinds import FileFormat, Target
 from ..render import wav_name
-from .manifest import Manifest, PromptRecord
+from .manifest import FINGERPRINT, INDEX, MANIFEST, Manifest, PromptRecord
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,7 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
                     files.extend(PlannedFile(f"{base}.{e}", target, f) for e, f in hd.ASTERISK_HD)
         elif target == "freeswitch":
             folder, _, name = prompt_id.rpartition("/")
-            voice_dir = (
-                f"freeswitch/{locale.language}/{locale.country}/{config.publish.freeswitch_voice}"
-            )
+            voice_dir = _voice_dir(config, locale)
             middle = f"{folder}/8000" if folder else "8000"
             files.append(PlannedFile(f"{voice_dir}/{middle}/{name}.wav", target, "pcm16-wav"))
             if config.publish.hd:
@@ -96,17 +94,46 @@ def index_files(config: Config, manifest: Manifest) -> dict[str, str]:
             lines = [f"; {config.project.name}: transcripts of the {code} prompts (ivr-prompts)"]
             lines += [f"{r['id']}: {r['text']}" for r in records]
             for lang in asterisk_folders(config, locale):
-                out[f"asterisk/{lang}/core-sounds-{lang}.txt"] = "\n".join(lines) + "\n"
+                out[_core_sounds(lang)] = "\n".join(lines) + "\n"
         if "freeswitch" in config.publish.targets:
-            voice_dir = (
-                f"freeswitch/{locale.language}/{locale.country}/{config.publish.freeswitch_voice}"
-            )
-            out[f"{voice_dir}/phrase_{locale.language}.xml"] = _phrase_xml(locale, records) + "\n"
+            out[_phrase_index(config, locale)] = _phrase_xml(locale, records) + "\n"
         if "wav" in config.publish.targets:
             rows = ["file\tid\ttext"]
             rows += [f"{wav_name(config, r['id'])}.wav\t{r['id']}\t{r['text']}" for r in records]
-            out[f"wav/{code}/index.tsv"] = "\n".join(rows) + "\n"
+            out[_wav_index(locale)] = "\n".join(rows) + "\n"
     return out
+
+
+def index_paths(config: Config, locale: LocaleConfig) -> set[str]:
+    """Every file besides its prompts that a locale's published set may hold: the paths
+    `index_files` writes for it, and the set's own manifest, stat index and fingerprint."""
+    paths = {MANIFEST, INDEX, FINGERPRINT}
+    targets = config.publish.targets
+    if "asterisk" in targets:
+        paths |= {_core_sounds(lang) for lang in asterisk_folders(config, locale)}
+    if "freeswitch" in targets:
+        paths.add(_phrase_index(config, locale))
+    if "wav" in targets:
+        paths.add(_wav_index(locale))
+    if "genesys" in targets:
+        paths.add(genesys.CSV_NAME)
+    return paths
+
+
+def _voice_dir(config: Config, locale: LocaleConfig) -> str:
+    return f"freeswitch/{locale.language}/{locale.country}/{config.publish.freeswitch_voice}"
+
+
+def _core_sounds(lang: str) -> str:
+    return f"asterisk/{lang}/core-sounds-{lang}.txt"
+
+
+def _phrase_index(config: Config, locale: LocaleConfig) -> str:
+    return f"{_voice_dir(config, locale)}/phrase_{locale.language}.xml"
+
+
+def _wav_index(locale: LocaleConfig) -> str:
+    return f"wav/{locale.code}/index.tsv"
 
 
 def _phrase_xml(locale: LocaleConfig, records: Sequence[PromptRecord]) -> str:
