@@ -257,6 +257,7 @@ def test_client_tail_retry_takes_idle_slot_before_its_backoff() -> None:
             clock=t.clock,
             rng=random.Random(3),
             environ={},
+            early_retries=True,
         )
         try:
             for i in range(8):
@@ -287,7 +288,7 @@ def test_client_faults_against_server_never_exceed_concurrency(concurrency: int)
             settings = WavesSettings(
                 base_url=server.url, concurrency=concurrency, max_attempts=12, endpoint="sync"
             )
-            client = WavesClient(settings, KEY, sleep=scaled, environ={})
+            client = WavesClient(settings, KEY, sleep=scaled, environ={}, early_retries=True)
             try:
                 results = await asyncio.gather(
                     *(client.tts(_body(f"Prompt number {i}.")) for i in range(30))
