@@ -5,14 +5,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from xdist.remote import Producer
 from xdist.scheduler import LoadScopeScheduling
 
 import ivr_prompts
+
+if TYPE_CHECKING:
+    from .s3_server import S3Server
 
 BASE_TOML = """
 [project]
@@ -51,6 +55,12 @@ matrix = { n = [1, 2] }
 """
 
 Project = Callable[..., Path]
+# The templates and dictionary every test project starts with.
+DEFAULT_FILES = {
+    "templates/welcome.j2": "Welcome to {{ company }}.\n",
+    "templates/es-US/welcome.j2": "Bienvenido a {{ company }}.\n",
+    "pron/en-US.toml": '"Acme" = "Ack-mee"\n',
+}
 
 
 # Modules whose tests share an expensive module-scoped fixture: under pytest-xdist each one is
@@ -87,12 +97,7 @@ def make_project(tmp_path: Path) -> Project:
     """Write prompts.toml, templates and a dictionary; return the prompts.toml path."""
 
     def make(toml: str = BASE_TOML, files: dict[str, str] | None = None) -> Path:
-        defaults = {
-            "templates/welcome.j2": "Welcome to {{ company }}.\n",
-            "templates/es-US/welcome.j2": "Bienvenido a {{ company }}.\n",
-            "pron/en-US.toml": '"Acme" = "Ack-mee"\n',
-        }
-        for name, text in {**defaults, **(files or {})}.items():
+        for name, text in {**DEFAULT_FILES, **(files or {})}.items():
             path = tmp_path / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -112,3 +117,13 @@ def run_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Comp
         check=False,
         env=env,
     )
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    """A real S3 API server (moto) on loopback, one per test module; tests make their buckets."""
+    from .s3_server import S3Server  # moto loads only where a test asks for it
+
+    server = S3Server().start()
+    yield server
+    server.stop()

@@ -8,7 +8,6 @@ import hashlib
 import textwrap
 import threading
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +18,15 @@ from ivr_prompts import build as builder
 from ivr_prompts import cache, config, plan
 from ivr_prompts.cache.remote import RemoteCache
 
-from .conftest import BASE_TOML
+from .conftest import BASE_TOML, DEFAULT_FILES
 from .engines import CountingEngine, engines_with
 from .s3_server import S3Server
 
-FILES = {
-    "templates/welcome.j2": "Welcome to {{ company }}.\n",
-    "templates/es-US/welcome.j2": "Bienvenido a {{ company }}.\n",
-    "pron/en-US.toml": '"Acme" = "Ack-mee"\n',
-}
 CREDENTIALS = {
     "aws_access_key_id": "AKIDREMOTETEST",
     "aws_secret_access_key": "remote-test-secret-value",
     "region_name": "us-east-1",
 }
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    server = S3Server().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -55,7 +42,7 @@ def client(s3: S3Server) -> Any:
 
 def project(root: Path, url: str, extra: str = "") -> config.Config:
     """The shared test set in `root` with its own output and local cache, sharing `url`."""
-    for name, text in FILES.items():
+    for name, text in DEFAULT_FILES.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
     toml = textwrap.dedent(BASE_TOML).replace(

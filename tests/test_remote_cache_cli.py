@@ -16,25 +16,13 @@ from pathlib import Path
 import boto3
 import pytest
 
-from .conftest import BASE_TOML, run_cli
+from .conftest import BASE_TOML, DEFAULT_FILES, run_cli
 from .s3_server import S3Server
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"  # the shape of an AWS secret key
 TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKENvalue0123456789"
 KEY_ID = "AKIAEXAMPLEKEYID4242"
 API_KEY = "sk_live_remote_cache_test_0123456789abcdef"
-FILES = {
-    "templates/welcome.j2": "Welcome to {{ company }}.\n",
-    "templates/es-US/welcome.j2": "Bienvenido a {{ company }}.\n",
-    "pron/en-US.toml": '"Acme" = "Ack-mee"\n',
-}
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    server = S3Server().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -68,7 +56,7 @@ def aws_env(endpoint: str) -> dict[str, str]:
 
 
 def project(root: Path, url: str, extra: str = "") -> Path:
-    for name, text in FILES.items():
+    for name, text in DEFAULT_FILES.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
     toml = textwrap.dedent(BASE_TOML).replace(
