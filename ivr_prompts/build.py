@@ -58,6 +58,10 @@ class BuildReport:
     def manifest(self, value: Manifest | None) -> None:
         self._manifest, self._manifest_at = value, None
 
+    def manifest_in(self, out: Path) -> None:
+        """The manifest is the one published in `out`: read it from there when asked."""
+        self._manifest, self._manifest_at = None, out
+
     def __repr__(self) -> str:
         return (
             f"BuildReport({self.plan!r}, synthesized={self.synthesized}, "
@@ -164,9 +168,10 @@ async def _publish(
             raise BuildFailed(sorted(report.failures), len(report.failed))
         # A required remote cache that lost uploads fails the build before the swap.
         await asyncio.to_thread(store.flush)
-        report.manifest = stager.finish(fingerprint)
+        stager.finish(fingerprint)
+        report.manifest_in(stager.out)  # read only if asked: it may hold 100,000 records
         # The staging folder now holds the replaced set: keep what `review` compares with.
-        keep_before_image(stager.out, stager.staging, report.manifest)
+        keep_before_image(stager.out, stager.staging, stager.records())
         report.published = True
 
 
@@ -201,19 +206,17 @@ async def _produce(
     cores = os.cpu_count() or 1
     loop = asyncio.get_running_loop()
     pool = concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix="ivr-stage")
-    # Pairs under way hold their audio: as many as the engines can serve plus a few per worker,
-    # so memory stays flat whatever the size of the set, and no engine waits for work.
     busy = ("synthesize", "process", "cached")
-    used = {p.engine for p in plan.pairs if p.action in busy}
-    window = asyncio.Semaphore(sum(engines.get(e).max_concurrency for e in used) + 4 * cores)
 
     def fail(pair: Pair, lines: list[str]) -> None:
         report.failures.extend(lines)
         report.failed.add(pair.name)
         progress("failed", pair)
 
-    async def one(pair: Pair) -> None:
-        async with window:
+    todo = (p for p in plan.pairs if p.action in busy)
+
+    async def worker() -> None:
+        for pair in todo:  # one shared iterator: each pair goes to exactly one worker
             await _one(pair)
 
     async def _one(pair: Pair) -> None:
@@ -265,7 +268,10 @@ async def _produce(
             stager.write(PublishItem(old, kept, None))
             stager.admit(old)
             progress("done", pair)
-    tasks = [asyncio.create_task(one(p)) for p in plan.pairs if p.action in busy]
+    # A fixed number of workers, each taking the next pair when it is done with one: the pairs
+    # under way (and their audio) are as many as the engines can serve plus a few per thread,
+    # whatever the size of the set, and no engine waits for work.
+    tasks = [asyncio.create_task(worker()) for _ in range(window(plan, engines))]
     try:
         await asyncio.gather(*tasks)
     except BaseException:
@@ -275,6 +281,14 @@ async def _produce(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def window(plan: Plan, engines: Engines) -> int:
+    """How many pairs a build works on at once: what the engines it uses can serve at once,
+    plus four per core for processing, checking and writing."""
+    busy = ("synthesize", "process", "cached")
+    used = {p.engine for p in plan.pairs if p.action in busy}
+    return sum(engines.get(e).max_concurrency for e in used) + 4 * (os.cpu_count() or 1)
 
 
 def _not_speech(pair: Pair, verdict: speech.SpeechVerdict, meta: Mapping[str, str]) -> str:

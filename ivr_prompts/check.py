@@ -265,7 +265,7 @@ def _strays(plan: Plan) -> list[Problem]:
     known = {f["path"] for r in plan.previous_records.values() for f in r["files"]}
     # The indexes publish wrote for the records whose locale is still configured.
     kept = [r for r in plan.previous["prompts"] if r["locale"] in cfg.locales]
-    known |= set(layout.index_files(cfg, {**plan.previous, "prompts": kept}))
+    known |= set(layout.index_files(cfg, kept))
     known |= {MANIFEST, INDEX, FINGERPRINT}
     found: list[Problem] = []
     for path in sorted(p for p in out.rglob("*") if not p.is_dir()):

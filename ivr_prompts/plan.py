@@ -37,7 +37,7 @@ class BuildOptions:
     engine: EngineName | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Pair:
     """One prompt x locale with everything that decides its audio and its files."""
 

@@ -20,7 +20,7 @@ from .errors import ConfigError, Problem
 _SPACE = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rendered:
     """One prompt x locale, rendered to normalised text."""
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -15,10 +16,10 @@ from ..export import genesys, hd
 from ..export.asterisk import plain_locales
 from ..kinds import FileFormat, Target
 from ..render import wav_name
-from .manifest import FINGERPRINT, INDEX, MANIFEST, Manifest, PromptRecord
+from .manifest import FINGERPRINT, INDEX, MANIFEST
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedFile:
     path: str  # relative to the output folder, with "/" separators
     target: Target
@@ -80,26 +81,29 @@ def encode_file(pcm: npt.NDArray[np.int16], fmt: FileFormat) -> bytes:
     return audio.g711_wav_bytes(pcm, "ulaw" if fmt == "ulaw-wav" else "alaw")
 
 
-def index_files(config: Config, manifest: Manifest) -> dict[str, str]:
-    """The transcript index of each target and locale: relative path -> text."""
-    by_locale: dict[str, list[PromptRecord]] = {}
-    for record in manifest["prompts"]:
+def index_files(config: Config, records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The transcript index of each target and locale: relative path -> text.
+
+    `records` are the manifest's records in its order; only their id, locale and text are read.
+    """
+    by_locale: dict[str, list[Mapping[str, Any]]] = {}
+    for record in records:
         by_locale.setdefault(record["locale"], []).append(record)
     out: dict[str, str] = {}
     if "genesys" in config.publish.targets:
-        out.update(genesys.index_files(config, manifest["prompts"]))
-    for code, records in by_locale.items():
+        out.update(genesys.index_files(config, records))
+    for code, of_locale in by_locale.items():
         locale = config.locales[code]
         if "asterisk" in config.publish.targets:
             lines = [f"; {config.project.name}: transcripts of the {code} prompts (ivr-prompts)"]
-            lines += [f"{r['id']}: {r['text']}" for r in records]
+            lines += [f"{r['id']}: {r['text']}" for r in of_locale]
             for lang in asterisk_folders(config, locale):
                 out[_core_sounds(lang)] = "\n".join(lines) + "\n"
         if "freeswitch" in config.publish.targets:
-            out[_phrase_index(config, locale)] = _phrase_xml(locale, records) + "\n"
+            out[_phrase_index(config, locale)] = _phrase_xml(locale, of_locale) + "\n"
         if "wav" in config.publish.targets:
             rows = ["file\tid\ttext"]
-            rows += [f"{wav_name(config, r['id'])}.wav\t{r['id']}\t{r['text']}" for r in records]
+            rows += [f"{wav_name(config, r['id'])}.wav\t{r['id']}\t{r['text']}" for r in of_locale]
             out[_wav_index(locale)] = "\n".join(rows) + "\n"
     return out
 
@@ -136,8 +140,8 @@ def _wav_index(locale: LocaleConfig) -> str:
     return f"wav/{locale.code}/index.tsv"
 
 
-def _phrase_xml(locale: LocaleConfig, records: Sequence[PromptRecord]) -> str:
-    categories: dict[str, list[PromptRecord]] = {}
+def _phrase_xml(locale: LocaleConfig, records: Sequence[Mapping[str, Any]]) -> str:
+    categories: dict[str, list[Mapping[str, Any]]] = {}
     for record in records:
         folder, _, _ = record["id"].rpartition("/")
         categories.setdefault(folder, []).append(record)

@@ -6,10 +6,10 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import Any, BinaryIO, TypedDict, cast
 
 from .. import __version__
 from ..config import Config
@@ -107,6 +107,27 @@ def manifest_bytes(manifest: Manifest) -> bytes:
     return (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
 
 
+def record_json(record: PromptRecord) -> bytes:
+    """One record as `manifest_bytes` writes it, before the nesting indent (see write_manifest)."""
+    return json.dumps(record, indent=2, ensure_ascii=False).encode()
+
+
+def write_manifest(handle: BinaryIO, config: Config, records: Iterable[bytes]) -> None:
+    """Write the manifest of `records` (each from record_json, in manifest order) to `handle`
+    one record at a time: the same bytes as manifest_bytes(new_manifest(...)), without ever
+    holding the whole set."""
+    head = manifest_bytes(new_manifest(config, []))
+    # `head` ends in the empty list: '"prompts": []\n}\n'; records go between the brackets.
+    cut = head.rindex(b"[]")
+    handle.write(head[: cut + 1])
+    separator = b"\n"
+    for blob in records:
+        handle.write(separator + b"    " + blob.replace(b"\n", b"\n    "))
+        separator = b",\n"
+    handle.write(b"]" if separator == b"\n" else b"\n  ]")
+    handle.write(head[cut + 2 :])
+
+
 def new_manifest(config: Config, records: Sequence[PromptRecord]) -> Manifest:
     ordered = sorted(records, key=lambda r: (r["id"], r["locale"]))
     return Manifest(
@@ -176,6 +197,19 @@ def stat_index_bytes(root: Path, manifest: Manifest) -> bytes:
             st = (root / f["path"]).stat()
             index[f["path"]] = [st.st_size, st.st_mtime_ns, f["sha256"]]
     return json.dumps(index, separators=(",", ":")).encode()
+
+
+def write_stat_index(handle: BinaryIO, root: Path, files: Iterable[FileRecord]) -> None:
+    """Write the stat index of `files` (in manifest order, each path once) to `handle` one
+    entry at a time: the same bytes as stat_index_bytes."""
+    separator = b"{"
+    for f in files:
+        st = os.stat(os.path.join(root, f["path"]))
+        entry = [st.st_size, st.st_mtime_ns, f["sha256"]]
+        key = json.dumps(f["path"])
+        handle.write(separator + f"{key}:{json.dumps(entry, separators=(',', ':'))}".encode())
+        separator = b","
+    handle.write(b"{}" if separator == b"{" else b"}")
 
 
 def intact(previous: Manifest | None, out: Path) -> dict[tuple[str, str], PromptRecord]:

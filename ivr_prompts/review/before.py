@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,23 +44,26 @@ def audio_file(record: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def keep_before_image(
-    out_dir: Path, previous_dir: Path, new_manifest: Mapping[str, Any]
+    out_dir: Path, previous_dir: Path, new_records: Iterable[Mapping[str, Any]]
 ) -> Path | None:
     """Keep the manifest of the set in `previous_dir` (the one just replaced) and the audio of
     its changed and removed prompts as the before-image of `out_dir`; return its folder.
+
+    `new_records` are the records of the set now published; they are read only when there is
+    a replaced set to compare them with.
 
     Called after the swap, while `previous_dir` still holds the old set. When there was no
     previous set, any older before-image is removed (it no longer describes what was replaced).
     The new set is already published: a failure here is logged, never raised (None).
     """
     try:
-        return _keep(Path(out_dir), Path(previous_dir), new_manifest)
+        return _keep(Path(out_dir), Path(previous_dir), new_records)
     except OSError as exc:
         log.warning("could not keep the replaced set for `review` (%s)", exc)
         return None
 
 
-def _keep(out_dir: Path, previous_dir: Path, new_manifest: Mapping[str, Any]) -> Path:
+def _keep(out_dir: Path, previous_dir: Path, new_records: Iterable[Mapping[str, Any]]) -> Path:
     target = before_dir(out_dir)
     try:
         previous = json.loads((previous_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -69,7 +72,7 @@ def _keep(out_dir: Path, previous_dir: Path, new_manifest: Mapping[str, Any]) ->
     if not isinstance(previous, dict) or not isinstance(previous.get("prompts"), list):
         shutil.rmtree(target, ignore_errors=True)
         return target
-    new_files = {(r["id"], r["locale"]): audio_file(r) for r in new_manifest.get("prompts", [])}
+    new_files = {(r["id"], r["locale"]): _sha256(audio_file(r)) for r in new_records}
     temp = target.parent / f"{target.name}-{uuid.uuid4().hex[:12]}"
     temp.mkdir()
     try:
@@ -79,20 +82,24 @@ def _keep(out_dir: Path, previous_dir: Path, new_manifest: Mapping[str, Any]) ->
             if old is None:
                 continue
             new = new_files.get((record.get("id"), record.get("locale")))
-            if new is not None and new.get("sha256") == old.get("sha256"):
+            if new is not None and new == old.get("sha256"):
                 continue
             rel = str(old.get("path", ""))
             if rel.startswith("/") or ".." in rel.split("/"):
                 continue  # not a path inside the set: never copy from outside it
             _link_or_copy(previous_dir / rel, temp / rel)
             kept += 1
-        (temp / MANIFEST).write_text(json.dumps(previous, ensure_ascii=False), encoding="utf-8")
+        shutil.copyfile(previous_dir / MANIFEST, temp / MANIFEST)
         _replace_dir(temp, target)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
     log.info("kept the replaced set's manifest and %d changed clips in %s", kept, target)
     return target
+
+
+def _sha256(file: Mapping[str, Any] | None) -> str | None:
+    return None if file is None else file.get("sha256")
 
 
 def _link_or_copy(src: Path, dest: Path) -> None:
