@@ -9,6 +9,7 @@ and the report says so."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +74,17 @@ def measure_set(work: Path, pairs: int, repeats: int) -> ScaleRun:
     return ScaleRun(pairs, cold, builds, checks)
 
 
+def _slope_kb(a: ScaleRun, b: ScaleRun) -> float:
+    """Growth of the cold build's peak RSS per pair between two sizes, in kB."""
+    return (b.cold.max_rss_mb - a.cold.max_rss_mb) * 1024.0 / (b.pairs - a.pairs)
+
+
 def _extrapolate(runs: list[ScaleRun], pairs: int) -> float | None:
     """Peak RSS at `pairs`, linear through the two largest sizes measured."""
     if len(runs) < 2:
         return None
     a, b = runs[-2], runs[-1]
-    slope = (b.cold.max_rss_mb - a.cold.max_rss_mb) / (b.pairs - a.pairs)
-    return b.cold.max_rss_mb + slope * (pairs - b.pairs)
+    return b.cold.max_rss_mb + _slope_kb(a, b) / 1024.0 * (pairs - b.pairs)
 
 
 def run(sizes: Sizes, work: Path) -> Section:
@@ -116,7 +121,7 @@ def run(sizes: Sizes, work: Path) -> Section:
             tuple(
                 (
                     f"{r.pairs:,}",
-                    fmt_s(r.cold.wall_s),
+                    f"{fmt_s(r.cold.wall_s)} ({r.cold.wall_s / r.pairs * 1000:.1f} ms/pair)",
                     f"{r.cold.max_rss_mb:.0f} MB",
                     fmt_s(r.build_s),
                     fmt_s(r.build_s - bare),
@@ -165,6 +170,12 @@ def run(sizes: Sizes, work: Path) -> Section:
                 None,
             )
         )
+    if len(runs) >= 2:
+        slopes = ", ".join(
+            f"{a.pairs:,} -> {b.pairs:,}: {_slope_kb(a, b):.2f} kB per pair"
+            for a, b in itertools.pairwise(runs)
+        )
+        section.notes.append(f"Cold build peak RSS growth (measured sizes): {slopes}.")
     if skipped:
         section.notes.append(
             "Not built within the section's time budget: "
