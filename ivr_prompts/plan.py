@@ -51,10 +51,16 @@ class Pair:
     synth_key: str
     audio_key: str
     checks_key: str
-    files: list[PlannedFile]
     selected: bool
     lexicon_words: tuple[str, ...]
+    config: Config = field(repr=False, compare=False)
     action: Action = "synthesize"
+
+    @property
+    def files(self) -> list[PlannedFile]:
+        """Every file this pair publishes: made when asked (held for 100,000 pairs, they would
+        be most of a plan's memory)."""
+        return planned_files(self.config, self.rendered.id, self.locale)
 
     @property
     def name(self) -> str:
@@ -229,9 +235,9 @@ def make_plan(
                 synth_key=synth_key,
                 audio_key=cache.make_key({"synth": synth_key, **processing}),
                 checks_key=checks.key(files, prompt),
-                files=files,
                 selected=selected(r, options),
                 lexicon_words=used,
+                config=config,
             )
         )
     genesys_ids = (p.rendered.id for p in pairs if "genesys" in config.publish.targets)
