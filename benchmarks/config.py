@@ -8,7 +8,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Sizes:
     cold_pairs: int = 500
-    latency: float = 0.2
+    latency: float = 0.2  # to the first byte
+    latency_per_char: float = 1 / 45  # 15 characters of speech a second, made 3x real time
     concurrencies: tuple[int, ...] = (1, 4, 8, 16)
     noop_pairs: tuple[int, ...] = (1000, 10000)
     setup_concurrency: int = 8
