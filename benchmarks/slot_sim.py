@@ -149,7 +149,9 @@ class SimRun:
     @property
     def bound(self) -> float:
         """The best any scheduler could do with these very attempts (see `span_bound`)."""
-        return busy_ratio(self.busy_s, span_bound(self.attempts, self.concurrency), self.concurrency)
+        return busy_ratio(
+            self.busy_s, span_bound(self.attempts, self.concurrency), self.concurrency
+        )
 
 
 def busy_ratio(busy: float, span: float, concurrency: int) -> float:
@@ -170,7 +172,7 @@ def span_bound(attempts: Sequence[Attempt], concurrency: int) -> float:
     chains: dict[str, float] = {}
     for a in attempts:
         chains[a.request_id] = chains.get(a.request_id, 0.0) + a.answered - a.arrived
-    best = max(sum(times) / concurrency, max(chains.values()))
+    best = max(sum(times) / concurrency, *chains.values())
     for k in range(0, (len(times) - 1) // concurrency + 1):
         best = max(best, (k + 1) * times[k * concurrency])
     return best
