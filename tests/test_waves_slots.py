@@ -272,6 +272,25 @@ def test_slots_equal_lengths_keep_the_order_of_arrival() -> None:
     assert run(scenario) == ["first", "second", "third"]
 
 
+def test_slots_short_waiter_passed_over_twice_capacity_goes_next() -> None:
+    """Longer work arriving without end cannot starve a short prompt (nor its deadline)."""
+
+    async def scenario(t: ManualTime) -> list[str]:
+        slots = Slots(1, sleep=t.sleep, clock=t.clock)
+        order: list[str] = []
+        await slots.acquire()
+        tasks = [_waiter(slots, order, "short", 1)]
+        for n in range(1, 4):
+            tasks.append(_waiter(slots, order, f"long{n}", 10 * n))
+            await t.settle()
+            await _drain(t, slots, 1)
+        await _drain(t, slots, 2)
+        await asyncio.gather(*tasks)
+        return order
+
+    assert run(scenario) == ["long1", "long2", "short", "long3"]
+
+
 def test_slots_early_retry_never_displaces_shorter_fresh_work() -> None:
     async def scenario(t: ManualTime) -> list[str]:
         slots = Slots(1, sleep=t.sleep, clock=t.clock)

@@ -11,6 +11,11 @@ The policy, for a retryable failure (429 without Retry-After, 5xx, a broken conn
   `2 x capacity` attempts (at least 8) failed. A server failing most requests gets the full
   backoff from everyone;
 - once its backoff is out, the retry waits for a slot in turn with fresh work.
+Among the waiters in turn, and among early retries, the longest text goes first: an answer's
+time grows with its text, so the last attempts of a build are short and no slot idles long
+while one long answer finishes (the build also starts its prompts longest first). At equal
+length a retry goes before fresh work (its failure may call for yet another attempt, better
+started now than alone at the end), then the first come.
 A 429 from a server at its concurrency limit is not made worse by this: our own in-flight count
 never exceeds `capacity` (the account's limit), and an early retry only fills a slot of ours
 that would otherwise stay idle.
@@ -29,6 +34,7 @@ Clock = Callable[[], float]
 
 EARLY_FLOOR = 0.05  # seconds before the first retry may take an idle slot; doubles per attempt
 HEALTH_WINDOW_MIN = 8
+PATIENCE = 2  # x capacity: how often a later, longer waiter may go first before it waits no more
 
 
 def retry_floor(attempt: int, retry_after: float | None, backoff: float) -> float:
@@ -48,6 +54,7 @@ class _Waiter:
     retry: bool
     early: bool  # a retry whose backoff is not out: served only while the server is healthy
     granted_early: bool = False
+    passed: int = 0  # times a longer waiter in turn that came later went first
 
 
 class Slots:
@@ -88,13 +95,19 @@ class Slots:
     def _next(self) -> _Waiter | None:
         """The waiter the next free slot goes to: in turn (fresh, or a retry whose backoff is
         out) before early retries; the longest first among each; then retries (whose failure
-        may call for yet another attempt), then the first come."""
+        may call for yet another attempt), then the first come. A waiter in turn passed over
+        `PATIENCE x capacity` times by later ones goes before them all, in order of arrival:
+        whatever comes later, nobody waits forever."""
         self._waiters = [w for w in self._waiters if not w.future.done()]
         healthy = self.healthy()
         ready = [w for w in self._waiters if healthy or not w.early]
         if not ready:
             return None
-        return max(ready, key=lambda w: (not w.early, w.cost, w.retry, -w.order))
+        return max(ready, key=self._rank)
+
+    def _rank(self, w: _Waiter) -> tuple[bool, bool, float, bool, int]:
+        starved = not w.early and w.passed >= PATIENCE * self.capacity
+        return (not w.early, starved, -w.order if starved else w.cost, w.retry, -w.order)
 
     def _hand_on(self) -> None:
         """Fill free slots: waiters in turn first, then (while healthy) retries in backoff."""
@@ -107,6 +120,10 @@ class Slots:
             if waiter.early:
                 self.early_grants += 1
                 waiter.granted_early = True
+            else:
+                for other in self._waiters:
+                    if not other.early and other.order < waiter.order:
+                        other.passed += 1
             waiter.future.set_result(None)
 
     def _wait_in_line(self, cost: float, *, retry: bool, early: bool) -> _Waiter:
