@@ -303,6 +303,10 @@ def run(sizes: Sizes, work: Path) -> Section:
                     )
                 )
                 rounds = -(-flat.requests // concurrency)
+                last_round = flat.requests / (concurrency * rounds)
+                bound = fmt_pct(flat.bound)
+                if abs(flat.bound - last_round) < 1e-9:
+                    bound += f" = {flat.requests} / ({concurrency} x {rounds})"
                 equal_rows.append(
                     (
                         f"{pairs:,}",
@@ -310,7 +314,7 @@ def run(sizes: Sizes, work: Path) -> Section:
                         _faults(faults),
                         str(flat.requests),
                         fmt_pct(flat.utilisation),
-                        f"{fmt_pct(flat.bound)} = {flat.requests} / ({concurrency} x {rounds})",
+                        bound,
                         _verdict(flat.utilisation),
                     )
                 )
