@@ -274,8 +274,8 @@ def run(sizes: Sizes, work: Path) -> Section:
         "alone, independent of the machine's load. *Slots busy* = the time the simulated "
         "server spent on every attempt, faulted ones included / (C x the span from the first "
         "request's arrival to the last answer's end): the same figure as section 1's. *Bound* "
-        "= the most any scheduler could reach with the same attempts without sending any twice "
-        "(`slot_sim.span_bound`). Texts: seeded, 12-240 characters (log-normal around 60); "
+        "= what no scheduler can pass with the same attempts without sending any twice (not "
+        "always reachable: `slot_sim.span_bound`). Texts: seeded, 12-240 characters (log-normal around 60); "
         "*plan order* = started in the plan's order, *longest first* = the build's order.",
     )
     rows, equal_rows = [], []
