@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import importlib.util
 import json
 from dataclasses import dataclass
@@ -38,10 +37,7 @@ def available() -> bool:
 @functools.cache
 def espeak_version() -> str:
     """The bundled library's version (part of the cache key: a new release changes the audio)."""
-    try:
-        return importlib.metadata.version("espeakng-loader")
-    except importlib.metadata.PackageNotFoundError:
-        return "not-installed"
+    return _version("espeakng-loader")
 
 
 def espeak_identity(voice: str) -> dict[str, str]:
@@ -63,7 +59,7 @@ class PiperVoiceFile:
     def version(self) -> str:
         if self.package is None:
             return f"sha256:{_file_digest(self.model)}"
-        return importlib.metadata.version(self.package)
+        return _version(self.package)
 
 
 @functools.cache
@@ -153,6 +149,9 @@ def piper_identity(voice: str, pause_ms: int) -> dict[str, str]:
 
 
 def _version(dist: str) -> str:
+    """An installed distribution's version ("not-installed" if none)."""
+    import importlib.metadata  # ~20 ms, paid only by projects with a local engine
+
     try:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
