@@ -275,8 +275,9 @@ def run(sizes: Sizes, work: Path) -> Section:
         "server spent on every attempt, faulted ones included / (C x the span from the first "
         "request's arrival to the last answer's end): the same figure as section 1's. *Bound* "
         "= what no scheduler can pass with the same attempts without sending any twice (not "
-        "always reachable: `slot_sim.span_bound`). Texts: seeded, 12-240 characters (log-normal around 60); "
-        "*plan order* = started in the plan's order, *longest first* = the build's order.",
+        "always reachable: `slot_sim.span_bound`). Texts: seeded, 12-240 characters "
+        "(log-normal around 60); *plan order* = started in the plan's order, *longest first* = "
+        "the build's order.",
     )
     rows, equal_rows = [], []
     for pairs in sizes.sim_pairs:
