@@ -173,6 +173,7 @@ async def _simulate(
     rng = random.Random(seed)
     attempts: list[Attempt] = []
     in_flight = [0, 0]  # now, most
+    spoken: set[str] = set()
 
     async def handler(request: httpx.Request) -> httpx.Response:
         data = json.loads(await request.aread())
@@ -186,6 +187,10 @@ async def _simulate(
         roll = rng.random() if faults else 1.0
         status = 429 if roll < 0.10 else 500 if roll < 0.12 else 200
         attempts.append(Attempt(data["request_id"], arrived, vt.now, status))
+        if status == 200 and data["request_id"] in spoken:  # billed twice: a client bug
+            raise AssertionError(f"{data['request_id']} synthesized twice")
+        if status == 200:
+            spoken.add(data["request_id"])
         if status == 429:
             return httpx.Response(429, json={"message": "Rate limit exceeded"})
         if status == 500:

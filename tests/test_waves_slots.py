@@ -157,6 +157,23 @@ def test_slots_unhealthy_server_gets_the_full_backoff() -> None:
     assert run(scenario) == (False, [2.0])
 
 
+def test_slots_release_of_an_attempt_never_sent_leaves_health_alone() -> None:
+    """A retry that ran out of its deadline before sending counts as neither success nor
+    failure of the server."""
+
+    async def scenario(t: ManualTime) -> tuple[bool, bool]:
+        unsent = Slots(2, sleep=t.sleep, clock=t.clock)
+        failed = Slots(2, sleep=t.sleep, clock=t.clock)
+        for _ in range(8):
+            await unsent.acquire()
+            unsent.release(None)
+            await failed.acquire()
+            failed.release(False)
+        return unsent.healthy(), failed.healthy()
+
+    assert run(scenario) == (True, False)
+
+
 def test_slots_backoff_out_retry_queues_in_turn() -> None:
     async def scenario(t: ManualTime) -> bool:
         slots = Slots(1, sleep=t.sleep, clock=t.clock)

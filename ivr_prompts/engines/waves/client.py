@@ -250,12 +250,13 @@ class WavesClient:
                 await self.slots.acquire(cost)
             else:
                 await self.slots.acquire_retry(*wait, cost)
-            ok = False
+            ok: bool | None = None  # None: out of time before anything was sent
             try:
                 left = deadline - self._clock()
                 if left <= 0:
                     raise self._out_of_time(last, number)
                 number += 1
+                ok = False
                 bound = min(self.settings.timeout_seconds, left)
                 attempt = Attempt(bound, by_deadline=bound < self.settings.timeout_seconds)
                 try:

@@ -184,8 +184,10 @@ class Slots:
         if waiter in self._waiters:
             self._waiters.remove(waiter)
 
-    def release(self, ok: bool) -> None:
-        """An attempt ended (`ok`: it succeeded); its slot goes to the next one."""
-        self._outcomes.append(ok)
+    def release(self, ok: bool | None) -> None:
+        """An attempt ended (`ok`: it succeeded; None: nothing was sent, which says nothing of
+        the server's health); its slot goes to the next one."""
+        if ok is not None:
+            self._outcomes.append(ok)
         self.in_flight -= 1
         self._hand_on()
