@@ -62,7 +62,7 @@ class Slots:
 
     def __init__(self, capacity: int, *, sleep: Sleep, clock: Clock, early: bool = True) -> None:
         """`early` False: every retry waits out its full backoff (the previous policy, kept for
-        comparison in the benchmarks)."""
+        comparison)."""
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
