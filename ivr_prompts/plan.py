@@ -187,6 +187,7 @@ def make_plan(
     processing = processing_fields(config)
     checks = Checks(config)
     identities: dict[tuple[str, str, str], dict[str, str]] = {}
+    shared: dict[str, str] = {}
     pairs: list[Pair] = []
     for r in rendered:
         loc = config.locales[r.locale]
@@ -201,6 +202,7 @@ def make_plan(
         lex = lexicons[r.locale]
         used = tuple(sorted(lex.words_used(r.text)))
         spoken = r.text if engine.remote_lexicon else lex.apply(r.text)
+        spoken = r.text if spoken == r.text else spoken  # one string, not two, per pair
         table = dict(lex.entries)
         speed = next(s for s in (prompt.speed, loc.speed, config.synth.speed) if s is not None)
         # Only the dictionary entries this text uses: editing one word re-synthesizes only the
@@ -215,6 +217,7 @@ def make_plan(
             }
         )
         files = planned_files(config, r.id, loc)
+        checks_key = checks.key(files, prompt)  # most pairs share it: kept once (`shared`)
         pairs.append(
             Pair(
                 rendered=r,
@@ -226,7 +229,7 @@ def make_plan(
                 spoken=spoken,
                 synth_key=synth_key,
                 audio_key=cache.make_key({"synth": synth_key, **processing}),
-                checks_key=checks.key(files, prompt),
+                checks_key=shared.setdefault(checks_key, checks_key),
                 selected=selected(r, options),
                 lexicon_words=used,
                 config=config,

@@ -192,7 +192,8 @@ class Renderer:
             line = 0 if source != toml else self.config.line("prompts", prompt.index, "text")
             message = f"{where}: {source}: renders to empty text; give it words to speak"
             raise fail(message, source, line)
-        return Rendered(pid, locale.code, text, prompt, source, dict(matrix))
+        # `matrix` is shared by the locales of one combination (expand makes a new one each).
+        return Rendered(pid, locale.code, text, prompt, source, matrix)
 
 
 def _describe(exc: Exception, locale: LocaleConfig | None = None) -> str:
