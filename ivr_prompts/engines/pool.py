@@ -12,6 +12,7 @@ import concurrent.futures
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Protocol
@@ -41,10 +42,14 @@ class LocalEngine(Protocol):
 LocalFactory = Callable[[], LocalEngine]
 
 _worker: LocalEngine | None = None
+_ATTEMPTS = 2  # per request: a pool broken under it is replaced once
 
 
 def _start_worker(factory: LocalFactory) -> None:
     global _worker
+    # Ctrl-C in a terminal reaches the whole process group: the build answers it and shuts the
+    # pool down, so a worker must not die of it mid-utterance (and print a traceback).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = factory()
 
 
@@ -98,14 +103,28 @@ class PooledEngine:
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
         loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor(), _speak_in_worker, request)
-        except BrokenProcessPool as exc:
-            self._pool = None  # the next request starts a fresh pool
-            raise EngineError(
-                f"a worker process of {self.name} died (out of memory, or killed); "
-                "run the build again, or lower the number of local workers"
-            ) from exc
+        for attempt in range(1, _ATTEMPTS + 1):
+            pool = self._executor()
+            try:
+                return await loop.run_in_executor(pool, _speak_in_worker, request)
+            except BrokenProcessPool as exc:
+                # A dead worker breaks the whole pool: every request in it lands here. The first
+                # to arrive starts a fresh pool; each is spoken again once, so only a prompt
+                # that kills its worker twice (or is caught up twice) fails.
+                if self._pool is pool:
+                    self._pool = None
+                if attempt == _ATTEMPTS:
+                    raise EngineError(
+                        f"a worker process of {self.name} died twice while speaking it (killed, "
+                        "or out of memory: each worker holds its own model); run the build "
+                        "again, or lower [synth] workers"
+                    ) from exc
+                log.warning(
+                    "a worker process of %s died; speaking %s again in a fresh pool",
+                    self.name,
+                    request.prompt_id,
+                )
+        raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
         pool, self._pool = self._pool, None
