@@ -12,7 +12,10 @@ import concurrent.futures
 import logging
 import multiprocessing
 import os
+import select
 import signal
+import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Protocol
@@ -45,12 +48,39 @@ _worker: LocalEngine | None = None
 _ATTEMPTS = 2  # per request: a pool broken under it is replaced once
 
 
-def _start_worker(factory: LocalFactory) -> None:
+def _start_worker(factory: LocalFactory, build_pid: int) -> None:
     global _worker
     # Ctrl-C in a terminal reaches the whole process group: the build answers it and shuts the
     # pool down, so a worker must not die of it mid-utterance (and print a traceback).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(build_pid,), daemon=True).start()
     _worker = factory()
+
+
+def _end_with(build_pid: int) -> None:
+    """End this worker when the build's process ends, however it ends.
+
+    A build killed outright (SIGKILL, the OOM killer) never shuts its pool down, and an idle
+    worker waits for work forever, holding its model (and keeping the forkserver alive).
+    """
+    try:
+        handle = os.pidfd_open(build_pid)
+    except (AttributeError, OSError):  # not Linux 5.3+: look once a second
+        while _alive(build_pid):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])  # readable when the process has ended
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _speak_in_worker(request: SynthesisRequest) -> Synthesis:
@@ -97,7 +127,7 @@ class PooledEngine:
                 self.max_concurrency,
                 mp_context=context,
                 initializer=_start_worker,
-                initargs=(self.factory,),
+                initargs=(self.factory, os.getpid()),
             )
         return self._pool
 

@@ -45,11 +45,11 @@ def voice_for(engine: ResolvedEngine, locale: LocaleConfig, prompt: PromptConfig
 
 def default_factory(name: ResolvedEngine, config: Config) -> Engine:
     """Create the real engine for `name`."""
-    if name == "piper":
-        return piper.PiperEngine(config.audio.sentence_pause_ms)
-    if name == "espeak":
-        return espeak.EspeakEngine()
-    return DeferredWaves(config)
+    if name == "waves":
+        return DeferredWaves(config)
+    from .local import local_engine  # like the engines it makes: only when a build needs one
+
+    return local_engine(name, config)
 
 
 class Engines:
