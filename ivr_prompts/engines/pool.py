@@ -122,6 +122,12 @@ class PooledEngine:
             context = multiprocessing.get_context(
                 "forkserver" if "forkserver" in methods else "spawn"
             )
+            if isinstance(context, multiprocessing.context.ForkServerContext):
+                # The forkserver imports the engine's module once and every worker is forked
+                # with it loaded: each worker's own imports cost about a second on a busy
+                # machine. Only the first pool of a process can set this (one forkserver).
+                module = getattr(self.factory, "func", self.factory).__module__
+                context.set_forkserver_preload(["__main__", module])
             log.debug("starting %d %s worker processes", self.max_concurrency, self.name)
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 self.max_concurrency,
