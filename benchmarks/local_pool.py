@@ -254,9 +254,11 @@ def run(sizes: Sizes, work_dir: Path) -> Section:
 def _row(label: str, runs: dict[str, Run]) -> str:
     cells = " | ".join(f"{r.wall:.2f}" for r in runs.values())
     phases = runs["pool 2"]
+    alone = runs["in-process"]
     return (
-        f"| {label} | {cells} | {runs['in-process'].wall / phases.wall:.2f}x | "
-        f"{runs['pool 1'].start:.2f} | {phases.load_cpu:.2f} | {phases.speak_cpu:.3f} |"
+        f"| {label} | {cells} | {alone.wall / phases.wall:.2f}x | "
+        f"{runs['pool 1'].start:.2f} | {phases.load_cpu:.2f} | {phases.speak_cpu:.3f} | "
+        f"{alone.speak_cpu:.3f} |"
     )
 
 
@@ -293,9 +295,10 @@ def main() -> None:
     print(
         "| set | "
         + " | ".join(f"{m} s" for m in MODES)
-        + " | 2 vs in-process | start-up s | load CPU s | per prompt CPU s |"
+        + " | 2 vs in-process | start-up s | load CPU s | per prompt CPU s, 1 thread |"
+        + " per prompt CPU s, in-process |"
     )
-    print("|---|" + "---:|" * (len(MODES) + 4))
+    print("|---|" + "---:|" * (len(MODES) + 5))
     for label, (engine, requests) in sets.items():
         runs = {m: speak(m, engine, pause, requests) for m in MODES}
         print(_row(label, runs), f"(load {os.getloadavg()[0]:.1f})", flush=True)
