@@ -21,7 +21,7 @@ from ivr_prompts import config
 from ivr_prompts.config import Config
 from ivr_prompts.engines.base import Engine, Synthesis, SynthesisRequest
 from ivr_prompts.engines.espeak import EspeakEngine
-from ivr_prompts.engines.local import workers_for
+from ivr_prompts.engines.workers import workers_for
 from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.engines.pool import PooledEngine
 from ivr_prompts.engines.registry import Engines, default_factory

@@ -47,7 +47,7 @@ def default_factory(name: ResolvedEngine, config: Config) -> Engine:
     """Create the real engine for `name`."""
     if name == "waves":
         return DeferredWaves(config)
-    from .local import local_engine  # like the engines it makes: only when a build needs one
+    from .workers import local_engine  # like the engines it makes: only when a build needs one
 
     return local_engine(name, config)
 
