@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from ivr_prompts import audio, validate
 from ivr_prompts.config import AudioSettings, LimitSettings
-from ivr_prompts.engines import espeak, piper
+from ivr_prompts.engines import espeak, local, piper
 from ivr_prompts.engines.base import Engine, SynthesisRequest
 
 from .config import Sizes
@@ -171,8 +171,8 @@ def run(sizes: Sizes, work: Path) -> Section:
     texts = _texts(sizes.audio_utterances)
     speak = _speak(espeak.EspeakEngine(), "en-us", texts, "espeak-ng")
     engines = [speak]
-    if sizes.piper and piper.piper_available():
-        found = piper.find_voice(None, "en", "en-US")
+    if sizes.piper and local.piper_available():
+        found = local.find_voice(None, "en", "en-US")
         if found is not None:
             engines.append(
                 _speak(piper.PiperEngine(), found.name, texts[: max(2, len(texts) // 3)], "Piper")

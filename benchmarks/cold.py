@@ -16,7 +16,8 @@ import httpx
 from ivr_prompts import build as builder
 from ivr_prompts.engines.registry import Engines
 from ivr_prompts.errors import BuildFailed, IvrPromptsError
-from ivr_prompts.plan import BuildOptions
+from ivr_prompts.options import BuildOptions
+from ivr_prompts.outcome import BuildReport
 
 from .config import Sizes
 from .measure import profile_text
@@ -104,7 +105,7 @@ def _is_wav(path: Path) -> bool:
     return False
 
 
-def _lost(project: Project, report: builder.BuildReport | None, failed: int) -> int:
+def _lost(project: Project, report: BuildReport | None, failed: int) -> int:
     """Pairs without a complete published set of files (a failed build publishes nothing, but
     only its failed pairs count as lost: the rest are cached)."""
     if report is None or report.manifest is None:
@@ -118,7 +119,7 @@ def _lost(project: Project, report: builder.BuildReport | None, failed: int) -> 
     return project.pairs - good
 
 
-def _build(project: Project) -> tuple[builder.BuildReport | None, tuple[str, ...], int]:
+def _build(project: Project) -> tuple[BuildReport | None, tuple[str, ...], int]:
     """The report (None when the build failed), failure lines, and how many pairs failed."""
     cfg = project.load()
     try:

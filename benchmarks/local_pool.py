@@ -33,7 +33,8 @@ from ivr_prompts.engines.pool import PooledEngine
 from ivr_prompts.engines.registry import Engines
 from ivr_prompts.kinds import ResolvedEngine
 from ivr_prompts.lexicon import Lexicon
-from ivr_prompts.plan import BuildOptions, make_plan
+from ivr_prompts.options import BuildOptions
+from ivr_prompts.plan import make_plan
 
 from .config import Sizes
 from .model import Section, Table, Target, fmt_s

@@ -6,7 +6,6 @@ import asyncio
 import concurrent.futures
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import audio, cache, export
@@ -23,47 +22,18 @@ from .errors import (
     UsageError,
 )
 from .export import hd
-from .fingerprint import Counts, inputs_digest, record_noop, unchanged
+from .fingerprint import inputs_digest, record_noop, unchanged
 from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
-from .plan import BuildOptions, Pair, Plan, make_plan
+from .options import BuildOptions
+from .outcome import BuildReport, Counts
+from .plan import Pair, Plan, make_plan
 from .publish.layout import PlannedFile
-from .publish.manifest import Manifest, PromptRecord, new_manifest, read_manifest
-from .publish.stage import PublishItem, Stager, check_location, output_lock, remove_leftovers
+from .publish.lock import check_location, remove_leftovers
+from .publish.manifest import Manifest, PromptRecord, new_manifest
+from .publish.stage import PublishItem, Stager, output_lock
 from .publish.swap import Exchange, renameat2_exchange
 from .review.before import keep_before_image
-
-
-@dataclass(repr=False)
-class BuildReport:
-    counts: Counts
-    plan: Plan | None = None  # None: the fingerprint showed nothing to do, nothing was planned
-    synthesized: int = 0
-    processed: int = 0
-    published: bool = False
-    failures: list[str] = field(default_factory=list)
-    failed: set[str] = field(default_factory=set)
-    exports: export.ExportReport | None = None
-    _manifest: Manifest | None = None
-    _manifest_at: Path | None = None  # the fast no-op reads it only when asked
-
-    @property
-    def manifest(self) -> Manifest | None:
-        """The manifest of the set now published (or already in place)."""
-        if self._manifest is None and self._manifest_at is not None:
-            self._manifest, self._manifest_at = read_manifest(self._manifest_at), None
-        return self._manifest
-
-    @manifest.setter
-    def manifest(self, value: Manifest | None) -> None:
-        self._manifest, self._manifest_at = value, None
-
-    def __repr__(self) -> str:
-        return (
-            f"BuildReport({self.plan!r}, synthesized={self.synthesized}, "
-            f"published={self.published}, failures={len(self.failures)})"
-        )
-
 
 Progress = Callable[[str, Pair], None]
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache
 from . import config as config_mod
+from .check_memo import CheckResult, memo_key, remember
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
 from .export.archive import archive_problem
 from .kinds import Severity
-from .plan import BuildOptions, Pair, Plan, make_plan, stale_reasons
+from .options import BuildOptions
+from .plan import Pair, Plan, make_plan, stale_reasons
 from .publish import layout
 from .publish.manifest import FINGERPRINT, INDEX, MANIFEST, file_problem, read_index
 from .sources import changed_variable
@@ -30,16 +31,6 @@ def _finding(
     )
 
 
-@dataclass
-class CheckResult:
-    issues: list[Problem] = field(default_factory=list)
-    subjects: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        return any(i.severity == "error" for i in self.issues)
-
-
 def run_check(
     config_path: Path | None, *, remote: bool = True, remote_read_only: bool = False
 ) -> CheckResult:
@@ -52,10 +43,12 @@ def run_check(
     except ConfigError as exc:
         result.issues.extend(exc.found)
         return result
+    engines = Engines(cfg)
+    key = memo_key(cfg, engines)  # before looking: what changes while it looks misses next time
     try:
         store = cache.open_cache(cfg.project, remote=remote, read_only=remote_read_only)
         try:
-            plan = make_plan(cfg, BuildOptions(), Engines(cfg), store)
+            plan = make_plan(cfg, BuildOptions(), engines, store)
         finally:
             store.close()
     except ConfigError as exc:
@@ -70,6 +63,8 @@ def run_check(
     if (archive := archive_problem(cfg)) is not None:
         code, message = archive
         result.issues.append(Problem(message, file=cfg.path.name, code=code))
+    if key is not None:
+        remember(cfg, key, result)
     return result
 
 

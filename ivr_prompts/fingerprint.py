@@ -14,65 +14,25 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import __version__, cache
+from . import __version__
 from .atomic import write_atomic
-from .audio.chain import PROCESSING_VERSION
 from .config import Config
 from .engines.registry import Engines, resolve, voice_for
 from .errors import IvrPromptsError
-from .plan import BuildOptions, Plan
-from .publish.manifest import FINGERPRINT, MANIFEST_VERSION
+from .options import BuildOptions
+from .outcome import Counts
+from .publish.lock import check_location, output_lock_now, remove_leftovers
+from .publish.manifest import FINGERPRINT
+from .versions import MANIFEST_VERSION, PROCESSING_VERSION, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Counts:
-    """What a build found: pairs, and per (locale, engine) prompts, synthesized, from the cache,
-    unchanged."""
-
-    pairs: int
-    from_cache: int
-    reused: int
-    kept: int
-    removed: tuple[tuple[str, str], ...]
-    rows: tuple[tuple[str, str, int, int, int, int], ...]
-
-    @classmethod
-    def of(cls, plan: Plan) -> Counts:
-        rows: dict[tuple[str, str], list[int]] = {}
-        for pair in plan.pairs:
-            row = rows.setdefault((pair.locale.code, pair.engine), [0, 0, 0, 0])
-            row[0] += 1
-            row[1] += pair.action == "synthesize"
-            row[2] += pair.action in ("cached", "process")
-            row[3] += pair.action in ("reuse", "keep")
-        return cls(
-            pairs=len(plan.pairs),
-            from_cache=plan.count("cached"),
-            reused=plan.count("reuse"),
-            kept=plan.count("keep"),
-            removed=tuple(plan.removed),
-            rows=tuple((c, e, r[0], r[1], r[2], r[3]) for (c, e), r in sorted(rows.items())),
-        )
-
-    def next_noop(self, plan: Plan) -> dict[str, Any]:
-        """What a no-op build after this one (same options) finds, as stored in the fingerprint."""
-        unchanged: dict[tuple[str, str], int] = {}
-        for pair in plan.pairs:
-            key = (pair.locale.code, pair.engine)
-            unchanged[key] = unchanged.get(key, 0) + (pair.action != "skip")
-        return {
-            "pairs": self.pairs,
-            "reused": sum(1 for p in plan.pairs if p.selected),
-            "kept": sum(1 for p in plan.pairs if not p.selected and p.action != "skip"),
-            "rows": [[c, e, n, 0, 0, unchanged[(c, e)]] for c, e, n, *_ in self.rows],
-        }
 
 
 def inputs_digest(config: Config, options: BuildOptions, engines: Engines) -> str | None:
@@ -85,7 +45,7 @@ def inputs_digest(config: Config, options: BuildOptions, engines: Engines) -> st
         digest.update(f"{label}\0{len(data)}\0".encode())
         digest.update(data)
 
-    versions = [__version__, cache.SCHEMA_VERSION, PROCESSING_VERSION, MANIFEST_VERSION]
+    versions = [__version__, SCHEMA_VERSION, PROCESSING_VERSION, MANIFEST_VERSION]
     add("tool", json.dumps(versions).encode())
     add("options", json.dumps([options.only, options.locales, options.engine]).encode())
     try:
@@ -121,40 +81,65 @@ def _identities(config: Config, options: BuildOptions, engines: Engines) -> list
             voice = voice_for(name, locale, prompt)
             model = config.synth.model if name == "waves" else ""
             if (name, voice, model) not in seen:
-                seen[(name, voice, model)] = engines.get(name).identity(voice, model)
+                seen[(name, voice, model)] = engines.identity(name, voice, model)
     return sorted([list(k), v] for k, v in seen.items())
 
 
 def tree_state(root: Path) -> tuple[str, int]:
     """A digest of every file's path, size and mtime under root, and the newest mtime.
 
-    In the order the folders list their entries: an unchanged folder lists them in the same
-    order, and a changed order only costs a full look.
+    In the order the folders list their entries (an unchanged folder lists them in the same
+    order; a changed order only costs a full look). Each file is stat'ed relative to its open
+    folder, which spares the kernel a walk down the whole path per file.
     """
+    digest = hashlib.sha256()
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        newest = _scan(fd, "", digest.update)
+    finally:
+        os.close(fd)
+    return digest.hexdigest(), newest
+
+
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+
+def _scan(fd: int, prefix: str, update: Callable[[bytes], None]) -> int:
+    """Digest the files of the open folder `fd`, then its folders (one open at a time)."""
     lines: list[str] = []
+    folders: list[str] = []
     newest = 0
-    stack = [(str(root), "")]
-    while stack:
-        folder, prefix = stack.pop()
-        with os.scandir(folder) as listing:
-            for entry in listing:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, f"{prefix}{entry.name}/"))
-                elif prefix or entry.name != FINGERPRINT:
-                    st = entry.stat(follow_symlinks=False)
-                    lines.append(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}")
-                    newest = max(newest, st.st_mtime_ns)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest(), newest
+    with os.scandir(fd) as listing:
+        for entry in listing:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.name)
+            elif prefix or entry.name != FINGERPRINT:
+                st = entry.stat(follow_symlinks=False)
+                lines.append(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\n")
+                newest = max(newest, st.st_mtime_ns)
+    update("".join(lines).encode())
+    for name in folders:
+        sub = os.open(name, _FOLDER, dir_fd=fd)
+        try:
+            newest = max(newest, _scan(sub, f"{prefix}{name}/", update))
+        finally:
+            os.close(sub)
+    return newest
+
+
+def wait_past(newest: int) -> None:
+    """Wait until a file written now gets an mtime after `newest` (ns). File times come from the
+    kernel's coarse clock: a record written after this wait is newer than every file it
+    describes, so an edit made after it cannot share its mtime unnoticed."""
+    coarse = getattr(time, "CLOCK_REALTIME_COARSE", time.CLOCK_REALTIME)
+    while time.clock_gettime_ns(coarse) <= newest:
+        time.sleep(0.001)
 
 
 def write(root: Path, inputs: str, counts: dict[str, Any]) -> None:
     """Record the inputs and the tree under root, in a file newer than every file there."""
     tree, newest = tree_state(root)
-    # File times come from the kernel's coarse clock: wait for it to pass the newest file, so an
-    # edit made after this write cannot share the fingerprint's mtime unnoticed.
-    coarse = getattr(time, "CLOCK_REALTIME_COARSE", time.CLOCK_REALTIME)
-    while time.clock_gettime_ns(coarse) <= newest:
-        time.sleep(0.001)
+    wait_past(newest)
     blob = json.dumps({"inputs": inputs, "tree": tree, "noop": counts}).encode()
     write_atomic(root / FINGERPRINT, blob)
 
@@ -186,6 +171,24 @@ def unchanged(root: Path, inputs: str | None) -> Counts | None:
         )
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
+
+
+def answer_noop(
+    config: Config, options: BuildOptions, engines: Engines | None = None
+) -> Counts | None:
+    """A no-op build answered at once: the counts when the output holds the set these inputs
+    built, untouched, and no other build holds it; else None, and the full build looks (it
+    waits for the lock, plans, publishes). Imports nothing heavy: no numpy, no event loop."""
+    if config.publish.exports:
+        return None  # the archive and the upload check their own state inside the build
+    out = check_location(config)
+    if not out.is_dir():
+        return None
+    with output_lock_now(out) as held:
+        if not held:
+            return None
+        remove_leftovers(out)  # what a killed build left, as every build does first
+        return unchanged(out, inputs_digest(config, options, engines or Engines(config)))
 
 
 def record_noop(root: Path, inputs: str | None, plan: Plan) -> None:

@@ -16,7 +16,8 @@ from .engines.registry import Engines, resolve, voice_for
 from .errors import ConfigError, Problem
 from .export.hd import hd_key
 from .export.names import name_problems
-from .kinds import EngineName, ResolvedEngine
+from .kinds import ResolvedEngine
+from .options import BuildOptions
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
 from .publish.stage import check_output
@@ -26,15 +27,6 @@ from .validate.pace import words_per_minute
 # audio is cached; reuse: the published files are current; keep: not selected, published files
 # stay; skip: not selected and never published.
 Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip"]
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """What to build: fnmatch patterns on prompt ids, locale codes, an engine for every prompt."""
-
-    only: tuple[str, ...] = ()
-    locales: tuple[str, ...] = ()
-    engine: EngineName | None = None
 
 
 @dataclass
@@ -199,7 +191,7 @@ def make_plan(
         model = config.synth.model if engine_name == "waves" else ""
         ident_key = (engine_name, voice, model)
         if ident_key not in identities:
-            identities[ident_key] = engine.identity(voice, model)
+            identities[ident_key] = engines.identity(engine_name, voice, model)
         lex = lexicons[r.locale]
         used = tuple(sorted(lex.words_used(r.text)))
         spoken = r.text if engine.remote_lexicon else lex.apply(r.text)

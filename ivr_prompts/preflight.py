@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import validate
 from .config import Config, LocaleConfig
-from .engines import espeak, piper
+from .engines import local
 from .engines.registry import resolve
 from .errors import PreflightFailed, Problem
 from .kinds import EngineName, ProfileName, ResolvedEngine
@@ -111,7 +111,7 @@ def _languages(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
                     )
                 )
         elif engine == "espeak":
-            voice = locale.espeak_voice or espeak.default_voice(code, locale.language)
+            voice = locale.espeak_voice or local.default_voice(code, locale.language)
             if espeak_voices() and voice.lower() not in espeak_voices():
                 found.append(
                     _problem(
@@ -123,8 +123,8 @@ def _languages(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
                         "language",
                     )
                 )
-        elif piper.find_voice(locale.piper_voice, locale.language, code) is None:
-            have = sorted({v.language for v in piper.installed_voices()}) or ["none"]
+        elif local.find_voice(locale.piper_voice, locale.language, code) is None:
+            have = sorted({v.language for v in local.installed_voices()}) or ["none"]
             found.append(
                 _problem(
                     config,

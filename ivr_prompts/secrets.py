@@ -15,22 +15,27 @@ HIDDEN = "<hidden>"
 # Shorter values are too likely to occur by chance in ordinary text to be treated as secrets.
 MIN_LENGTH = 8
 
-_remembered: set[str] = set()
+# Not secrets by their names, but hidden too: the AWS access key id names the account.
+HIDDEN_VARIABLES = ("AWS_ACCESS_KEY_ID",)
+
+# Replaced whole, never mutated: log filters in other threads read it without a lock.
+_remembered: frozenset[str] = frozenset()
 
 
 def remember(value: str) -> None:
     """Treat `value` as a secret for the rest of this process (e.g. the API key just read)."""
-    if len(value) >= MIN_LENGTH:
-        _remembered.add(value)
+    global _remembered
+    if len(value) >= MIN_LENGTH and value not in _remembered:
+        _remembered = _remembered | {value}
 
 
 def remember_environ(environ: Mapping[str, str]) -> None:
-    """Remember values of variables named like secrets (*API_KEY*, *TOKEN*, *SECRET*): before
-    prompts.toml is read nobody knows which one holds the key, and an error about a config
-    value that holds it must not echo it."""
+    """Remember values of variables named like secrets (*API_KEY*, *TOKEN*, *SECRET*, and
+    `HIDDEN_VARIABLES`): before prompts.toml is read nobody knows which one holds the key, and
+    an error about a config value that holds it must not echo it."""
     for name, value in environ.items():
         upper = name.upper()
-        if any(mark in upper for mark in ("API_KEY", "TOKEN", "SECRET")):
+        if upper in HIDDEN_VARIABLES or any(m in upper for m in ("API_KEY", "TOKEN", "SECRET")):
             remember(value.strip())
 
 

@@ -284,6 +284,11 @@ class PublishSettings:
     upload: str | None = default("publish", "upload")
     connect_instance: str | None = default("publish", "connect_instance")
 
+    @property
+    def exports(self) -> bool:
+        """Whether [publish] asks for anything beyond the published folder."""
+        return self.archive is not None or self.upload is not None
+
 
 def _kind_name(key: Key) -> str:
     if isinstance(key.kind, tuple):

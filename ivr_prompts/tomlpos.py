@@ -14,6 +14,12 @@ from collections.abc import Mapping, Sequence
 KeyPath = tuple[str | int, ...]
 
 _BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+# Runs the scan can jump over in one step (a long array or string is not walked a character at
+# a time): inside a value, anything that opens or closes nothing; inside a one-line string,
+# anything but its quote, a backslash (basic strings) and the end of the line.
+_PLAIN = re.compile(r"[^\"'#\n\[\]{}]+")
+_BASIC = re.compile(r'(?:[^"\\\n]|\\.)*')
+_LITERAL = re.compile(r"[^'\n]*")
 
 
 class _Scanner:
@@ -59,8 +65,8 @@ class _Scanner:
         quote = self.peek()
         self.advance()
         start = self.pos
-        while self.pos < len(self.text) and self.peek() not in (quote, "\n"):
-            self.advance(2 if quote == '"' and self.peek() == "\\" else 1)
+        found = (_BASIC if quote == '"' else _LITERAL).match(self.text, self.pos)
+        self.pos = found.end() if found else self.pos  # one line: no line to count
         value = self.text[start : self.pos]
         self.advance()
         return value
@@ -86,6 +92,10 @@ class _Scanner:
         """Skip one value, however many lines it spans."""
         depth = 0
         while self.pos < len(self.text):
+            plain = _PLAIN.match(self.text, self.pos)
+            if plain:
+                self.pos = plain.end()  # holds no newline: the line is unchanged
+                continue
             char = self.peek()
             if char in ('"', "'"):
                 self.string()

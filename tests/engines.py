@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ivr_prompts.build import BuildReport, build
+from ivr_prompts.build import build
 from ivr_prompts.config import Config
 from ivr_prompts.engines.base import Engine, Synthesis, SynthesisRequest
 from ivr_prompts.engines.espeak import EspeakEngine
@@ -14,7 +14,8 @@ from ivr_prompts.engines.registry import Engines
 from ivr_prompts.errors import EngineError
 from ivr_prompts.kinds import ResolvedEngine
 from ivr_prompts.lexicon import Lexicon
-from ivr_prompts.plan import BuildOptions
+from ivr_prompts.options import BuildOptions
+from ivr_prompts.outcome import BuildReport
 
 
 @dataclass

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from ivr_prompts import versions
 from ivr_prompts.audio import chain, dsp, edges, g711, limiter
 from ivr_prompts.config import AudioSettings
 from ivr_prompts.errors import AudioError
@@ -249,7 +250,7 @@ def test_process_records_speech_span_without_pads(words: dict[str, tuple[Float, 
 
 def test_settings_key_changes_with_every_processing_setting() -> None:
     base = chain.settings_key(SETTINGS)
-    assert base["processing"] == chain.PROCESSING_VERSION
+    assert base["processing"] == versions.PROCESSING_VERSION
     changes: list[tuple[str, Any]] = [
         ("level_dbov", -20.0),
         ("peak_headroom_db", 3.0),

@@ -21,10 +21,10 @@ from ivr_prompts import config
 from ivr_prompts.config import Config
 from ivr_prompts.engines.base import Engine, Synthesis, SynthesisRequest
 from ivr_prompts.engines.espeak import EspeakEngine
-from ivr_prompts.engines.workers import workers_for
 from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.engines.pool import PooledEngine
 from ivr_prompts.engines.registry import Engines, default_factory
+from ivr_prompts.engines.workers import workers_for
 from ivr_prompts.errors import BuildFailed, ConfigError
 from ivr_prompts.kinds import ResolvedEngine
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ivr_prompts import build as builder
 from ivr_prompts import config
-from ivr_prompts.plan import BuildOptions
+from ivr_prompts.options import BuildOptions
+from ivr_prompts.outcome import BuildReport
 
 from .conftest import Project
 from .engines import CountingEngine, engines_with
@@ -17,7 +18,7 @@ from .test_pipeline import snapshot
 
 def build(
     cfg: config.Config, engine: CountingEngine, options: BuildOptions | None = None
-) -> builder.BuildReport:
+) -> BuildReport:
     engines, _ = engines_with(cfg, engine)
     return asyncio.run(builder.build(cfg, options, engines=engines))
 

@@ -11,7 +11,9 @@ from ivr_prompts import build as builder
 from ivr_prompts import cache, config
 from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.errors import BuildFailed, ConfigError, UsageError
-from ivr_prompts.plan import BuildOptions, make_plan
+from ivr_prompts.options import BuildOptions
+from ivr_prompts.outcome import BuildReport
+from ivr_prompts.plan import make_plan
 from ivr_prompts.publish.manifest import FINGERPRINT, INDEX, read_manifest
 
 from .conftest import BASE_TOML, Project
@@ -35,7 +37,7 @@ def built(make_project: Project) -> tuple[Path, config.Config, dict[str, str]]:
     return path, cfg, snapshot(cfg.project.output)
 
 
-def run(cfg: config.Config, engine: CountingEngine, **options: object) -> builder.BuildReport:
+def run(cfg: config.Config, engine: CountingEngine, **options: object) -> BuildReport:
     return build_with(cfg, engine, BuildOptions(**options))  # type: ignore[arg-type]
 
 

@@ -20,6 +20,7 @@ import pytest
 from ivr_prompts import build as builder
 from ivr_prompts import config
 from ivr_prompts.errors import PublishError, UsageError
+from ivr_prompts.outcome import BuildReport
 from ivr_prompts.publish.layout import PlannedFile
 from ivr_prompts.publish.manifest import PromptRecord
 from ivr_prompts.publish.stage import PublishItem, Stager
@@ -33,7 +34,7 @@ from .test_pipeline import snapshot
 HOURS = 'hours = "nine to five"'
 
 
-def build(cfg: config.Config, engine: CountingEngine, **kwargs: object) -> builder.BuildReport:
+def build(cfg: config.Config, engine: CountingEngine, **kwargs: object) -> BuildReport:
     engines, _ = engines_with(cfg, engine)
     return asyncio.run(builder.build(cfg, engines=engines, **kwargs))  # type: ignore[arg-type]
 

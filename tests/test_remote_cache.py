@@ -17,6 +17,8 @@ import pytest
 from ivr_prompts import build as builder
 from ivr_prompts import cache, config, plan
 from ivr_prompts.cache.remote import RemoteCache
+from ivr_prompts.options import BuildOptions
+from ivr_prompts.outcome import BuildReport
 
 from .conftest import BASE_TOML, DEFAULT_FILES
 from .engines import CountingEngine, engines_with
@@ -60,7 +62,7 @@ def store_for(s3: S3Server, cfg: config.Config, *, read_only: bool = False) -> c
 
 def build(
     s3: S3Server, cfg: config.Config, engine: CountingEngine, *, read_only: bool = False
-) -> tuple[builder.BuildReport, cache.LayeredCache]:
+) -> tuple[BuildReport, cache.LayeredCache]:
     engines, _ = engines_with(cfg, engine)
     store = store_for(s3, cfg, read_only=read_only)
     report = asyncio.run(builder.build(cfg, engines=engines, store=store))
@@ -83,7 +85,7 @@ def published(cfg: config.Config) -> dict[str, str]:
     }
 
 
-def pair_of(report: builder.BuildReport, prompt_id: str) -> plan.Pair:
+def pair_of(report: BuildReport, prompt_id: str) -> plan.Pair:
     assert report.plan is not None
     return next(
         p for p in report.plan.pairs if (p.rendered.id, p.locale.code) == (prompt_id, "en-US")
@@ -181,7 +183,7 @@ def test_remote_cache_object_copied_over_another_is_a_miss(
     assert abs(record["duration_s"] - pair_duration(first, "main/welcome")) < 0.05
 
 
-def pair_duration(report: builder.BuildReport, prompt_id: str) -> float:
+def pair_duration(report: BuildReport, prompt_id: str) -> float:
     assert report.manifest is not None
     return next(
         float(r["duration_s"])
@@ -284,9 +286,7 @@ def test_plan_counts_remote_entries_as_cached(tmp_path: Path, s3: S3Server, buck
     build(s3, project(tmp_path / "a", url), CountingEngine())
     cfg = project(tmp_path / "b", url)
     store = store_for(s3, cfg, read_only=True)
-    the_plan = plan.make_plan(
-        cfg, plan.BuildOptions(), engines_with(cfg, CountingEngine())[0], store
-    )
+    the_plan = plan.make_plan(cfg, BuildOptions(), engines_with(cfg, CountingEngine())[0], store)
     store.close()
     assert {p.action for p in the_plan.pairs} == {"cached"}
     assert the_plan.billed_chars == 0

@@ -14,7 +14,8 @@ from ivr_prompts.audio import g711
 from ivr_prompts.audio.speech import SpeechKind, classify
 from ivr_prompts.engines.base import SynthesisRequest
 from ivr_prompts.engines.espeak import EspeakEngine
-from ivr_prompts.engines.piper import PiperEngine, piper_available
+from ivr_prompts.engines.local import piper_available
+from ivr_prompts.engines.piper import PiperEngine
 
 from .audio_fixtures import FloatAudio, noise, silence, tone
 from .conftest import Project

@@ -6,7 +6,8 @@ import the submodule that owns a name (g711, dsp, edges, limiter, chain, wavfile
 
 from __future__ import annotations
 
-from .chain import PROCESSING_VERSION, Processed, ProcessSettings, process, settings_key
+from ..versions import PROCESSING_VERSION
+from .chain import Processed, ProcessSettings, process, settings_key
 from .dsp import (
     SILENCE_DB,
     FloatAudio,

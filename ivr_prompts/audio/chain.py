@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import AudioError
+from ..versions import PROCESSING_VERSION
 from .dsp import (
     SILENCE_DB,
     FloatAudio,
@@ -20,10 +21,6 @@ from .dsp import (
 from .edges import cut, edge_peaks_dbfs, edge_threshold_dbfs, find_speech
 from .g711 import RATE, Int16Audio
 from .limiter import level_to_target
-
-# Bump when `process` makes something else from the same input and settings: cached processed
-# audio then misses and is re-made from the cached synthesis (never re-synthesized).
-PROCESSING_VERSION = 2
 
 # G.711 decodes to the middle of a quantisation step: up to half a top-segment step (512 of
 # 32768) above the encoded sample. Limiting this much under the ceiling keeps decoded peaks

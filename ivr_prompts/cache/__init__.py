@@ -6,8 +6,9 @@ Every entry is bound to its kind and key and verified on read, wherever it was s
 from __future__ import annotations
 
 from ..config import ProjectSettings
+from ..versions import SCHEMA_VERSION
 from .entry import AudioEntry, InvalidEntry, decode, encode
-from .keys import SCHEMA_VERSION, Kind, entry_name, make_key
+from .keys import Kind, entry_name, make_key
 from .layered import LayeredCache, RemoteStats
 from .local import Cache
 from .remote import RemoteCache, RemoteCacheError, RemoteUnreachable

@@ -7,8 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
-# Bump when the meaning of a key changes: old entries then simply miss.
-SCHEMA_VERSION = 2
+from ..versions import SCHEMA_VERSION
 
 Kind = Literal["synth", "audio"]
 

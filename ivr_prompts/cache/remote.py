@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import secrets
 from ..errors import UsageError
 from .keys import Kind, entry_name
 
@@ -219,6 +220,9 @@ def _default_client() -> BaseClient:
         frozen = credentials.get_frozen_credentials()
         found = (frozen.secret_key, frozen.token, frozen.access_key)
         _learned = (*_learned, *(v for v in found if v))
+        for value in found:
+            if value:
+                secrets.remember(value)  # the CLI's log filter redacts what it remembers
     config = Config(
         connect_timeout=5,
         read_timeout=30,

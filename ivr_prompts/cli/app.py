@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -45,7 +46,34 @@ def remote_options(func: Callable[P, R]) -> Callable[P, R]:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Each command's module, imported when the command is asked for (or listed by --help): a no-op
+# `build` then pays for its own imports only, not for every command's.
+COMMANDS: Mapping[str, str] = {
+    "build": "build",
+    "check": "build",
+    "render": "project",
+    "plan": "project",
+    "validate": "project",
+    "review": "review",
+    "import": "transfer",
+    "voices": "waves",
+    "dicts": "waves",
+}
+
+
+class Commands(click.Group):
+    """A group whose commands register themselves when their module (`COMMANDS`) is imported."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"{__package__}.{COMMANDS[cmd_name]}")
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ivr-prompts")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 def main(verbose: int) -> None:

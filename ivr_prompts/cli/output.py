@@ -1,4 +1,8 @@
-"""How the CLI looks: logging, progress, the error boundary, and the tables and JSON it prints."""
+"""How the CLI speaks: logging, the error boundary, and the JSON it prints.
+
+Light on purpose (click, no rich): a no-op `build --json` or `check` answers through it before
+anything heavy is imported. Tables and the progress bar are in `show`.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +10,21 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
-from .. import build as builder
-from .. import plan as planner
 from .. import secrets
-from ..cache.remote import secret_values as remote_secret_values
 from ..errors import IvrPromptsError
+from ..outcome import BuildReport
+
+if TYPE_CHECKING:
+    from .. import plan as planner
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
 
 
 class _Redact(logging.Filter):
@@ -35,7 +32,7 @@ class _Redact(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        hidden = secrets.redact(message, remote_secret_values())
+        hidden = secrets.redact(message)
         if hidden != message:
             record.msg, record.args = hidden, None
         return True
@@ -73,10 +70,10 @@ def boundary(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except IvrPromptsError as exc:
             for line in exc.lines():
-                err.print(Text.assemble(("error: ", "red"), secrets.redact(line)))
+                say("error", secrets.redact(line))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            err.print("interrupted: finished prompts are cached; nothing was published")
+            click.echo("interrupted: finished prompts are cached; nothing was published", err=True)
             sys.exit(130)
 
     return wrapper
@@ -87,50 +84,17 @@ def emit(text: str) -> None:
         click.echo(text)
 
 
+def say(level: str, line: str) -> None:
+    """One line on stderr: `error: ...` in red, `warning: ...` in yellow (colour on terminals)."""
+    colour = "red" if level == "error" else "yellow"
+    click.echo(click.style(f"{level}: ", fg=colour) + line, err=True)
+
+
 def warn(line: str) -> None:
-    err.print(Text.assemble(("warning: ", "yellow"), secrets.redact(line)))
+    say("warning", secrets.redact(line))
 
 
-@contextmanager
-def progress(enabled: bool) -> Iterator[builder.Progress]:
-    if not enabled:
-        yield lambda event, pair: None
-        return
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[current]}"),
-        console=err,
-        transient=True,
-    )
-    task = None
-
-    def update(event: str, pair: planner.Pair) -> None:
-        nonlocal task
-        if task is None:
-            task = bar.add_task("building", total=None, current="")
-        if event == "synthesize":
-            bar.update(task, current=pair.name)
-        elif event in ("done", "failed"):
-            bar.advance(task)
-
-    with bar:
-        yield update
-
-
-def table(columns: Sequence[str], rows: Sequence[Sequence[str]], numbers_from: int = 99) -> None:
-    """A table on stdout, cells as plain text; columns from `numbers_from` on align right."""
-    shown = Table(show_header=True, header_style="bold")
-    for i, column in enumerate(columns):
-        shown.add_column(column, justify="right" if i >= numbers_from else "left")
-    for row in rows:
-        shown.add_row(*(Text(cell) for cell in row))
-    out.print(shown)
-
-
-def build_json(report: builder.BuildReport, where: Path) -> dict[str, Any]:
+def build_json(report: BuildReport, where: Path) -> dict[str, Any]:
     counts = report.counts
     return {
         "output": str(where),
@@ -145,19 +109,6 @@ def build_json(report: builder.BuildReport, where: Path) -> dict[str, Any]:
         "failures": report.failures,
         **(report.exports.as_json() if report.exports else {}),
     }
-
-
-def print_build(report: builder.BuildReport, where: Path) -> None:
-    counts = report.counts
-    columns = ("locale", "engine", "prompts", "synthesized", "from cache", "unchanged")
-    table(columns, [tuple(map(str, row)) for row in counts.rows], numbers_from=2)
-    if report.published and report.manifest is not None:
-        removed = f", removed {len(counts.removed)}" if counts.removed else ""
-        click.echo(f"published {len(report.manifest['prompts'])} prompt(s) to {where}{removed}")
-    else:
-        click.echo(f"up to date: {where} already holds this set")
-    for line in report.exports.summary() if report.exports else []:
-        click.echo(line)
 
 
 def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
@@ -178,14 +129,3 @@ def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
         "remove": [{"id": i, "locale": loc} for i, loc in the_plan.removed],
         "billed_characters": the_plan.billed_chars,
     }
-
-
-def print_plan(the_plan: planner.Plan, lines: list[tuple[str, str, str]]) -> None:
-    for code, subject, message in lines:
-        click.echo(f"  {code:<10} {subject}: {message}")
-    counts = {a: the_plan.count(a) for a in ("synthesize", "process", "cached", "reuse")}
-    click.echo(
-        f"plan: {counts['synthesize']} to synthesize ({the_plan.billed_chars} characters billed "
-        f"by Waves), {counts['process'] + counts['cached']} from cache, "
-        f"{counts['reuse']} unchanged, {len(the_plan.removed)} to remove"
-    )

@@ -1,8 +1,7 @@
-"""Commands on a prompt set: build, render, check, plan, validate."""
+"""Commands on a prompt set that look without building: render, plan, validate."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import sys
@@ -10,74 +9,18 @@ from pathlib import Path
 
 import click
 
-from .. import build as builder
 from .. import config as config_mod
 from .. import plan as planner
 from .. import report, validate
 from ..cache import open_cache
-from ..check import plan_issues, run_check
+from ..check import plan_issues
 from ..engines.registry import Engines
-from ..errors import BuildFailed, Problem
+from ..errors import Problem
 from ..kinds import ENGINE_NAMES, PROFILE_NAMES, Format, ProfileName
-from . import output
+from ..options import BuildOptions
+from . import output, show
 from .app import config_option, format_option, json_option, main, remote_options
 from .output import boundary, emit
-
-
-@main.command()
-@config_option
-@click.option(
-    "--only",
-    multiple=True,
-    metavar="PATTERN",
-    help="Rebuild only ids matching this glob (repeatable); the rest stay as published.",
-)
-@click.option(
-    "--locale",
-    "locales",
-    multiple=True,
-    metavar="CODE",
-    help="Rebuild only this locale (repeatable).",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINE_NAMES),
-    default=None,
-    help="Use this engine for every prompt ('local': offline, no key).",
-)
-@remote_options
-@json_option
-@boundary
-def build(
-    config_path: Path | None,
-    only: tuple[str, ...],
-    locales: tuple[str, ...],
-    engine: str | None,
-    no_remote: bool,
-    remote_read_only: bool,
-    as_json: bool,
-) -> None:
-    """Render, synthesize, process, validate and publish the prompt set."""
-    cfg = config_mod.load(config_path)
-    options = planner.BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
-    store = open_cache(cfg.project, remote=not no_remote, read_only=remote_read_only)
-    try:
-        with output.progress(not as_json and output.err.is_terminal) as progress:
-            result = asyncio.run(builder.build(cfg, options, progress=progress, store=store))
-    except BuildFailed as exc:
-        if as_json:
-            click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
-        raise
-    try:
-        if as_json:
-            shown = output.build_json(result, cfg.project.output)
-            click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
-        else:
-            output.print_build(result, cfg.project.output)
-    except KeyboardInterrupt:
-        done = "the new set was published" if result.published else "nothing needed publishing"
-        output.err.print(f"interrupted: {done} ({cfg.project.output})")
-        sys.exit(130)
 
 
 @main.command("render")
@@ -93,7 +36,7 @@ def render_cmd(
 ) -> None:
     """Show each prompt's text, before and after the pronunciation dictionary."""
     cfg = config_mod.load(config_path)
-    rows = planner.review(cfg, planner.BuildOptions(only=only, locales=locales))
+    rows = planner.review(cfg, BuildOptions(only=only, locales=locales))
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -104,23 +47,6 @@ def render_cmd(
         click.echo(f"  text:   {row['text']}")
         if row["spoken_text"] != row["text"]:
             click.echo(f"  spoken: {row['spoken_text']}")
-
-
-@main.command()
-@config_option
-@remote_options
-@format_option
-@boundary
-def check(config_path: Path | None, no_remote: bool, remote_read_only: bool, fmt: Format) -> None:
-    """Lint sources and compare them with the published set (no synthesis).
-
-    Exit 0 when clean, 1 with findings (warnings alone do not fail), 2 when it cannot run.
-    """
-    result = run_check(config_path, remote=not no_remote, remote_read_only=remote_read_only)
-    emit(report.render(result.issues, fmt, suite="ivr-prompts check", subjects=result.subjects))
-    if fmt == "text" and not result.issues:
-        click.echo(f"ok: {len(result.subjects)} prompt(s) match the published set")
-    sys.exit(1 if result.failed else 0)
 
 
 @main.command()
@@ -157,7 +83,7 @@ def plan(
 @boundary
 def _plan(config_path: Path | None, engine: str | None, fmt: Format, *, remote: bool) -> bool:
     cfg = config_mod.load(config_path)
-    options = planner.BuildOptions(engine=engine)  # type: ignore[arg-type]
+    options = BuildOptions(engine=engine)  # type: ignore[arg-type]
     store = open_cache(cfg.project, remote=remote, read_only=True)  # a plan writes nothing
     try:
         the_plan = planner.make_plan(cfg, options, Engines(cfg), store)
@@ -169,7 +95,7 @@ def _plan(config_path: Path | None, engine: str | None, fmt: Format, *, remote: 
     elif fmt != "text":
         emit(report.render(issues, fmt, suite="ivr-prompts plan", subjects=subjects))
     else:
-        output.print_plan(the_plan, [(i.code, i.subject, i.text()) for i in issues])
+        show.print_plan(the_plan, [(i.code, i.subject, i.text()) for i in issues])
     return bool(issues)
 
 

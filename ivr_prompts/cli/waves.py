@@ -19,7 +19,7 @@ from ..engines.waves import voices as voice_catalog
 from ..engines.waves.guard import secret_problems
 from ..errors import ConfigError, UsageError
 from ..lexicon import Lexicon
-from . import output
+from . import output, show
 from .app import config_option, json_option, main
 from .output import boundary
 
@@ -86,7 +86,7 @@ def voices(
             (v.voice_id, v.display_name, ", ".join(v.languages), v.accent or "", v.gender or "")
             for v in shown
         ]
-        output.table(columns, rows)
+        show.table(columns, rows)
     for warning in voice_catalog.voice_language_warnings(cfg, catalog) if cfg else []:
         output.warn(warning)
 

@@ -6,16 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-import numpy.typing as npt
-
 from ..kinds import ResolvedEngine
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy is imported by what makes audio, not by what names engines
+    import numpy as np
+    import numpy.typing as npt
+
     from ..config import Config
     from ..lexicon import Lexicon
 
-FloatAudio = npt.NDArray[np.float32]
+    FloatAudio = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)

@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import functools
-import importlib.metadata
-import importlib.util
 import threading
 from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..errors import EngineError, EngineUnavailable
 from ..kinds import ResolvedEngine
 from ..lexicon import Lexicon
 from .base import Synthesis, SynthesisRequest
+from .local import INSTALL_HINT, available, espeak_identity
 
-INSTALL_HINT = "install the local engines with: pip install 'ivr-prompts[local]'"
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
 _WORDS_PER_MINUTE = 165
 
 # espeak-ng's speak_lib.h constants.
@@ -30,34 +28,9 @@ _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _PARAM_RATE = 1
 
-# Where espeak-ng's voice name differs from "<language>-<region>" in lower case.
-_REGIONAL = {"es-us": "es-419", "es-mx": "es-419", "en-au": "en-gb", "en-ca": "en-us"}
-_KNOWN_REGIONAL = {"en-us", "en-gb", "pt-br", "pt-pt", "es-419", "fr-be", "fr-ch", "vi-vn"}
-
 _Callback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
 )
-
-
-def default_voice(locale: str, language: str) -> str:
-    """The espeak-ng voice for a locale: its regional variant if any, else the language."""
-    code = locale.lower()
-    if code in _REGIONAL:
-        return _REGIONAL[code]
-    return code if code in _KNOWN_REGIONAL else language
-
-
-def available() -> bool:
-    return importlib.util.find_spec("espeakng_loader") is not None
-
-
-@functools.cache
-def espeak_version() -> str:
-    """The bundled library's version (part of the cache key: a new release changes the audio)."""
-    try:
-        return importlib.metadata.version("espeakng-loader")
-    except importlib.metadata.PackageNotFoundError:
-        return "not-installed"
 
 
 class _Library:
@@ -89,14 +62,14 @@ class _Library:
         if self.rate <= 0:
             raise EngineUnavailable(f"espeak-ng failed to start; reinstall it: {INSTALL_HINT}")
         self.lib = lib
-        self.chunks: list[npt.NDArray[np.int16]] = []
+        self.chunks: list[bytes] = []  # 16-bit native-endian samples
         # Kept on self: ctypes must not free the callback while the library holds it.
         self.callback = _Callback(self._collect)
         lib.espeak_SetSynthCallback(self.callback)
 
     def _collect(self, wav: Any, count: int, events: Any) -> int:
         if count > 0:
-            self.chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+            self.chunks.append(ctypes.string_at(wav, count * 2))
         return 0
 
     @classmethod
@@ -108,7 +81,8 @@ class _Library:
                 cls._instance = cls()
             return cls._instance
 
-    def speak(self, text: str, voice: str, words_per_minute: int) -> npt.NDArray[np.int16]:
+    def speak(self, text: str, voice: str, words_per_minute: int) -> npt.NDArray[np.float32]:
+        """Mono float32 samples in [-1, 1) at `self.rate`."""
         with self._guard:
             if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
                 raise EngineError(
@@ -124,7 +98,10 @@ class _Library:
             chunks, self.chunks = self.chunks, []
         if status != 0 or not chunks:
             raise EngineError(f"espeak-ng produced no audio (status {status}) for {text!r}")
-        return np.concatenate(chunks)
+        import numpy as np  # here, where audio is made: naming voices stays light
+
+        pcm = np.frombuffer(b"".join(chunks), dtype=np.int16)
+        return (pcm.astype(np.float32) / 32768.0).astype(np.float32)
 
 
 class EspeakEngine:
@@ -138,13 +115,13 @@ class EspeakEngine:
         self.calls = 0
 
     def identity(self, request_voice: str, model: str) -> dict[str, str]:
-        return {"engine": "espeak", "engine_version": espeak_version(), "voice": request_voice}
+        return espeak_identity(request_voice)
 
     def _speak(self, request: SynthesisRequest) -> Synthesis:
         library = _Library.get()
         self.calls += 1
-        pcm = library.speak(request.text, request.voice, round(_WORDS_PER_MINUTE * request.speed))
-        samples = (pcm.astype(np.float32) / 32768.0).astype(np.float32)
+        words_per_minute = round(_WORDS_PER_MINUTE * request.speed)
+        samples = library.speak(request.text, request.voice, words_per_minute)
         return Synthesis(samples, library.rate, {"voice": request.voice})
 
     async def prepare(self, config: Config, lexicons: Mapping[str, Lexicon]) -> dict[str, str]:

@@ -57,7 +57,7 @@ class ExportReport:
 
 def wanted(config: Config) -> bool:
     """Whether [publish] asks for anything beyond the published folder."""
-    return config.publish.archive is not None or config.publish.upload is not None
+    return config.publish.exports
 
 
 def after_build(

@@ -13,12 +13,12 @@ from typing import Any, TypedDict, cast
 
 from .. import __version__
 from ..config import Config
+from ..versions import MANIFEST_VERSION
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "ivr-prompts-manifest"
-MANIFEST_VERSION = 1
 INDEX = ".ivr-prompts-index.json"
 # Written by fingerprint.py: a digest of the inputs and of the tree (a no-op in constant time).
 FINGERPRINT = ".ivr-prompts-fingerprint.json"

@@ -24,6 +24,7 @@ from ..errors import PublishError, UsageError
 from ..export.hd import HD_FORMATS
 from .failures import file_error, output_error
 from .layout import PlannedFile, encode_file, index_files
+from .lock import check_location, open_lock, try_flock
 from .manifest import (
     INDEX,
     MANIFEST,
@@ -61,30 +62,6 @@ def check_output(config: Config, manifest: Manifest | None) -> Path:
     return out
 
 
-def check_location(config: Config) -> Path:
-    """The output folder, refusing one that holds the project or the cache (whatever it holds
-    now: this runs before the output lock is taken)."""
-    out = config.project.output.resolve()
-    root = config.root.resolve()
-    if out == root or out in root.parents:
-        raise UsageError(
-            f"{config.path.name}: project.output: {out} contains the project itself; "
-            'choose a folder of its own such as "dist"'
-        )
-    cache = config.project.cache.resolve()
-    if cache.exists() and not cache.is_dir():
-        raise UsageError(
-            f"{config.path.name}: project.cache: {cache} is a file; name a folder such as "
-            '".ivr-cache"'
-        )
-    if cache == out or out in cache.parents:
-        raise UsageError(
-            f"{config.path.name}: project.cache: {cache} is inside project.output, which every "
-            "build replaces; keep the cache outside it"
-        )
-    return out
-
-
 @contextlib.asynccontextmanager
 async def output_lock(
     out: Path,
@@ -94,47 +71,17 @@ async def output_lock(
 ) -> AsyncIterator[None]:
     """Serialise builds of one output folder: the second waits (without blocking the event
     loop, so Ctrl-C still works) until the first has published or given up."""
-    lock = out.parent / f".{out.name}.lock"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock, "a+b")  # noqa: SIM115 (held across the yield)
-    except OSError as exc:
-        where = Path(exc.filename) if isinstance(exc.filename, str) else lock
-        raise output_error(exc, where) from exc
-    with handle:
+    with open_lock(out) as handle:
         waited = False
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not waited:
-                    log.info("waiting for another build of %s to finish", out)
-                    waited = True
-                await sleep(poll)
+        while not try_flock(handle):
+            if not waited:
+                log.info("waiting for another build of %s to finish", out)
+                waited = True
+            await sleep(poll)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def remove_leftovers(out: Path) -> None:
-    """Undo what a killed build left beside the output (call with the output lock held, so no
-    live build owns any of it): staging folders are removed; a previous set moved aside by an
-    interrupted two-rename swap is put back when the output is missing."""
-    parent = out.parent
-    if not parent.is_dir():
-        return
-    for aside in sorted(parent.glob(f".{out.name}.old-*")):
-        if not out.exists():
-            log.warning("restoring %s from %s, left by an interrupted build", out, aside.name)
-            os.rename(aside, out)
-        else:
-            log.info("removing %s left by an interrupted build", aside)
-            shutil.rmtree(aside, ignore_errors=True)
-    for stale in parent.glob(f".{out.name}.staging-*"):
-        log.info("removing %s left by an interrupted build", stale)
-        shutil.rmtree(stale, ignore_errors=True)
 
 
 class Stager:
