@@ -8,7 +8,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Sizes:
     cold_pairs: int = 500
-    latency: float = 0.2
+    latency: float = 0.2  # to the first byte
+    latency_per_char: float = 1 / 45  # 15 characters of speech a second, made 3x real time
+    cold_latency_per_char: float = 0.001  # the stand-in, in real time: kept short
     concurrencies: tuple[int, ...] = (1, 4, 8, 16)
     noop_pairs: tuple[int, ...] = (1000, 10000)
     setup_concurrency: int = 8
@@ -27,6 +29,7 @@ FULL = Sizes()
 SMOKE = Sizes(
     cold_pairs=8,
     latency=0.01,
+    cold_latency_per_char=0.0001,
     concurrencies=(2,),
     noop_pairs=(8,),
     setup_concurrency=4,

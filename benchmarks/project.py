@@ -39,12 +39,18 @@ def write_project(
     concurrency: int = 1,
     max_attempts: int = 6,
     version: int = 1,
+    varied: bool = False,
 ) -> Project:
-    """`pairs` prompt x locale pairs (even, >= 4): one editable prompt plus a matrix prompt."""
+    """`pairs` prompt x locale pairs (even, >= 4): one editable prompt plus a matrix prompt.
+    `varied`: the matrix prompt's texts run from 30 to 150 characters (a thanks repeated
+    n % 6 times), as the lengths of a real set vary."""
     if pairs < 4 or pairs % LOCALES:
         raise ValueError(f"pairs must be even and >= 4, got {pairs}")
     matrix = ", ".join(str(1000 + i) for i in range(pairs // LOCALES - 1))
     root.mkdir(parents=True, exist_ok=True)
+    tail = "{{ thanks * (n % 6) }}" if varied else ""
+    en_thanks = ', thanks = " Thank you for calling."' if varied else ""
+    es_thanks = ', thanks = " Gracias por llamar."' if varied else ""
     text = f"""\
 [project]
 name = "bench"
@@ -70,12 +76,12 @@ freeswitch_voice = "bench"
 
 [locales.en-US]
 language = "en"
-vars = {{ label = "Account number", hold = "please hold" }}
+vars = {{ label = "Account number", hold = "please hold"{en_thanks} }}
 
 [locales.es-US]
 language = "es"
 voice = "lucia"
-vars = {{ label = "Número de cuenta", hold = "espere por favor" }}
+vars = {{ label = "Número de cuenta", hold = "espere por favor"{es_thanks} }}
 
 [[prompts]]
 id = "main/welcome"
@@ -83,7 +89,7 @@ text = "Welcome to the benchmark line, recording {version}."
 
 [[prompts]]
 id = "accounts/n{{{{ n }}}}"
-text = "{{{{ label }}}} {{{{ n }}}}, {{{{ hold }}}}."
+text = "{{{{ label }}}} {{{{ n }}}}, {{{{ hold }}}}.{tail}"
 matrix = {{ n = [{matrix}] }}
 """
     (root / "prompts.toml").write_text(text, encoding="utf-8")

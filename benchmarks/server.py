@@ -25,6 +25,9 @@ class ServerStats:
     over_limit: int = 0
     busy_s: float = 0.0  # summed time the admitted TTS requests were in the server
     span_s: float = 0.0  # first TTS request's arrival to the last one's answer
+    # Each admitted TTS attempt: the prompt piece's request_id, arrival, end of answer.
+    attempts: list[tuple[str, float, float]] = field(default_factory=list)
+    nominal_s: float = 0.0  # the latency knobs' time for every good answer, once per piece
 
 
 @dataclass
@@ -60,8 +63,21 @@ def _serve(conn: multiprocessing.connection.Connection, knobs: dict[str, Any]) -
                 "span_s": (
                     max(r.finished for r in done) - min(r.started for r in done) if done else 0.0
                 ),
+                "attempts": [(_piece(r.body), r.started, r.finished) for r in admitted],
+                "nominal_s": sum(_nominal(r.body, knobs) for r in done if r.status == 200),
             }
         )
+
+
+def _piece(body: Any) -> str:
+    piece = body.get("request_id") if isinstance(body, dict) else None
+    return piece if isinstance(piece, str) else ""
+
+
+def _nominal(body: Any, knobs: dict[str, Any]) -> float:
+    text = body.get("text") if isinstance(body, dict) else None
+    per_char = float(knobs.get("latency_per_char", 0.0))
+    return float(knobs.get("latency", 0.0)) + per_char * len(text if isinstance(text, str) else "")
 
 
 @contextmanager

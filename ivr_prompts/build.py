@@ -235,7 +235,12 @@ async def _produce(
             stager.write(PublishItem(old, kept, None))
             stager.admit(old)
             progress("done", pair)
-    tasks = [asyncio.create_task(one(p)) for p in plan.pairs if p.action in busy]
+    # Longest text first: an answer's time grows with its text, so the last round is short
+    # and every request slot stays busy to the end (stable: equal lengths keep plan order).
+    todo = sorted(
+        (p for p in plan.pairs if p.action in busy), key=lambda p: len(p.spoken), reverse=True
+    )
+    tasks = [asyncio.create_task(one(p)) for p in todo]
     try:
         await asyncio.gather(*tasks)
     except BaseException:

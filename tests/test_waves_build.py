@@ -334,3 +334,58 @@ def test_waves_plan_check_noop_build_never_import_httpx(
     assert len(server.records) == requests
     # The probe sees httpx when a command does speak to Waves.
     assert probe(path, server, "dicts", "list") == "httpx loaded 0"
+
+
+ORDER_TOML = """
+[project]
+name = "order"
+output = "dist"
+cache = "cache"
+
+[synth]
+engine = "waves"
+
+[waves]
+concurrency = 1
+dictionaries = false
+
+[limits]
+min_seconds = 0.2
+
+[locales.en-US]
+language = "en"
+voice = "magnus"
+
+[[prompts]]
+id = "mid"
+text = "Your call is important to us."
+
+[[prompts]]
+id = "short"
+text = "Please hold."
+
+[[prompts]]
+id = "long"
+text = "For billing press one, for support press two, to hear these options again press nine."
+
+[[prompts]]
+id = "digits/{{ n }}"
+text = "Account {{ n }}, thank you."
+matrix = { n = [7, 12345] }
+"""
+
+
+def test_waves_build_sends_longest_text_first(make_project: Project) -> None:
+    """An answer's time grows with its text: the longest go first, so the last are short."""
+    with WavesServer(api_key=KEY, concurrency=1, latency=0.01, audio="babble") as server:
+        result = cli(make_project(ORDER_TOML), "build", url=server.url)
+        assert result.returncode == 0, result.stderr
+        sent = [r.body["text"] for r in server.tts_records()]
+        assert server.max_in_flight == 1
+    assert sent == [
+        "For billing press one, for support press two, to hear these options again press nine.",
+        "Your call is important to us.",
+        "Account 12345, thank you.",
+        "Account 7, thank you.",
+        "Please hold.",
+    ]

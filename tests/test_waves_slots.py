@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import json
 import random
 import re
 from collections.abc import Callable, Coroutine
@@ -156,6 +157,23 @@ def test_slots_unhealthy_server_gets_the_full_backoff() -> None:
     assert run(scenario) == (False, [2.0])
 
 
+def test_slots_release_of_an_attempt_never_sent_leaves_health_alone() -> None:
+    """A retry that ran out of its deadline before sending counts as neither success nor
+    failure of the server."""
+
+    async def scenario(t: ManualTime) -> tuple[bool, bool]:
+        unsent = Slots(2, sleep=t.sleep, clock=t.clock)
+        failed = Slots(2, sleep=t.sleep, clock=t.clock)
+        for _ in range(8):
+            await unsent.acquire()
+            unsent.release(None)
+            await failed.acquire()
+            failed.release(False)
+        return unsent.healthy(), failed.healthy()
+
+    assert run(scenario) == (True, False)
+
+
 def test_slots_backoff_out_retry_queues_in_turn() -> None:
     async def scenario(t: ManualTime) -> bool:
         slots = Slots(1, sleep=t.sleep, clock=t.clock)
@@ -218,6 +236,164 @@ def test_slots_random_load_never_exceeds_capacity() -> None:
     assert run(scenario) == (3, 40)
 
 
+# -- longest first --------------------------------------------------------------------------------
+
+
+def _waiter(
+    slots: Slots, order: list[str], name: str, cost: float, retry: tuple[float, float] | None = None
+) -> asyncio.Task[None]:
+    async def wait() -> None:
+        if retry is None:
+            await slots.acquire(cost)
+        else:
+            early = await slots.acquire_retry(*retry, cost)
+            name_ = f"{name}{'-early' if early else ''}"
+            order.append(name_)
+            return
+        order.append(name)
+
+    return asyncio.create_task(wait())
+
+
+async def _drain(t: ManualTime, slots: Slots, times: int) -> None:
+    for _ in range(times):
+        slots.release(True)
+        await t.settle()
+
+
+def test_slots_waiters_in_turn_go_longest_first() -> None:
+    async def scenario(t: ManualTime) -> list[str]:
+        slots = Slots(1, sleep=t.sleep, clock=t.clock)
+        order: list[str] = []
+        await slots.acquire()
+        tasks = [_waiter(slots, order, n, c) for n, c in (("a5", 5), ("b30", 30), ("c12", 12))]
+        await t.settle()
+        await _drain(t, slots, 3)
+        await asyncio.gather(*tasks)
+        return order
+
+    assert run(scenario) == ["b30", "c12", "a5"]
+
+
+def test_slots_equal_lengths_keep_the_order_of_arrival() -> None:
+    async def scenario(t: ManualTime) -> list[str]:
+        slots = Slots(1, sleep=t.sleep, clock=t.clock)
+        order: list[str] = []
+        await slots.acquire()
+        tasks = [_waiter(slots, order, n, 7) for n in ("first", "second", "third")]
+        await t.settle()
+        await _drain(t, slots, 3)
+        await asyncio.gather(*tasks)
+        return order
+
+    assert run(scenario) == ["first", "second", "third"]
+
+
+def test_slots_short_waiter_passed_over_twice_capacity_goes_next() -> None:
+    """Longer work arriving without end cannot starve a short prompt (nor its deadline)."""
+
+    async def scenario(t: ManualTime) -> list[str]:
+        slots = Slots(1, sleep=t.sleep, clock=t.clock)
+        order: list[str] = []
+        await slots.acquire()
+        tasks = [_waiter(slots, order, "short", 1)]
+        for n in range(1, 4):
+            tasks.append(_waiter(slots, order, f"long{n}", 10 * n))
+            await t.settle()
+            await _drain(t, slots, 1)
+        await _drain(t, slots, 2)
+        await asyncio.gather(*tasks)
+        return order
+
+    assert run(scenario) == ["long1", "long2", "short", "long3"]
+
+
+def test_slots_early_retry_never_displaces_shorter_fresh_work() -> None:
+    async def scenario(t: ManualTime) -> list[str]:
+        slots = Slots(1, sleep=t.sleep, clock=t.clock)
+        order: list[str] = []
+        await slots.acquire()
+        tasks = [_waiter(slots, order, "retry100", 100, (0.05, 3.0))]
+        await t.advance(0.05)  # floor out, backoff not: the retry may only take an idle slot
+        tasks.append(_waiter(slots, order, "fresh1", 1))
+        await t.settle()
+        await _drain(t, slots, 2)
+        await asyncio.gather(*tasks)
+        return order
+
+    assert run(scenario) == ["fresh1", "retry100-early"]
+
+
+def test_slots_early_retries_go_longest_first() -> None:
+    async def scenario(t: ManualTime) -> list[str]:
+        slots = Slots(1, sleep=t.sleep, clock=t.clock)
+        order: list[str] = []
+        await slots.acquire()
+        tasks = [
+            _waiter(slots, order, "r10", 10, (0.05, 3.0)),
+            _waiter(slots, order, "r40", 40, (0.05, 3.0)),
+        ]
+        await t.advance(0.05)
+        await _drain(t, slots, 2)
+        await asyncio.gather(*tasks)
+        return order
+
+    assert run(scenario) == ["r40-early", "r10-early"]
+
+
+def test_slots_retry_with_backoff_out_goes_before_shorter_fresh_work() -> None:
+    async def scenario(t: ManualTime) -> list[str]:
+        slots = Slots(1, sleep=t.sleep, clock=t.clock)
+        order: list[str] = []
+        await slots.acquire()
+        tasks = [
+            _waiter(slots, order, "fresh10", 10),
+            _waiter(slots, order, "retry50", 50, (0.05, 1.0)),
+        ]
+        await t.advance(1.0)  # backoff out while the slot is busy: the retry waits in turn
+        await _drain(t, slots, 2)
+        await asyncio.gather(*tasks)
+        return order
+
+    assert run(scenario) == ["retry50", "fresh10"]
+
+
+def test_slots_equal_lengths_retry_in_turn_goes_before_fresh_work() -> None:
+    """A retry's failure may call for yet another attempt: at equal length it starts first,
+    so that attempt is not left alone at the end."""
+
+    async def scenario(t: ManualTime) -> list[str]:
+        slots = Slots(1, sleep=t.sleep, clock=t.clock)
+        order: list[str] = []
+        await slots.acquire()
+        tasks = [_waiter(slots, order, "fresh20", 20)]
+        await t.settle()
+        tasks.append(_waiter(slots, order, "retry20", 20, (0.05, 1.0)))
+        await t.advance(1.0)
+        await _drain(t, slots, 2)
+        await asyncio.gather(*tasks)
+        return order
+
+    assert run(scenario) == ["retry20", "fresh20"]
+
+
+def test_slots_server_turns_unhealthy_early_retry_waits_out_its_backoff() -> None:
+    async def scenario(t: ManualTime) -> tuple[bool, float, int]:
+        slots = Slots(2, sleep=t.sleep, clock=t.clock)
+        await slots.acquire()
+        await slots.acquire()
+        task = asyncio.create_task(slots.acquire_retry(0.05, 2.0, 9))
+        await t.advance(0.05)  # waiting for an idle slot, early
+        slots.release(False)  # a slot frees, but now most recent attempts failed
+        await t.advance(1.99)
+        assert not task.done()
+        free_before = slots.in_flight
+        await t.advance(2.05)  # backoff out: in turn, and the idle slot is its own
+        return await task, t.now, free_before
+
+    assert run(scenario) == (False, 2.05, 1)
+
+
 # -- through the client ---------------------------------------------------------------------------
 
 
@@ -275,10 +451,17 @@ def test_client_tail_retry_takes_idle_slot_before_its_backoff() -> None:
 
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_client_faults_against_server_never_exceed_concurrency(concurrency: int) -> None:
-    """Many prompts against the contract server refusing over-limit requests with 429, plus
-    injected 429s and 500s: every prompt succeeds and the server never saw more than C."""
+    """Many prompts of many lengths against the contract server refusing over-limit requests
+    with 429, plus injected 429s and 500s: every prompt succeeds, none is sent twice once it
+    succeeded, and the server never saw more than C."""
     with WavesServer(
-        api_key=KEY, concurrency=concurrency, latency=0.005, rate_429=0.2, rate_500=0.05, seed=4
+        api_key=KEY,
+        concurrency=concurrency,
+        latency=0.002,
+        latency_per_char=0.0001,
+        rate_429=0.2,
+        rate_500=0.05,
+        seed=4,
     ) as server:
 
         async def scaled(seconds: float) -> None:  # backoff shortened 100x, order unchanged
@@ -291,7 +474,7 @@ def test_client_faults_against_server_never_exceed_concurrency(concurrency: int)
             client = WavesClient(settings, KEY, sleep=scaled, environ={}, early_retries=True)
             try:
                 results = await asyncio.gather(
-                    *(client.tts(_body(f"Prompt number {i}.")) for i in range(30))
+                    *(client.tts(_body(f"Prompt {i}." + " More." * (i % 7))) for i in range(30))
                 )
             finally:
                 await client.aclose()
@@ -302,4 +485,50 @@ def test_client_faults_against_server_never_exceed_concurrency(concurrency: int)
         assert ours <= concurrency
         assert server.max_in_flight <= concurrency
         assert server.over_limit == 0
-        assert any(r.status == 429 for r in server.tts_records())
+        records = server.tts_records()
+        assert any(r.status == 429 for r in records)
+        good = [r.body["text"] for r in records if r.status == 200]
+        assert len(good) == len(set(good)) == 30
+
+
+def test_client_queued_prompts_go_longest_text_first() -> None:
+    """With the one slot busy, waiting prompts are sent in order of their text's length."""
+    sent: list[str] = []
+    gate = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(await request.aread())["text"])
+        if len(sent) == 1:
+            await gate.wait()
+        headers = {"Content-Type": "audio/wav", "X-Request-Id": "r"}
+        return httpx.Response(200, content=b"\x00\x01" * 400, headers=headers)
+
+    async def scenario(t: ManualTime) -> list[str]:
+        settings = WavesSettings(base_url="https://waves.invalid", concurrency=1, endpoint="sync")
+        client = WavesClient(
+            settings,
+            KEY,
+            transport=httpx.MockTransport(handler),
+            sleep=t.sleep,
+            clock=t.clock,
+            rng=random.Random(3),
+            environ={},
+        )
+        try:
+            first = asyncio.create_task(client.tts(_body("busy")))
+            await t.settle()
+            texts = ("Press one.", "For billing, press two, or hold.", "Goodbye and thank you.")
+            rest = [asyncio.create_task(client.tts(_body(text))) for text in texts]
+            await t.settle()
+            gate.set()
+            await asyncio.gather(first, *rest)
+        finally:
+            await client.aclose()
+        return sent
+
+    assert run(scenario) == [
+        "busy",
+        "For billing, press two, or hold.",
+        "Goodbye and thank you.",
+        "Press one.",
+    ]

@@ -176,6 +176,7 @@ class WavesServer:
         concurrency: int = 1,
         retry_after: str | None = None,
         latency: float = 0.0,
+        latency_per_char: float = 0.0,
         rate_429: float = 0.0,
         rate_500: float = 0.0,
         seed: int = 0,
@@ -194,6 +195,8 @@ class WavesServer:
         self.concurrency = concurrency
         self.retry_after = retry_after
         self.latency = latency
+        # Added per character of the text: the real API's answer time grows with the text.
+        self.latency_per_char = latency_per_char
         self.rate_429 = rate_429
         self.rate_500 = rate_500
         self.audio = audio
@@ -762,7 +765,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._free()  # the stand-in stops counting a request its client gave up on
             owner._wait(owner.slow_seconds)
         else:
-            owner._wait(owner.latency)
+            owner._wait(owner.latency + owner.latency_per_char * len(job["text"]))
         if fault is not None and fault != "slow":
             self._fault(fault, job, sse)
             return

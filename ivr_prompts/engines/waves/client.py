@@ -114,9 +114,10 @@ class WavesClient:
         sse = (endpoint or self.settings.endpoint) == "sse"
         path = self.tts_path(endpoint)
         label = body.get("request_id") or "tts"
+        cost = len(body["text"])  # the answer's time grows with the text: longest first
         if sse:
-            return await self._retrying(label, lambda a: self._sse_once(path, body, a))
-        return await self._retrying(label, lambda a: self._sync_once(path, body, a))
+            return await self._retrying(label, lambda a: self._sse_once(path, body, a), cost)
+        return await self._retrying(label, lambda a: self._sync_once(path, body, a), cost)
 
     async def list_voices(self) -> list[VoiceJson]:
         """The voice catalog as Waves returns it."""
@@ -237,22 +238,25 @@ class WavesClient:
 
     # -- retry loop and the exception boundary ----------------------------------------------------
 
-    async def _retrying(self, label: str, once: Callable[[Attempt], Awaitable[T]]) -> T:
+    async def _retrying(
+        self, label: str, once: Callable[[Attempt], Awaitable[T]], cost: float = 0.0
+    ) -> T:
         deadline = self._clock() + self.settings.deadline_seconds
         last: EngineError | None = None
         number = 0
         wait: tuple[float, float] | None = None  # the next retry's floor and full backoff
         while True:
             if wait is None:
-                await self.slots.acquire()
+                await self.slots.acquire(cost)
             else:
-                await self.slots.acquire_retry(*wait)
-            start, ok = self._clock(), False
+                await self.slots.acquire_retry(*wait, cost)
+            ok: bool | None = None  # None: out of time before anything was sent
             try:
                 left = deadline - self._clock()
                 if left <= 0:
                     raise self._out_of_time(last, number)
                 number += 1
+                ok = False
                 bound = min(self.settings.timeout_seconds, left)
                 attempt = Attempt(bound, by_deadline=bound < self.settings.timeout_seconds)
                 try:
@@ -262,7 +266,7 @@ class WavesClient:
                 except EngineError as exc:
                     last = exc
             finally:
-                self.slots.release(ok, self._clock() - start)
+                self.slots.release(ok)
             delay = self._retry_delay(last, attempt, number, deadline)
             wait = (retry_floor(number, last.retry_after, delay), delay)
             logger.debug(
