@@ -60,6 +60,14 @@ def processes() -> dict[int, tuple[str, int, int]]:
     return found
 
 
+def maps(pid: int) -> str:
+    """What a process has mapped (its loaded libraries); empty once it has ended."""
+    try:
+        return Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return ""
+
+
 def descendants(root: int) -> set[int]:
     table = processes()
     out: set[int] = set()
@@ -213,13 +221,17 @@ def test_build_worker_killed_from_outside_is_replaced_and_build_publishes(
 
     def kill_first_worker() -> None:
         # The pool's workers are the forkserver's children, so grandchildren of this process.
+        # A Piper worker (onnxruntime mapped) is busy for seconds: loading, then speaking its
+        # share; an espeak-ng worker may already be idle, and killing it would test nothing.
         def worker() -> int | None:
             table = processes()
             ours = {p for p, (_, ppid, _) in table.items() if ppid == os.getpid()}
-            found = [p for p, (s, ppid, _) in table.items() if ppid in ours and s != "Z"]
-            return found[0] if found else None
+            for pid, (state, ppid, _) in table.items():
+                if ppid in ours and state != "Z" and "onnxruntime" in maps(pid):
+                    return pid
+            return None
 
-        wait_for("a worker process", lambda: worker() is not None)
+        wait_for("a Piper worker process", lambda: worker() is not None)
         pid = worker()
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
