@@ -107,8 +107,8 @@ _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 def _scan(fd: int, prefix: str, update: Callable[[bytes], None]) -> int:
     """Digest the files of the open folder `fd`, then its folders (one open at a time)."""
     lines: list[str] = []
+    times: list[int] = []
     folders: list[str] = []
-    newest = 0
     with os.scandir(fd) as listing:
         for entry in listing:
             if entry.is_dir(follow_symlinks=False):
@@ -116,8 +116,9 @@ def _scan(fd: int, prefix: str, update: Callable[[bytes], None]) -> int:
             elif prefix or entry.name != FINGERPRINT:
                 st = entry.stat(follow_symlinks=False)
                 lines.append(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\n")
-                newest = max(newest, st.st_mtime_ns)
+                times.append(st.st_mtime_ns)
     update("".join(lines).encode())
+    newest = max(times, default=0)
     for name in folders:
         sub = os.open(name, _FOLDER, dir_fd=fd)
         try:

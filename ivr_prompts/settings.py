@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from .kinds import (
     ARCHIVE_FORMATS,
@@ -41,7 +41,7 @@ class Key:
 
     section: str
     name: str
-    kind: type
+    kind: type | tuple[type, ...]
     default: Any
     doc: str
     choices: tuple[Any, ...] = ()
@@ -68,6 +68,14 @@ def _s3_url(value: Any) -> str | None:
 def _url(value: Any) -> str | None:
     ok = value.startswith(("http://", "https://"))
     return None if ok else "must start with http:// or https://"
+
+
+MAX_WORKERS = 256
+
+
+def _workers(value: Any) -> str | None:
+    ok = value == "auto" if isinstance(value, str) else 1 <= value <= MAX_WORKERS
+    return None if ok else f'must be "auto" or a whole number from 1 to {MAX_WORKERS}'
 
 
 _POSITIVE = 0.0  # `low` without `high`: strictly greater than 0
@@ -103,6 +111,16 @@ KEYS: tuple[Key, ...] = (
         None,
         "an espeak-ng voice (default: from the locale)",
         check=voice,
+    ),
+    Key(
+        "synth",
+        "workers",
+        (str, int),
+        "auto",
+        "processes speaking Piper/espeak-ng: auto (Piper: one per core), 1 (in this process), N",
+        low=1,
+        high=MAX_WORKERS,
+        check=_workers,
     ),
     Key("waves", "base_url", str, "https://api.smallest.ai", "API root", check=_url),
     Key("waves", "api_key_env", str, "SMALLEST_API_KEY", "variable holding the key"),
@@ -208,6 +226,7 @@ class SynthSettings:
     speed: float = default("synth", "speed")
     piper_voice: str | None = default("synth", "piper_voice")
     espeak_voice: str | None = default("synth", "espeak_voice")
+    workers: int | Literal["auto"] = default("synth", "workers")
 
 
 @dataclass(frozen=True)
@@ -272,6 +291,8 @@ class PublishSettings:
 
 
 def _kind_name(key: Key) -> str:
+    if isinstance(key.kind, tuple):
+        return " or ".join(_kind_name(Key(key.section, key.name, k, None, "")) for k in key.kind)
     if key.kind is list:
         return "list"
     return {str: "string", int: "integer", float: "number", bool: "boolean", dict: "table"}[

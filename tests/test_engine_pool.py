@@ -88,8 +88,8 @@ def test_pool_worker_death_is_an_engine_error_and_pool_recovers() -> None:
         with pytest.raises(EngineError) as info:
             await engine.synthesize(request("crash now"))
         assert info.value.message == (
-            "a worker process of espeak died (out of memory, or killed); run the build again, "
-            "or lower the number of local workers"
+            "a worker process of espeak died twice while speaking it (killed, or out of memory: "
+            "each worker holds its own model); run the build again, or lower [synth] workers"
         )
         try:
             return await engine.synthesize(request("Still here."))

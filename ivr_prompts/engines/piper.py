@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from collections.abc import Mapping
@@ -26,8 +27,11 @@ class PiperEngine:
     remote_lexicon = False
     max_concurrency = 1  # onnxruntime already uses every core for one utterance
 
-    def __init__(self, sentence_pause_ms: int = 300) -> None:
+    def __init__(self, sentence_pause_ms: int = 300, threads: int | None = None) -> None:
         self.sentence_pause_ms = sentence_pause_ms
+        # None: onnxruntime's default (a thread per core); a pool worker asks for 1, so that
+        # W workers run W threads on W cores instead of W x cores threads fighting for them.
+        self.threads = threads
         self._loaded: dict[Path, Any] = {}
         self._lock = threading.Lock()
         self.loads = 0
@@ -43,10 +47,8 @@ class PiperEngine:
             if voice.model not in self._loaded:
                 if not piper_available():
                     raise EngineUnavailable(f"piper-tts is not installed; {INSTALL_HINT}")
-                from piper import PiperVoice
-
-                log.debug("loading piper voice %s", voice.model)
-                self._loaded[voice.model] = PiperVoice.load(voice.model, voice.config)
+                log.debug("loading piper voice %s (%s threads)", voice.model, self.threads)
+                self._loaded[voice.model] = _load(voice, self.threads)
                 self.loads += 1
             return self._loaded[voice.model]
 
@@ -76,3 +78,24 @@ class PiperEngine:
 
     async def aclose(self) -> None:
         self._loaded.clear()
+
+
+def _load(voice: PiperVoiceFile, threads: int | None) -> Any:
+    """A Piper voice with its onnxruntime session; `threads` caps the session's threads."""
+    from piper import PiperVoice
+
+    if threads is None:
+        return PiperVoice.load(voice.model, voice.config)
+    import onnxruntime
+    from piper.config import PiperConfig
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # What PiperVoice.load does, with these options (it builds default ones itself).
+    config = json.loads(voice.config.read_text(encoding="utf-8"))
+    session = onnxruntime.InferenceSession(
+        str(voice.model), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    return PiperVoice(config=PiperConfig.from_dict(config), session=session)

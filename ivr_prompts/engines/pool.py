@@ -12,6 +12,10 @@ import concurrent.futures
 import logging
 import multiprocessing
 import os
+import select
+import signal
+import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Protocol
@@ -41,11 +45,42 @@ class LocalEngine(Protocol):
 LocalFactory = Callable[[], LocalEngine]
 
 _worker: LocalEngine | None = None
+_ATTEMPTS = 2  # per request: a pool broken under it is replaced once
 
 
-def _start_worker(factory: LocalFactory) -> None:
+def _start_worker(factory: LocalFactory, build_pid: int) -> None:
     global _worker
+    # Ctrl-C in a terminal reaches the whole process group: the build answers it and shuts the
+    # pool down, so a worker must not die of it mid-utterance (and print a traceback).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(build_pid,), daemon=True).start()
     _worker = factory()
+
+
+def _end_with(build_pid: int) -> None:
+    """End this worker when the build's process ends, however it ends.
+
+    A build killed outright (SIGKILL, the OOM killer) never shuts its pool down, and an idle
+    worker waits for work forever, holding its model (and keeping the forkserver alive).
+    """
+    try:
+        handle = os.pidfd_open(build_pid)
+    except (AttributeError, OSError):  # not Linux 5.3+: look once a second
+        while _alive(build_pid):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])  # readable when the process has ended
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _speak_in_worker(request: SynthesisRequest) -> Synthesis:
@@ -87,25 +122,45 @@ class PooledEngine:
             context = multiprocessing.get_context(
                 "forkserver" if "forkserver" in methods else "spawn"
             )
+            if isinstance(context, multiprocessing.context.ForkServerContext):
+                # The forkserver imports the engine's module once and every worker is forked
+                # with it loaded: each worker's own imports cost about a second on a busy
+                # machine. Only the first pool of a process can set this (one forkserver).
+                module = getattr(self.factory, "func", self.factory).__module__
+                context.set_forkserver_preload(["__main__", module])
             log.debug("starting %d %s worker processes", self.max_concurrency, self.name)
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 self.max_concurrency,
                 mp_context=context,
                 initializer=_start_worker,
-                initargs=(self.factory,),
+                initargs=(self.factory, os.getpid()),
             )
         return self._pool
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
         loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor(), _speak_in_worker, request)
-        except BrokenProcessPool as exc:
-            self._pool = None  # the next request starts a fresh pool
-            raise EngineError(
-                f"a worker process of {self.name} died (out of memory, or killed); "
-                "run the build again, or lower the number of local workers"
-            ) from exc
+        for attempt in range(1, _ATTEMPTS + 1):
+            pool = self._executor()
+            try:
+                return await loop.run_in_executor(pool, _speak_in_worker, request)
+            except BrokenProcessPool as exc:
+                # A dead worker breaks the whole pool: every request in it lands here. The first
+                # to arrive starts a fresh pool; each is spoken again once, so only a prompt
+                # that kills its worker twice (or is caught up twice) fails.
+                if self._pool is pool:
+                    self._pool = None
+                if attempt == _ATTEMPTS:
+                    raise EngineError(
+                        f"a worker process of {self.name} died twice while speaking it (killed, "
+                        "or out of memory: each worker holds its own model); run the build "
+                        "again, or lower [synth] workers"
+                    ) from exc
+                log.warning(
+                    "a worker process of %s died; speaking %s again in a fresh pool",
+                    self.name,
+                    request.prompt_id,
+                )
+        raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
         pool, self._pool = self._pool, None

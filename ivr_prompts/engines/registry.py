@@ -46,14 +46,10 @@ def voice_for(engine: ResolvedEngine, locale: LocaleConfig, prompt: PromptConfig
 def default_factory(name: ResolvedEngine, config: Config) -> Engine:
     """Create the real engine for `name`. Its module is imported here, when an engine is made:
     naming voices and identities (all that plan, check and a no-op ask) stays light."""
-    if name == "piper":
-        from .piper import PiperEngine
+    if name in ("piper", "espeak"):
+        from .workers import local_engine  # in this process or pooled, as [synth] workers says
 
-        return PiperEngine(config.audio.sentence_pause_ms)
-    if name == "espeak":
-        from .espeak import EspeakEngine
-
-        return EspeakEngine()
+        return local_engine(name, config)
     from .waves.deferred import DeferredWaves
 
     return DeferredWaves(config)
