@@ -136,6 +136,7 @@ async def _publish(
         await asyncio.to_thread(store.flush)
         stager.finish(fingerprint)
         report.manifest_in(stager.out)  # read only if asked: it may hold 100,000 records
+        report.prompts = len(stager)
         # The staging folder now holds the replaced set: keep what `review` compares with.
         keep_before_image(stager.out, stager.staging, stager.records())
         report.published = True

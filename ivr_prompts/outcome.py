@@ -65,6 +65,7 @@ class BuildReport:
     synthesized: int = 0
     processed: int = 0
     published: bool = False
+    prompts: int = 0  # in the set this build published (the manifest is not read to count them)
     failures: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
     exports: ExportReport | None = None

@@ -69,7 +69,10 @@ def test_build_noop_imports_nothing_heavy(make_project: Project) -> None:
 
 
 def test_build_noop_text_report_says_up_to_date(make_project: Project) -> None:
-    path = built(make_project)
+    path = make_project()
+    first = cli("build", "--config", str(path))
+    assert first.returncode == 0, first.stderr
+    assert "published 8 prompt(s) to" in first.stdout
     result = cli("build", "--config", str(path))
     assert result.returncode == 0, result.stderr
     assert "up to date:" in result.stdout

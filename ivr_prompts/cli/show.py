@@ -67,9 +67,9 @@ def print_build(report: BuildReport, where: Path) -> None:
     counts = report.counts
     columns = ("locale", "engine", "prompts", "synthesized", "from cache", "unchanged")
     table(columns, [tuple(map(str, row)) for row in counts.rows], numbers_from=2)
-    if report.published and report.manifest is not None:
+    if report.published:
         removed = f", removed {len(counts.removed)}" if counts.removed else ""
-        click.echo(f"published {len(report.manifest['prompts'])} prompt(s) to {where}{removed}")
+        click.echo(f"published {report.prompts} prompt(s) to {where}{removed}")
     else:
         click.echo(f"up to date: {where} already holds this set")
     for line in report.exports.summary() if report.exports else []:
