@@ -34,23 +34,43 @@ class Child:
     stderr: str
 
 
+# Starts the command and reports its exit status and peak RSS. A child's ru_maxrss starts from
+# the RSS of the process that forked it (Linux keeps the forking mm's high-water mark across
+# exec), so the command is started from this small process, not from the benchmark's own, which
+# holds hundreds of MB by the later sections.
+_LAUNCHER = """
+import os, sys
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run_child(
     argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> Child:
-    """Run argv to completion; os.wait4 gives this child's own rusage (RUSAGE_CHILDREN would be
-    the maximum over every child so far)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run argv to completion; its own peak RSS comes from os.wait4 in a small launcher
+    (RUSAGE_CHILDREN would be the maximum over every child so far, and a child forked from this
+    process would start from this process's RSS)."""
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as report,
+    ):
+        launcher = [PYTHON, "-S", "-c", _LAUNCHER, report.name, *argv]
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.run(launcher, stdout=out, stderr=err, env=env, cwd=cwd, check=False)
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise RuntimeError(f"the launcher failed (exit {proc.returncode}) for {argv[0]}")
+        code, max_rss_kib = (int(v) for v in report.read().split())
         out.seek(0)
         err.seek(0)
         return Child(
             wall,
-            usage.ru_maxrss / 1024.0,  # Linux reports KiB
-            proc.returncode,
+            max_rss_kib / 1024.0,  # Linux reports KiB
+            code,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
         )
