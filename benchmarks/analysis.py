@@ -8,35 +8,28 @@ from __future__ import annotations
 ANALYSIS = """\
 ## What to optimise next
 
-Written from the profiles of the last full run (the profiles above are regenerated on every run;
-this text is not). The first full run, before any optimisation, measured 91.5% / 64.7% / 55.5% of
-ideal at concurrency 1 / 4 / 8, 327x real time for processing, 604 MB for a 10,000-pair cold build
-and 1.74 s for the 10,000-pair no-op; what changed since: pairs are staged and validated in worker
-threads while others are still being synthesized, the sound is checked once per pair, a Waves
-prompt in backoff frees its request slot, P.56 no longer calls `np.dot` (idle OpenBLAS threads
-spun a second core), the no-op compares records instead of re-encoding the manifest, the window
-of pairs in flight is bounded, and reports have compact reprs (Python 3.11's `asyncio.run`
-repr()s the finished main task when it restores the SIGINT handler: 6 s and 650 MB at 10,000
-pairs).
+Written from the profiles of the full run at the commit above (the profiles are regenerated on
+every run; this text is not). Issue 13's figures are in sections 1, 1b, 6 and 7.
 
-1. **Cold build at concurrency 4 and 8 (94.8%, 92.7% of ideal).** The event loop is idle most
-   of the time (`epoll.poll` dominates the profile); what remains is the tail after the last
-   response (the last pairs' staging, then `fsync` of every staged file, about 2,000 calls and
-   0.4 s, the indexes and the swap) and about 2.5 ms of event-loop CPU per request (httpx request
-   building, response handling). Next: fsync each file in the worker thread that wrote it, or
-   one `syncfs(2)` on the staging file system before the swap, so the tail shrinks to the swap.
-2. **With faults (84% / 82% / 76% of ideal; 97% / 95% / 86% of the attempt-ideal).** The 78
-   extra attempts that 10% 429 + 2% 500 cause are a fixed ~13% tax on the pairs-ideal. At
-   concurrency 8 the rest is the end of the run: a prompt that draws a 429 late sleeps out the
-   vendor-advised backoff (500 ms doubling) while the other slots have nothing left to do.
-   Honouring the backoff is deliberate; retrying late failures first would trim the tail.
-3. **No-op of 10,000 pairs (1.07 s beyond interpreter start; target < 1 s).** Under the
-   profiler: rendering 10,000 Jinja pairs (~0.4 s, mostly context creation), parsing the
-   manifest and the stat index (~0.18 s), 20,000 cache keys (canonical JSON + SHA-256, ~0.11 s),
-   40,000 `stat`s of the published files (~0.1 s), and importing the CLI (~0.18 s: numpy, rich,
-   jinja2, asyncio). Next: import numpy lazily (the no-op needs no audio code), and cache
-   rendered texts keyed by a hash of the template source and its variables so unchanged prompts
-   skip Jinja.
-4. **Local engines.** espeak-ng speaks ~1,100x real time in-process; Piper ~40x per core and
-   loads its model in ~1.2 s (once per build, and only when something must be synthesized).
+1. **Processing fell from 819x to 283-320x real time per core (target 500x).** The audio chain
+   of issue 8 measures the P.56 active level four times per prompt (the limiter's search for the
+   level, then the chain verifying its result), and each P.56 runs a one-pole envelope as a
+   `ufunc.accumulate` over the whole clip: 192 envelopes are 0.16 s of the 0.37 s. Next: measure
+   the envelope once per clip and derive the levels of the gain trials from it (the gain scales
+   it), and verify from the same envelope. This is also most of the ~27 ms of process CPU per
+   pair in section 1.
+2. **Cold build at C = 16 (54% of ideal; slots busy 92-95% against the stand-in).** The build is
+   CPU-bound there: about 30 ms of process CPU per pair (item 1) on 2 cores shared with the
+   stand-in, so the synthesis span stretches; the client's policy meets 98% wherever the CPU
+   keeps up (section 1b, and C = 1-8 here within 1-3 points). Item 1 is the lever.
+3. **No-op `build` and `check` of 10,000 pairs (0.37 s and 0.40 s beyond start; target 0.3 s).**
+   The no-op imports nothing heavy (about 80 ms of imports: click, tomllib, dataclasses, the
+   settings table); the rest is one `stat` per published file (40,009 files; `find -printf`
+   over the same tree takes 0.16 s on this machine, so a stat costs about 2.75 us even from C).
+   At 100,000 pairs that floor alone is about 1.1 s (400,000 files), over the 1 s target: only a
+   check cheaper than one stat per file (trusting folder mtimes, which miss an edit made in
+   place) could meet it, and that is a correctness trade this design does not make.
+4. **Local engines.** Two Piper workers with one onnxruntime thread each beat in-process Piper
+   (default threads) by about 1.4x on 2 cores; a worker's model load (about 3 s of CPU) is the
+   fixed cost that makes the pool pay only from a few dozen prompts on.
 """

@@ -62,7 +62,12 @@ def measure(sizes: Sizes, work: Path, log: Callable[[str], None] = print) -> lis
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the harness runs")
-    parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="report path")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="report path (default: BENCHMARKS.md; with --smoke, standard output)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
@@ -83,8 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.smoke:
         text += "\n" + ANALYSIS
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}", file=sys.stderr)
+    if args.out is None and args.smoke:
+        sys.stdout.write(text)  # a smoke run never overwrites the measured report
+        return 0
+    out = args.out or Path("BENCHMARKS.md")
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
     return 0
 
 
