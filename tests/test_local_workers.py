@@ -86,6 +86,15 @@ def wait_for(what: str, condition: object, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+# `ivr-prompts` with SIGINT at its default, as a terminal starts it: a test runner started in the
+# background (`cmd &` in a script) has SIGINT ignored, every child inherits that, and a build that
+# ignores Ctrl-C (as a background job should) then runs to the end.
+AS_FROM_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'ivr_prompts', *sys.argv[1:]])"
+)
+
+
 def test_workers_for_auto_pools_piper_per_core_and_keeps_espeak_in_process() -> None:
     assert workers_for("piper", "auto", cores=16) == 16
     assert workers_for("espeak", "auto", cores=16) == 1
@@ -253,7 +262,7 @@ def test_build_worker_killed_from_outside_is_replaced_and_build_publishes(
 def test_cli_build_interrupted_leaves_no_worker_process(make_project: Project, how: str) -> None:
     path = make_project(TOML)
     build = subprocess.Popen(
-        [sys.executable, "-m", "ivr_prompts", "build", "--config", str(path)],
+        [sys.executable, "-c", AS_FROM_A_TERMINAL, "build", "--config", str(path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
