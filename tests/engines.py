@@ -71,3 +71,19 @@ def engines_with(config: Config, engine: CountingEngine) -> tuple[Engines, list[
         return engine
 
     return Engines(config, factory), created
+
+
+class WrappedEspeak:
+    """espeak-ng under another class, for engines built in pool workers (picklable by name):
+    subclasses change `_speak`."""
+
+    name: ResolvedEngine = "espeak"
+
+    def __init__(self) -> None:
+        self.inner = EspeakEngine()
+
+    def identity(self, request_voice: str, model: str) -> dict[str, str]:
+        return self.inner.identity(request_voice, model)
+
+    def _speak(self, request: SynthesisRequest) -> Synthesis:
+        return self.inner._speak(request)

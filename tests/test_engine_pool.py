@@ -12,7 +12,8 @@ from ivr_prompts.engines.base import Synthesis, SynthesisRequest
 from ivr_prompts.engines.espeak import EspeakEngine
 from ivr_prompts.engines.pool import PooledEngine
 from ivr_prompts.errors import EngineError
-from ivr_prompts.kinds import ResolvedEngine
+
+from .engines import WrappedEspeak
 
 TEXTS = ["Welcome to Acme Bank.", "Press one for sales.", "Goodbye.", "Please hold.", "Press two."]
 
@@ -21,16 +22,8 @@ def request(text: str, i: int = 0) -> SynthesisRequest:
     return SynthesisRequest(f"p/{i}", "en-US", text, "en", "en-us", 1.0, "", f"k{i}")
 
 
-class PidEngine:
+class PidEngine(WrappedEspeak):
     """espeak-ng that also says which process spoke (a test engine, built in each worker)."""
-
-    name: ResolvedEngine = "espeak"
-
-    def __init__(self) -> None:
-        self.inner = EspeakEngine()
-
-    def identity(self, request_voice: str, model: str) -> dict[str, str]:
-        return self.inner.identity(request_voice, model)
 
     def _speak(self, request: SynthesisRequest) -> Synthesis:
         if "crash" in request.text:

@@ -29,6 +29,7 @@ from ivr_prompts.errors import BuildFailed, ConfigError
 from ivr_prompts.kinds import ResolvedEngine
 
 from .conftest import BASE_TOML, Project, run_cli
+from .engines import WrappedEspeak
 
 # Piper (en-US) and espeak-ng (es-US) in one set: both local engines go through the setting.
 TOML = BASE_TOML.replace('engine = "espeak"', 'engine = "local"\nworkers = 2').replace(
@@ -173,16 +174,8 @@ def test_build_one_and_two_workers_same_keys_and_cache_serves_both(
     assert digests == {n: [f["sha256"] for f in r["files"]] for n, r in two.items()}
 
 
-class KillingEngine:
+class KillingEngine(WrappedEspeak):
     """espeak-ng that kills its own process (SIGKILL, as the OOM killer does) on "Goodbye"."""
-
-    name: ResolvedEngine = "espeak"
-
-    def __init__(self) -> None:
-        self.inner = EspeakEngine()
-
-    def identity(self, request_voice: str, model: str) -> dict[str, str]:
-        return self.inner.identity(request_voice, model)
 
     def _speak(self, request: SynthesisRequest) -> Synthesis:
         if "Goodbye" in request.text:

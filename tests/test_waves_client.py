@@ -74,7 +74,7 @@ def make_client(
     return client, sleeps
 
 
-def body(text: str = "Hello.") -> TtsBody:
+def body(text: str = "Hello.", request_id: str = "key.p0") -> TtsBody:
     return {
         "text": text,
         "voice_id": "magnus",
@@ -83,7 +83,7 @@ def body(text: str = "Hello.") -> TtsBody:
         "speed": 1.0,
         "language": "en",
         "output_format": "pcm",
-        "request_id": "key.p0",
+        "request_id": request_id,
     }
 
 

@@ -20,6 +20,7 @@ from ivr_prompts.config import WavesSettings
 from ivr_prompts.engines.waves.client import WavesClient
 from ivr_prompts.engines.waves.shapes import TtsBody
 from ivr_prompts.engines.waves.slots import EARLY_FLOOR, Slots, retry_floor
+from tests.test_waves_client import body
 from tests.waves_server import WavesServer
 
 T = TypeVar("T")
@@ -398,16 +399,7 @@ def test_slots_server_turns_unhealthy_early_retry_waits_out_its_backoff() -> Non
 
 
 def _body(text: str) -> TtsBody:
-    return {
-        "text": text,
-        "voice_id": "magnus",
-        "model": "lightning_v3.1",
-        "sample_rate": 8000,
-        "speed": 1.0,
-        "language": "en",
-        "output_format": "pcm",
-        "request_id": re.sub(r"[^A-Za-z0-9]", "_", text),
-    }
+    return body(text, request_id=re.sub(r"[^A-Za-z0-9]", "_", text))
 
 
 def test_client_tail_retry_takes_idle_slot_before_its_backoff() -> None:
