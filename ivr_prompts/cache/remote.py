@@ -44,10 +44,6 @@ _TAKEN = ("412", "PreconditionFailed", "409", "ConditionalRequestConflict")
 # Stores without conditional writes refuse the header: fall back to a plain put (see put_blob).
 _NO_CONDITIONS = ("501", "NotImplemented")
 
-# Secret values learned from the credential chain (files, SSO, instance roles), not only env.
-# Replaced whole, never mutated: log filters in other threads read it without a lock.
-_learned: tuple[str, ...] = ()
-
 
 class RemoteCacheError(UsageError):
     """The remote cache cannot be used as configured (missing bucket, denied access...)."""
@@ -61,7 +57,8 @@ def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
     """Every AWS secret known to this process, for redaction by value."""
     env = os.environ if environ is None else environ
     found = {env[name] for name in _HIDDEN_VARIABLES if env.get(name)}
-    return sorted(v for v in found.union(_learned) if len(v) >= 8)
+    # Plus what this process has learned (secrets.remember), from the credential chain too.
+    return sorted(v for v in found.union(secrets.known()) if len(v) >= secrets.MIN_LENGTH)
 
 
 def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
@@ -213,16 +210,14 @@ def _default_client() -> BaseClient:
     import boto3
     from botocore.config import Config
 
-    global _learned
     session = boto3.session.Session()
     credentials = session.get_credentials()
     if credentials is not None:
         frozen = credentials.get_frozen_credentials()
         found = (frozen.secret_key, frozen.token, frozen.access_key)
-        _learned = (*_learned, *(v for v in found if v))
         for value in found:
             if value:
-                secrets.remember(value)  # the CLI's log filter redacts what it remembers
+                secrets.remember(value)  # files, SSO, instance roles: not only the environment
     config = Config(
         connect_timeout=5,
         read_timeout=30,
