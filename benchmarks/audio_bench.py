@@ -166,7 +166,9 @@ def run(sizes: Sizes, work: Path) -> Section:
         f"{max(3, sizes.repeats)} passes. Inputs at the engine's rate (espeak 22.05 kHz), at "
         "8 kHz (what Waves sends) and at 24 kHz. *validate* reads back and checks the 4 files "
         "a prompt publishes by default (.ulaw, .alaw, FreeSWITCH PCM .wav, G.711 .wav) as the "
-        "build does: the sound once, each container per file.",
+        "build does: the sound once, each container per file. The process's allocator is "
+        "tuned as the command line tunes it (`cli/malloc.py`: glibc keeps the pages of freed "
+        "arrays).",
     )
     texts = _texts(sizes.audio_utterances)
     speak = _speak(espeak.EspeakEngine(), "en-us", texts, "espeak-ng")

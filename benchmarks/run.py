@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ivr_prompts.cli import malloc
+
 from . import audio_bench, cold, incremental, local_pool, machine, scale, slot_sim
 from .analysis import ANALYSIS
 from .config import FULL, SMOKE, Sizes
@@ -71,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
+    # The in-process sections (audio, slots) run on the allocator the command line sets up.
+    malloc.tune()
     sizes = SMOKE if args.smoke else FULL
     command = "python -m benchmarks.run" + (" --smoke" if args.smoke else "")
     facts = machine.facts()

@@ -176,6 +176,74 @@ def test_active_level_at_44khz_matches_same_signal_at_8khz() -> None:
     assert dsp.active_level_dbov(bursts(44100), 44100) == pytest.approx(at_8k, abs=0.05)
 
 
+def p56_by_the_sample(x: npt.NDArray[np.float32], rate: int) -> float:
+    """P.56 method B as G.191's sv56 runs it: one sample at a time, a hangover counter per
+    threshold (a plain loop, the reference for the vectorised meter)."""
+    g = float(np.exp(-1.0 / (rate * 0.03)))
+    hangover = round(0.2 * rate)
+    thresholds = [2.0**-k for k in range(15, -1, -1)]
+    active, hang = [0] * 16, [hangover] * 16
+    p = q = sq = 0.0
+    for v in np.asarray(x, dtype=np.float64).tolist():
+        sq += v * v
+        p = g * p + (1.0 - g) * abs(v)
+        q = g * q + (1.0 - g) * p
+        for j, c in enumerate(thresholds):
+            if q >= c:
+                active[j] += 1
+                hang[j] = 0
+            elif hang[j] < hangover:
+                active[j] += 1
+                hang[j] += 1
+    prev: tuple[float, float] | None = None
+    for j, c in enumerate(thresholds):
+        if active[j] == 0:
+            break
+        a_db = 10.0 * np.log10(sq / active[j])
+        delta = a_db - 20.0 * np.log10(c)
+        if delta <= 15.9:
+            if prev is None:
+                return float(a_db)
+            t = (prev[1] - 15.9) / (prev[1] - delta)
+            return float(prev[0] + t * (a_db - prev[0]))
+        prev = (float(a_db), float(delta))
+    return SILENCE_DB if prev is None else prev[0]
+
+
+def test_active_level_equals_the_sample_by_sample_meter(
+    speech: tuple[npt.NDArray[np.float32], int],
+) -> None:
+    samples, rate = speech
+    at_8k = dsp.resample(samples, rate, 8000)[:14000]
+    quiet = np.concatenate([tone(700, 0.3, dbov=-70), silence(0.4), noise(0.5, dbfs=-75)])
+    for x in (at_8k, at_8k * np.float32(0.03), quiet, at_8k[:700]):
+        assert dsp.active_level_dbov(x, 8000) == pytest.approx(p56_by_the_sample(x, 8000), abs=1e-9)
+
+
+@pytest.mark.parametrize("n", [1, 1023, 1024, 1025, 3 * 1024 + 7])
+def test_p56_envelope_equals_two_one_pole_recursions(n: int) -> None:
+    g = float(np.exp(-1.0 / 240.0))
+    u = np.abs(np.random.default_rng(n).standard_normal(n))
+    u[n // 2 :] *= 1e-4  # loud, then quiet: what the block carries must not swamp it
+    y1 = y2 = 0.0
+    want = []
+    for v in u.tolist():
+        y1 = g * y1 + (1.0 - g) * v
+        y2 = g * y2 + (1.0 - g) * y1
+        want.append(y2)
+    assert np.allclose(dsp._smooth2(u, g), want, rtol=1e-12, atol=0.0)
+
+
+def test_p56_thresholds_reached_equals_a_search() -> None:
+    rng = np.random.default_rng(3)
+    values = np.concatenate(
+        [2.0 ** rng.uniform(-20, 1, 5000), 2.0 ** np.arange(-17.0, 2.0), [0.0, -0.0, -1e-300]]
+    )
+    thresholds = 2.0 ** np.arange(-15.0, 1.0)
+    want = np.searchsorted(thresholds, np.maximum(values, 0.0), side="right")
+    assert np.array_equal(dsp._thresholds_reached(values), want)
+
+
 def test_active_level_silence_returns_silence_db() -> None:
     assert dsp.active_level_dbov(silence(1.0), 8000) == SILENCE_DB
     assert dsp.active_level_dbov(np.zeros(0, np.float32), 8000) == SILENCE_DB

@@ -59,44 +59,68 @@ def rms_dbfs(x: FloatAudio) -> float:
     return 10.0 * math.log10(ms) if ms > 0 else SILENCE_DB
 
 
-def _one_pole(u: npt.NDArray[np.float64], g: float) -> npt.NDArray[np.float64]:
-    """y[n] = g*y[n-1] + (1-g)*u[n] from rest, vectorised in blocks.
+# The envelope is computed in blocks this long: within one, g**-i stays small (e**(1024/240) at
+# 8 kHz, more at higher rates but far from overflow), so no precision is lost.
+_BLOCK = 1024
+_SMOOTH2: dict[float, tuple[npt.NDArray[np.float64], ...]] = {}
 
-    Within a block the recursion is g**i times a cumulative sum of u*g**-k; blocks are kept
-    short enough that g**-k cannot overflow, and the state is carried between them.
+
+def _smooth2_tables(g: float) -> tuple[npt.NDArray[np.float64], ...]:
+    """Per position i in a block: g**-i, (1-g)**2 * g**i, i+1, g**(i+1), (1-g)(i+1) g**(i+1)."""
+    tables = _SMOOTH2.get(g)
+    if tables is None:
+        i = np.arange(_BLOCK, dtype=np.float64)
+        b = 1.0 - g
+        lead = g ** (i + 1.0)
+        tables = (g**-i, b * b * g**i, i + 1.0, lead, b * (i + 1.0) * lead)
+        tables = _SMOOTH2.setdefault(g, tables)
+    return tables
+
+
+def _smooth2(u: npt.NDArray[np.float64], g: float) -> npt.NDArray[np.float64]:
+    """Two cascaded one-pole smoothers from rest: y1[n] = g*y1[n-1] + (1-g)*u[n], and y2 the
+    same over y1; returns y2.
+
+    The cascade's impulse response is (1-g)**2 (n+1) g**n, so within a block that starts from
+    rest y2[i] = (1-g)**2 g**i ((i+1) A[i] - B[i]), with A and B the running sums of u*g**-k
+    and k*u*g**-k: two cumulative sums. What each block inherits (y1 and y2 at the end of the
+    one before) is carried in a short loop over the blocks and added as its decaying response.
     """
     n = u.size
     if n == 0:
         return u.copy()
-    tc = 1.0 / max(-math.log(g), 1e-12)
-    block = int(max(64, min(n, 40.0 * tc)))
-    nb = -(-n // block)
-    padded = np.zeros(nb * block, dtype=np.float64)
-    padded[:n] = u
-    blocks = padded.reshape(nb, block)
-    k = np.arange(block, dtype=np.float64)
-    up = g**-k
-    down = g**k
-    local = np.cumsum(blocks * ((1.0 - g) * up), axis=1) * down
-    # The response of each block to the state it inherits: carry * g**(i+1).
-    decay = down * g
-    g_block = g**block
-    ends = local[:, -1]
-    carry = np.empty(nb, dtype=np.float64)
-    state = 0.0
-    for b in range(nb):
-        carry[b] = state
-        state = state * g_block + ends[b]
-    out = local + carry[:, None] * decay[None, :]
-    return out.reshape(-1)[:n]
+    up, gain, i1, lead, cross = _smooth2_tables(g)
+    nb = -(-n // _BLOCK)
+    blocks = np.zeros((nb, _BLOCK), dtype=np.float64)
+    blocks.reshape(-1)[:n] = u
+    w = blocks * up
+    a = np.cumsum(w, axis=1)
+    np.multiply(w, i1 - 1.0, out=w)
+    b_sums = np.cumsum(w, axis=1, out=w)
+    b = 1.0 - g
+    y1_ends = (a[:, -1] * (b * g ** (_BLOCK - 1))).tolist()
+    a *= i1
+    a -= b_sums
+    a *= gain
+    if nb > 1:
+        y2_ends = a[:, -1].tolist()
+        g_block = g**_BLOCK
+        s1, s2 = np.zeros(nb), np.zeros(nb)
+        p1 = p2 = 0.0
+        for j in range(nb):
+            s1[j], s2[j] = p1, p2
+            p1, p2 = g_block * p1 + y1_ends[j], g_block * (p2 + b * _BLOCK * p1) + y2_ends[j]
+        a += np.multiply.outer(s2, lead)
+        a += np.multiply.outer(s1, cross)
+    return a.reshape(-1)[:n]
 
 
-def _sliding_max(x: npt.NDArray[np.float64], width: int) -> npt.NDArray[np.float64]:
+def _sliding_max(x: npt.NDArray[np.int8], width: int) -> npt.NDArray[np.int8]:
     """max(x[n-width+1 .. n]) for every n, for non-negative x (van Herk / Gil-Werman)."""
     n = x.size
     total = n + width - 1
     nb = -(-total // width)
-    padded = np.zeros(nb * width, dtype=np.float64)
+    padded = np.zeros(nb * width, dtype=x.dtype)
     padded[width - 1 : width - 1 + n] = x
     blocks = padded.reshape(nb, width)
     prefix = np.maximum.accumulate(blocks, axis=1).reshape(-1)
@@ -107,7 +131,21 @@ def _sliding_max(x: npt.NDArray[np.float64], width: int) -> npt.NDArray[np.float
 _P56_TIME_CONSTANT = 0.03
 _P56_HANGOVER = 0.2
 _P56_MARGIN_DB = 15.9
-_P56_THRESHOLDS = 2.0 ** -np.arange(16, dtype=np.float64)[::-1]  # 2**-15 .. 1, ascending
+# The thresholds c_j = 2**(j-15), j = 0..15 (-90.3 .. 0 dB). How many of them a value v >= 0
+# reaches is its binary exponent: e + 16 for v in [2**e, 2**(e+1)), clipped to 0..16. It is
+# read from the float's exponent bits, exactly, with no search.
+_P56_STEPS = 16
+_P56_C_DB = 20.0 * np.log10(2.0 ** (np.arange(_P56_STEPS, dtype=np.float64) - 15))
+_EXPONENT_SHIFT = 52
+_EXPONENT_BIAS = 1023
+
+
+def _thresholds_reached(envelope: npt.NDArray[np.float64]) -> npt.NDArray[np.int8]:
+    """Per sample, how many of the P.56 thresholds the envelope is at or over (a value under
+    zero by rounding has its sign bit set, a negative exponent here, and reaches none)."""
+    exponent = (envelope.view(np.int64) >> _EXPONENT_SHIFT) - (_EXPONENT_BIAS - _P56_STEPS)
+    reached: npt.NDArray[np.int8] = np.clip(exponent, 0, _P56_STEPS).astype(np.int8)
+    return reached
 
 
 def active_level_dbov(x: FloatAudio, rate: int) -> float:
@@ -119,20 +157,18 @@ def active_level_dbov(x: FloatAudio, rate: int) -> float:
     if sq <= 0.0:
         return SILENCE_DB
     g = math.exp(-1.0 / (rate * _P56_TIME_CONSTANT))
-    envelope = _one_pole(_one_pole(np.abs(data), g), g)
+    envelope = _smooth2(np.abs(data), g)
     hangover = round(_P56_HANGOVER * rate)
     # A sample is active for threshold c when the envelope reached c within the hangover.
-    recent = _sliding_max(envelope, hangover + 1)
-    above = np.searchsorted(_P56_THRESHOLDS, recent, side="right")
-    hist = np.bincount(above, minlength=_P56_THRESHOLDS.size + 1)
-    counts = np.cumsum(hist[::-1])[::-1][1:]  # counts[j] = samples with recent >= c_j
-    c_db = 20.0 * np.log10(_P56_THRESHOLDS)
+    reached = _sliding_max(_thresholds_reached(envelope), hangover + 1)
+    hist = np.bincount(reached, minlength=_P56_STEPS + 1)
+    counts = np.cumsum(hist[::-1])[::-1][1:]  # counts[j] = samples active for c_j
     prev: tuple[float, float] | None = None
-    for j in range(_P56_THRESHOLDS.size):
+    for j in range(_P56_STEPS):
         if counts[j] == 0:
             break
         a_db = 10.0 * math.log10(sq / counts[j])
-        delta = a_db - float(c_db[j])
+        delta = a_db - float(_P56_C_DB[j])
         if delta <= _P56_MARGIN_DB:
             if prev is None:
                 return a_db

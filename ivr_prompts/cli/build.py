@@ -78,8 +78,9 @@ def _build(
 
     from .. import build as builder
     from ..cache import open_cache
-    from . import show
+    from . import malloc, show
 
+    malloc.tune()
     store = open_cache(cfg.project, remote=remote, read_only=read_only)
     try:
         with show.progress(not quiet and show.err.is_terminal) as progress:
@@ -120,7 +121,9 @@ def check(config_path: Path | None, no_remote: bool, remote_read_only: bool, fmt
     result = _recalled(config_path)
     if result is None:
         from ..check import run_check
+        from . import malloc
 
+        malloc.tune()
         result = run_check(config_path, remote=not no_remote, remote_read_only=remote_read_only)
     emit(report.render(result.issues, fmt, suite="ivr-prompts check", subjects=result.subjects))
     if fmt == "text" and not result.issues:

@@ -18,7 +18,7 @@ from ..engines.registry import Engines
 from ..errors import Problem
 from ..kinds import ENGINE_NAMES, PROFILE_NAMES, Format, ProfileName
 from ..options import BuildOptions
-from . import output, show
+from . import malloc, output, show
 from .app import config_option, format_option, json_option, main, remote_options
 from .output import boundary, emit
 
@@ -135,6 +135,7 @@ def validate_cmd(
     Exit 0 when every file passes, 1 with errors (or warnings with --strict), 2 when no audio
     file is found.
     """
+    malloc.tune()
     files = validate.require_audio(list(paths))
     sources = {"level_dbov": "--level"} if level_dbov is not None else {}
     rules = validate.Rules(level_dbov=level_dbov, sources=sources)
