@@ -210,7 +210,8 @@ async def _produce(
                 synth = cache.AudioEntry(
                     audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta)
                 )
-                store.put("synth", pair.synth_key, synth)
+                # Off the event loop: a local write, and a wait when uploads are backed up.
+                await loop.run_in_executor(pool, store.put, "synth", pair.synth_key, synth)
             problems, processed = await loop.run_in_executor(
                 pool, _stage, plan, pair, store, entry, synth, stager
             )

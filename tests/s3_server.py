@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,9 +20,10 @@ StartResponse = Callable[..., Any]
 
 
 class S3Server:
-    """moto in server mode on 127.0.0.1 (a free port); `requests` lists (method, path) served."""
+    """moto in server mode on 127.0.0.1 (a free port); `requests` lists (method, path) served.
+    `put_delay` (s) makes every PUT that slow: a remote slower than the build."""
 
-    def __init__(self) -> None:
+    def __init__(self, put_delay: float = 0.0) -> None:
         self.requests: list[tuple[str, str]] = []
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         self._lock = threading.Lock()
@@ -30,6 +32,8 @@ class S3Server:
         def counting(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
             with self._lock:
                 self.requests.append((environ["REQUEST_METHOD"], environ["PATH_INFO"]))
+            if put_delay and environ["REQUEST_METHOD"] == "PUT":
+                time.sleep(put_delay)
             result: Iterable[bytes] = app(environ, start_response)
             return result
 

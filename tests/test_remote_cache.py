@@ -16,6 +16,7 @@ import pytest
 
 from ivr_prompts import build as builder
 from ivr_prompts import cache, config, plan
+from ivr_prompts.cache.layered import MAX_PENDING_UPLOADS
 from ivr_prompts.cache.remote import RemoteCache
 from ivr_prompts.options import BuildOptions
 from ivr_prompts.outcome import BuildReport
@@ -314,3 +315,24 @@ def test_layered_upload_lost_fails_flush_only_when_required(
         assert "GOING ON WITHOUT IT" in caplog.text
     with pytest.raises(cache.RemoteUnreachable) if required else contextlib.nullcontext():
         store.close()
+
+
+def test_layered_uploads_behind_a_slow_remote_are_bounded_then_all_land(tmp_path: Path) -> None:
+    server = S3Server(put_delay=0.05).start()
+    try:
+        client(server).create_bucket(Bucket="slow")
+        remote = RemoteCache("s3://slow", client_factory=lambda: client(server))
+        store = cache.LayeredCache(cache.Cache(tmp_path), remote)
+        keys = [cache.make_key({"slow": i}) for i in range(3 * MAX_PENDING_UPLOADS)]
+        most = 0
+        for i, key in enumerate(keys):
+            store.put("audio", key, cache.AudioEntry(cache_samples(i), 8000, {}))
+            most = max(most, store.pending_uploads)
+        # 16 uploads at 50 ms each cannot keep up: the puts waited instead of queueing them all.
+        assert most == MAX_PENDING_UPLOADS
+        store.close()
+        assert store.pending_uploads == 0
+        assert store.stats.uploaded == len(keys)
+        assert len(objects(server, "slow")) == len(keys)
+    finally:
+        server.stop()

@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 
 # Remote requests in flight at once (lookups while planning, uploads while building).
 REMOTE_WORKERS = 16
+# Uploads queued or under way at once. `put` waits past this, so a remote slower than the build
+# holds back the build instead of holding every entry made since in memory.
+MAX_PENDING_UPLOADS = 4 * REMOTE_WORKERS
 
 
 @dataclass
@@ -52,7 +55,9 @@ class LayeredCache:
         self._lock = threading.Lock()
         self._state = "unopened" if remote is not None else "off"
         self._bad: set[tuple[Kind, str]] = set()
-        self._uploads: list[concurrent.futures.Future[None]] = []
+        self._pending = 0
+        self._settled = threading.Condition(self._lock)
+        self._crashed: BaseException | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._failure: RemoteCacheError | None = None
@@ -126,9 +131,33 @@ class LayeredCache:
         if remote is None:
             return
         with self._lock:
+            while self._pending >= MAX_PENDING_UPLOADS:
+                self._settled.wait()
             replace = (kind, key) in self._bad
             self._bad.discard((kind, key))
-            self._uploads.append(self._workers().submit(self._upload, kind, key, blob, replace))
+            self._pending += 1
+        try:
+            upload = self._workers().submit(self._upload, kind, key, blob, replace)
+        except BaseException:
+            self._settle(None)
+            raise
+        upload.add_done_callback(self._settle)
+
+    @property
+    def pending_uploads(self) -> int:
+        """Uploads queued or under way now."""
+        with self._lock:
+            return self._pending
+
+    def _settle(self, upload: concurrent.futures.Future[None] | None) -> None:
+        """One upload is over: count it, and keep what it raised (a bug) for `flush`."""
+        crash = None
+        if upload is not None and not upload.cancelled():
+            crash = upload.exception()
+        with self._lock:
+            self._pending -= 1
+            self._crashed = self._crashed or crash
+            self._settled.notify_all()
 
     def _upload(self, kind: Kind, key: str, blob: bytes, replace: bool) -> None:
         remote = self._remote()
@@ -155,9 +184,11 @@ class LayeredCache:
     def flush(self) -> None:
         """Wait for the uploads; raise if the remote is required and failed."""
         with self._lock:
-            uploads, self._uploads = self._uploads, []
-        for future in uploads:
-            future.result()
+            while self._pending:
+                self._settled.wait()
+            crash, self._crashed = self._crashed, None
+        if crash is not None:
+            raise crash
         if self._failure is not None:
             raise self._failure
 
