@@ -138,6 +138,32 @@ def test_load_bad_workers_one_line_error(make_project: Project, value: str, mess
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_build_damaged_piper_voice_one_line_error(make_project: Project, workers: str) -> None:
+    from ivr_prompts.engines.local import find_voice
+
+    installed = find_voice(None, "en", "en-US")
+    assert installed is not None
+    path = make_project(
+        with_workers(TOML, workers).replace(
+            'engine = "local"', 'engine = "local"\npiper_voice = "v/cut.onnx"'
+        )
+    )
+    voice = path.parent / "v" / "cut.onnx"
+    voice.parent.mkdir()
+    voice.write_bytes(installed.model.read_bytes()[:100_000])  # a download cut short
+    voice.with_suffix(".onnx.json").write_bytes(installed.config.read_bytes())
+    result = run_cli("build", "--config", str(path))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: piper voice {voice} cannot be loaded (InvalidProtobuf: ")
+    assert last.endswith(
+        "set synth.piper_voice to a working .onnx voice (with its .onnx.json beside it)"
+    )
+    assert not (path.parent / "dist").exists()
+
+
 def test_build_one_and_two_workers_same_keys_and_cache_serves_both(
     make_project: Project, tmp_path: Path
 ) -> None:

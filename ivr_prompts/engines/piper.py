@@ -81,6 +81,20 @@ class PiperEngine:
 
 
 def _load(voice: PiperVoiceFile, threads: int | None) -> Any:
+    """A Piper voice with its onnxruntime session; EngineUnavailable naming the file when it
+    cannot be loaded (a damaged download, or not a Piper voice)."""
+    try:
+        return _open(voice, threads)
+    except Exception as exc:  # onnxruntime and piper raise their own types, all Exceptions
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EngineUnavailable(
+            f"piper voice {voice.model} cannot be loaded ({type(exc).__name__}: {reason}); "
+            "the file is damaged or not a Piper voice: install it again, or set "
+            "synth.piper_voice to a working .onnx voice (with its .onnx.json beside it)"
+        ) from None
+
+
+def _open(voice: PiperVoiceFile, threads: int | None) -> Any:
     """A Piper voice with its onnxruntime session; `threads` caps the session's threads."""
     from piper import PiperVoice
 
