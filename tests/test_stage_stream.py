@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from ivr_prompts.publish.manifest import (
     new_manifest,
     read_manifest,
     stat_index_bytes,
+    write_stat_index,
 )
 from ivr_prompts.publish.stage import Stager, sync_tree
 
@@ -123,3 +125,20 @@ def test_sync_tree_with_syncfs_one_call_for_the_tree(tmp_path: Path) -> None:
 
     sync_tree(tmp_path, syncfs=syncfs)
     assert seen == [tmp_path.stat().st_ino]
+
+
+def test_stat_index_written_by_entry_equals_json_for_any_digest_text(tmp_path: Path) -> None:
+    # A hand-edited manifest may hold any text where a digest belongs: escaped as JSON would.
+    (tmp_path / "a b").mkdir()
+    odd = ["0123abcdef", 'QUOTE"\\', "ümlaut\u2028", ""]
+    files = []
+    for n, sha in enumerate(odd):
+        name = f"a b/f{n}.ulaw"
+        (tmp_path / name).write_bytes(b"x" * n)
+        files.append(
+            {"path": name, "target": "asterisk", "format": "ulaw", "bytes": n, "sha256": sha}
+        )
+    whole = {"prompts": [{"files": files}]}
+    written = io.BytesIO()
+    write_stat_index(written, tmp_path, files)  # type: ignore[arg-type]
+    assert written.getvalue() == stat_index_bytes(tmp_path, whole)  # type: ignore[arg-type]

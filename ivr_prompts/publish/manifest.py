@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,7 @@ class Manifest(TypedDict):
     prompts: list[PromptRecord]
 
 
+_HEX = re.compile(r"[0-9a-f]*")
 _RECORD_KEYS = frozenset(PromptRecord.__annotations__)
 _FILE_KEYS = frozenset(FileRecord.__annotations__)
 
@@ -205,9 +207,13 @@ def write_stat_index(handle: BinaryIO, root: Path, files: Iterable[FileRecord]) 
     separator = b"{"
     for f in files:
         st = os.stat(os.path.join(root, f["path"]))
-        entry = [st.st_size, st.st_mtime_ns, f["sha256"]]
-        key = json.dumps(f["path"])
-        handle.write(separator + f"{key}:{json.dumps(entry, separators=(',', ':'))}".encode())
+        # As json.dumps([size, mtime, sha256], separators=(",", ":")) writes it: two ints and
+        # a hex digest need no escaping (400,000 files are 800,000 calls spared).
+        sha = f["sha256"]
+        if not _HEX.fullmatch(sha):
+            sha = json.dumps(sha)[1:-1]
+        entry = f'{json.dumps(f["path"])}:[{st.st_size},{st.st_mtime_ns},"{sha}"]'
+        handle.write(separator + entry.encode())
         separator = b","
     handle.write(b"{}" if separator == b"{" else b"}")
 

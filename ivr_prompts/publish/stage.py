@@ -111,6 +111,8 @@ class Stager:
         self._end = 0
         self._guard = threading.Lock()
         self._stack = contextlib.ExitStack()
+        # Folders made in the staging folder: each is made once, not once per file in it.
+        self._folders: set[str] = set()
 
     def __enter__(self) -> Stager:
         try:
@@ -133,7 +135,7 @@ class Stager:
         """Write one pair's files into the staging folder (new, or linked from the published
         set) and list them in its record; the pair is not in the set until `admit`ted."""
         try:
-            item.record["files"] = _write_item(self.staging, self.out, item)
+            item.record["files"] = _write_item(self.staging, self.out, item, self._folders)
         except OSError as exc:
             raise self._error(exc, file_error) from exc
 
@@ -205,17 +207,22 @@ class Stager:
         return kind(exc, where)
 
 
-def _write_item(staging: Path, out: Path, item: PublishItem) -> list[FileRecord]:
+def _write_item(staging: Path, out: Path, item: PublishItem, folders: set[str]) -> list[FileRecord]:
+    """Write (or link) one pair's files; `folders` are those already made under staging.
+    Paths are joined as strings: a warm rebuild of 100,000 pairs does this 400,000 times."""
     previous = {f["path"]: f for f in item.record.get("files", [])}
     records: list[FileRecord] = []
     for planned in item.files:
         if planned.path.startswith("/") or ".." in planned.path.split("/"):
             raise UsageError(f"refusing to write outside the output folder: {planned.path}")
-        dest = staging / planned.path
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest = os.path.join(staging, planned.path)
+        folder = os.path.dirname(dest)
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)  # by several threads at once: a set's add is atomic
         if item.pcm is None:
             old = previous[planned.path]
-            _link_or_copy(out / planned.path, dest)
+            _link_or_copy(os.path.join(out, planned.path), dest)
             records.append(old)
             continue
         hd_file = planned.format in HD_FORMATS
@@ -223,7 +230,8 @@ def _write_item(staging: Path, out: Path, item: PublishItem) -> list[FileRecord]
         if pcm is None:
             raise UsageError(f"{planned.path}: no 16 kHz audio to write (set publish.hd)")
         data = encode_file(pcm, planned.format)
-        dest.write_bytes(data)
+        with open(dest, "wb") as handle:
+            handle.write(data)
         records.append(
             FileRecord(
                 path=planned.path,
@@ -248,7 +256,7 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _link_or_copy(src: Path, dest: Path) -> None:
+def _link_or_copy(src: str, dest: str) -> None:
     try:
         os.link(src, dest)
     except OSError:
