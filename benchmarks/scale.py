@@ -17,7 +17,7 @@ from pathlib import Path
 from .config import Sizes
 from .measure import PYTHON, Child, child_env, median, run_child
 from .model import Section, Table, Target, fmt_s
-from .project import Project, write_project
+from .project import Project, set_version, write_project
 from .server import API_KEY, waves_server
 
 SCALE_CONCURRENCY = 64
@@ -32,6 +32,8 @@ class ScaleRun:
     cold: Child
     noop_build: list[Child]
     noop_check: list[Child]
+    # One prompt's text changed (its 2 pairs), then built: what an everyday edit costs.
+    warm: Child
 
     @property
     def build_s(self) -> float:
@@ -61,6 +63,7 @@ def measure_set(work: Path, pairs: int, repeats: int) -> ScaleRun:
     with waves_server(**knobs) as server:
         env = child_env(SMALLEST_API_KEY=API_KEY, SMALLEST_BASE_URL=server.url)
         cold = _ok(run_child(_cmd(project, "build"), env=env), f"cold build of {pairs} pairs")
+        warm = _warm(project, env)
     quiet = child_env(SMALLEST_API_KEY=None, SMALLEST_BASE_URL=DEAD_URL)
     run_child(_cmd(project, "build"), env=quiet)  # warm the page cache and bytecode
     builds = [
@@ -71,7 +74,17 @@ def measure_set(work: Path, pairs: int, repeats: int) -> ScaleRun:
         _ok(run_child(_cmd(project, "check"), env=quiet), f"check of {pairs}")
         for _ in range(repeats)
     ]
-    return ScaleRun(pairs, cold, builds, checks)
+    return ScaleRun(pairs, cold, builds, checks, warm)
+
+
+def _warm(project: Project, env: dict[str, str]) -> Child:
+    """Edit one prompt, build (2 pairs synthesized, the rest reused), then undo the edit and
+    build again from the cache, leaving the set as the cold build made it."""
+    set_version(project, 2)
+    warm = _ok(run_child(_cmd(project, "build"), env=env), "rebuild after one edit")
+    set_version(project, 1)
+    _ok(run_child(_cmd(project, "build"), env=env), "rebuild undoing the edit")
+    return warm
 
 
 def _slope_kb(a: ScaleRun, b: ScaleRun) -> float:
@@ -94,8 +107,11 @@ def run(sizes: Sizes, work: Path) -> Section:
         f"Each size: `build --json` cold against the Waves stand-in (babble audio, zero latency, "
         f"concurrency {SCALE_CONCURRENCY}; no engine model in the process), then the no-op "
         f"`build --json` and `check --no-remote` (no API key, base URL on a closed port), median "
-        f"of {sizes.repeats} after one warm-up. *Beyond start* subtracts `python -c pass`. A "
-        f"size is built only while the section has spent less than {sizes.scale_budget_s:.0f} s.",
+        f"of {sizes.repeats} after one warm-up. *Beyond start* subtracts `python -c pass`. "
+        "*One prompt edited*: one prompt's text changed (2 pairs synthesized, the rest "
+        "reused and re-published), built against the stand-in. A size is built only while the "
+        f"section has spent less than {sizes.scale_budget_s:.0f} s; `python -m benchmarks.scale "
+        "PAIRS` measures one size by itself.",
     )
     bare = median([run_child([PYTHON, "-c", "pass"]).wall_s for _ in range(sizes.repeats)])
     runs: list[ScaleRun] = []
@@ -117,6 +133,8 @@ def run(sizes: Sizes, work: Path) -> Section:
                 "no-op check",
                 "beyond start",
                 "no-op peak RSS",
+                "one prompt edited: rebuild",
+                "its peak RSS",
             ),
             tuple(
                 (
@@ -128,6 +146,8 @@ def run(sizes: Sizes, work: Path) -> Section:
                     fmt_s(r.check_s),
                     fmt_s(r.check_s - bare),
                     f"{max(c.max_rss_mb for c in r.noop_build + r.noop_check):.0f} MB",
+                    fmt_s(r.warm.wall_s),
+                    f"{r.warm.max_rss_mb:.0f} MB",
                 )
                 for r in runs
             ),
@@ -183,3 +203,35 @@ def run(sizes: Sizes, work: Path) -> Section:
             + " pairs; their figures are not measured (an extrapolation is labelled as such)."
         )
     return section
+
+
+def main() -> None:
+    """`python -m benchmarks.scale PAIRS [REPEATS]`: one size, as the section measures it, as
+    JSON (for a size beyond the full run's time budget)."""
+    import json
+    import shutil
+    import sys
+    import tempfile
+
+    pairs = int(sys.argv[1])
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    work = Path(tempfile.mkdtemp(prefix="ivr-scale-"))
+    try:
+        bare = median([run_child([PYTHON, "-c", "pass"]).wall_s for _ in range(repeats)])
+        run = measure_set(work, pairs, repeats)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    shown = {
+        "pairs": pairs,
+        "python -c pass": bare,
+        "cold build": [run.cold.wall_s, run.cold.max_rss_mb],
+        "no-op build": [c.wall_s for c in run.noop_build],
+        "no-op check": [c.wall_s for c in run.noop_check],
+        "no-op peak RSS": max(c.max_rss_mb for c in run.noop_build + run.noop_check),
+        "one prompt edited": [run.warm.wall_s, run.warm.max_rss_mb],
+    }
+    print(json.dumps(shown, indent=2))
+
+
+if __name__ == "__main__":
+    main()
