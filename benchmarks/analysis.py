@@ -9,28 +9,30 @@ ANALYSIS = """\
 ## What to optimise next
 
 Written from the profiles of the full run at the commit above (the profiles are regenerated on
-every run; this text is not). Issue 13's figures are in sections 1, 1b, 6 and 7.
+every run; this text is not). Issue 13's figures are in sections 1, 1b, 6 and 7, and the
+hand-measured 100,000-pair section below.
 
-1. **Processing fell from 819x to 283-320x real time per core (target 500x).** The audio chain
-   of issue 8 measures the P.56 active level four times per prompt (the limiter's search for the
-   level, then the chain verifying its result), and each P.56 runs a one-pole envelope as a
-   `ufunc.accumulate` over the whole clip: 192 envelopes are 0.16 s of the 0.37 s. Next: measure
-   the envelope once per clip and derive the levels of the gain trials from it (the gain scales
-   it), and verify from the same envelope. This is also most of the ~27 ms of process CPU per
-   pair in section 1.
-2. **Cold build at C = 16 (54% of ideal; slots busy 92-95% against the stand-in).** The build is
-   CPU-bound there: about 30 ms of process CPU per pair (item 1) on 2 cores shared with the
-   stand-in, so the synthesis span stretches; the client's policy meets 98% wherever the CPU
-   keeps up (section 1b, and C = 1-8 here within 1-3 points). Item 1 is the lever.
-3. **No-op `build` and `check` of 10,000 pairs (0.29 s and 0.29 s beyond start in the section 6
-   re-run, 0.37 s and 0.40 s in the full run; target 0.3 s: at the edge, met in one run of two).**
-   The no-op imports nothing heavy (about 80 ms of imports: click, tomllib, dataclasses, the
-   settings table); the rest is one `stat` per published file (40,009 files; `find -printf`
-   over the same tree takes 0.16 s on this machine, so a stat costs about 2.75 us even from C).
-   At 100,000 pairs that floor alone is about 1.1 s (400,000 files), over the 1 s target: only a
-   check cheaper than one stat per file (trusting folder mtimes, which miss an edit made in
-   place) could meet it, and that is a correctness trade this design does not make.
-4. **Local engines.** Two Piper workers with one onnxruntime thread each beat in-process Piper
-   (default threads) by about 1.4x on 2 cores; a worker's model load (about 3 s of CPU) is the
-   fixed cost that makes the pool pay only from a few dozen prompts on.
+1. **Memory after the first build grows with the previous manifest.** At 30,000 pairs a rebuild
+   after one edit peaks at 395 MB and the first `check` at 315 MB (section 6); at 100,000 pairs
+   they reach 1,136 MB and 946 MB (hand-measured section). Both parse the whole previous
+   manifest into dicts (181 MB of JSON becomes 550-580 MB of objects at 100,000 pairs) and the
+   stat index (400,000 entries). Next: keep previous records as their compact JSON bytes (about
+   1 kB each) and parse one when asked; `intact` returns keys, not records. A streamed reader
+   alone was measured and saves only 17 MB: the objects are the cost, not the text.
+2. **A rebuild after one edit re-publishes the whole set** (5.4 s at 10,000 pairs, 16.5 s at
+   30,000, 64 s at 100,000). Its profile at 100,000 pairs: 400,000 hard links into staging
+   (12-16 s under cProfile), re-encoding the kept records with indent (about 10 s: their
+   original bytes could be copied), parsing the manifest (10 s), `planned_files` recomputed five
+   times per pair (about 6 s), unlinking the replaced set (4 s).
+3. **No-op `build` and `check` at 100,000 pairs (2.05 s and 2.37 s; target 1 s).** One stat per
+   published file is the floor: `find -printf` over the 400,008 files takes 1.56 s on this VM.
+   At 10,000 pairs the no-op now meets 0.3 s (272 and 277 ms beyond start).
+4. **Cold build at C = 16 (64% of ideal; slots busy 95%).** Processing is now 650-700x real
+   time per core (section 4, from 283-320x), and process CPU per pair fell to 19-26 ms; what
+   is left per pair is the speech check, validation of 4 files, hashing and writing them, and
+   the HTTP client, on 2 cores shared with the stand-in. C = 1-8 are within 0-1 point of 98%
+   busy; the scheduling policy itself reaches 99-100% where the CPU keeps up (section 1b).
+5. **Local engines.** Two Piper workers with one onnxruntime thread each beat in-process Piper
+   (default threads) by 1.1-1.4x on 2 cores (two runs); a worker's model load is the fixed cost
+   that makes the pool pay only from a few dozen prompts on.
 """
