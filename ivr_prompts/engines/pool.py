@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -16,7 +17,7 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Protocol
 
@@ -51,10 +52,26 @@ _ATTEMPTS = 2  # per request: a pool broken under it is replaced once
 def _start_worker(factory: LocalFactory, build_pid: int) -> None:
     global _worker
     # Ctrl-C in a terminal reaches the whole process group: the build answers it and shuts the
-    # pool down, so a worker must not die of it mid-utterance (and print a traceback).
+    # pool down, so a worker must not die of it mid-utterance (and print a traceback). It was
+    # started with SIGINT blocked (see `_sigint_blocked`): one that came while it was starting
+    # waits, pending, and is dropped here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     threading.Thread(target=_end_with, args=(build_pid,), daemon=True).start()
     _worker = factory()
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back in this thread while it starts worker processes: they (and the
+    forkserver that forks them) inherit the mask, so a Ctrl-C that lands while a worker is still
+    importing, before its initializer ignores SIGINT, cannot interrupt it there. The build
+    itself gets a SIGINT that came meanwhile as soon as the mask is restored."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _end_with(build_pid: int) -> None:
@@ -142,7 +159,9 @@ class PooledEngine:
         for attempt in range(1, _ATTEMPTS + 1):
             pool = self._executor()
             try:
-                return await loop.run_in_executor(pool, _speak_in_worker, request)
+                with _sigint_blocked():  # submitting may start the forkserver and workers
+                    speaking = loop.run_in_executor(pool, _speak_in_worker, request)
+                return await speaking
             except BrokenProcessPool as exc:
                 # A dead worker breaks the whole pool: every request in it lands here. The first
                 # to arrive starts a fresh pool; each is spoken again once, so only a prompt
