@@ -66,13 +66,13 @@ _SMOOTH2: dict[float, tuple[npt.NDArray[np.float64], ...]] = {}
 
 
 def _smooth2_tables(g: float) -> tuple[npt.NDArray[np.float64], ...]:
-    """Per position i in a block: g**-i, (1-g)**2 * g**i, i+1, g**(i+1), (1-g)(i+1) g**(i+1)."""
+    """Per position i in a block: g**-i, i, (1-g)**2 * g**i, i+1, g**(i+1), (1-g)(i+1) g**(i+1)."""
     tables = _SMOOTH2.get(g)
     if tables is None:
         i = np.arange(_BLOCK, dtype=np.float64)
         b = 1.0 - g
         lead = g ** (i + 1.0)
-        tables = (g**-i, b * b * g**i, i + 1.0, lead, b * (i + 1.0) * lead)
+        tables = (g**-i, i, b * b * g**i, i + 1.0, lead, b * (i + 1.0) * lead)
         tables = _SMOOTH2.setdefault(g, tables)
     return tables
 
@@ -89,13 +89,13 @@ def _smooth2(u: npt.NDArray[np.float64], g: float) -> npt.NDArray[np.float64]:
     n = u.size
     if n == 0:
         return u.copy()
-    up, gain, i1, lead, cross = _smooth2_tables(g)
+    up, index, gain, i1, lead, cross = _smooth2_tables(g)
     nb = -(-n // _BLOCK)
     blocks = np.zeros((nb, _BLOCK), dtype=np.float64)
     blocks.reshape(-1)[:n] = u
     w = blocks * up
     a = np.cumsum(w, axis=1)
-    np.multiply(w, i1 - 1.0, out=w)
+    np.multiply(w, index, out=w)
     b_sums = np.cumsum(w, axis=1, out=w)
     b = 1.0 - g
     y1_ends = (a[:, -1] * (b * g ** (_BLOCK - 1))).tolist()

@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +62,6 @@ class Manifest(TypedDict):
     prompts: list[PromptRecord]
 
 
-_HEX = re.compile(r"[0-9a-f]*")
 _RECORD_KEYS = frozenset(PromptRecord.__annotations__)
 _FILE_KEYS = frozenset(FileRecord.__annotations__)
 
@@ -207,13 +205,10 @@ def write_stat_index(handle: BinaryIO, root: Path, files: Iterable[FileRecord]) 
     separator = b"{"
     for f in files:
         st = os.stat(os.path.join(root, f["path"]))
-        # As json.dumps([size, mtime, sha256], separators=(",", ":")) writes it: two ints and
-        # a hex digest need no escaping (400,000 files are 800,000 calls spared).
-        sha = f["sha256"]
-        if not _HEX.fullmatch(sha):
-            sha = json.dumps(sha)[1:-1]
-        entry = f'{json.dumps(f["path"])}:[{st.st_size},{st.st_mtime_ns},"{sha}"]'
-        handle.write(separator + entry.encode())
+        # As json.dumps([size, mtime, sha256], separators=(",", ":")) writes it, without
+        # encoding a list per file (400,000 files in a set of 100,000 pairs).
+        path, sha = json.dumps(f["path"]), json.dumps(f["sha256"])
+        handle.write(separator + f"{path}:[{st.st_size},{st.st_mtime_ns},{sha}]".encode())
         separator = b","
     handle.write(b"{}" if separator == b"{" else b"}")
 
