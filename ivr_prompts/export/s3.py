@@ -20,6 +20,7 @@ from typing import Any, Protocol, cast
 from .. import audio, validate
 from ..config import Config
 from ..errors import IvrPromptsError
+from ..kinds import UPLOAD_TARGET
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def wav_objects(config: Config, records: Sequence[Mapping[str, Any]]) -> list[Lo
     objects: list[LocalObject] = []
     for record in records:
         for f in record["files"]:
-            if f["target"] != "wav" or f["format"] != "ulaw-wav":
+            if f["target"] != UPLOAD_TARGET or f["format"] != "ulaw-wav":
                 continue
             path = out / f["path"]
             prompt = f"{record['id']} [{record['locale']}]"
@@ -110,7 +111,7 @@ def wav_objects(config: Config, records: Sequence[Mapping[str, Any]]) -> list[Lo
                 for x in found
                 if x.severity == "error"
             ]
-            relative = f["path"].removeprefix("wav/")
+            relative = f["path"].removeprefix(f"{UPLOAD_TARGET}/")
             md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
             objects.append(LocalObject(path, dest.key(relative), md5, prompt))
     if problems:
