@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import plugins
+from . import plugins, s3url
 from .errors import ConfigError, ConfigNotFound, Problem
 from .kinds import UPLOAD_TARGET, RemoteCacheMode
 from .names import check_prompt_id
@@ -46,7 +45,6 @@ __all__ = [
 
 DEFAULT_FILE = "prompts.toml"
 HD_INSTALL_HINT = "install it with pip install 'ivr-prompts[hd]'"
-_S3_URL = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^?#@]*)?")
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     values = {name: r.declared(table, name) for name, table in tables.items()}
 
     p = values["project"]
-    if p["remote_cache"] is not None and (problem := _remote_url(p["remote_cache"])):
+    if p["remote_cache"] is not None and (problem := s3url.problem(p["remote_cache"])):
         r.problem(("project", "remote_cache"), problem)  # not echoed: it may hold credentials
         p["remote_cache"] = None
     project = ProjectSettings(
@@ -169,6 +167,9 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
             f"min_seconds ({limits.min_seconds:g}) must be below max_seconds "
             f"({limits.max_seconds:g})",
         )
+    if (upload := values["publish"]["upload"]) is not None and (problem := s3url.problem(upload)):
+        r.problem(("publish", "upload"), problem)  # not echoed, as project.remote_cache
+        values["publish"]["upload"] = None
     publish = PublishSettings(**values["publish"])
     if not publish.targets:
         r.problem(("publish", "targets"), f"needs at least one of {', '.join(TARGET_NAMES)}")
@@ -251,12 +252,3 @@ def _installed(module: str) -> bool:
     except ImportError:
         return False
     return True
-
-
-def _remote_url(value: str) -> str | None:
-    """Why `value` is not an s3://bucket/prefix address (None when it is)."""
-    if _S3_URL.fullmatch(value):
-        return None
-    if "@" in value:
-        return "credentials never go in the URL; they come from the AWS credential chain"
-    return "expected s3://bucket or s3://bucket/prefix (bucket: 3-63 of a-z 0-9 . -)"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from .. import audio, validate
+from .. import audio, s3url, validate
 from ..config import Config
 from ..errors import IvrPromptsError
 from ..kinds import UPLOAD_TARGET
@@ -44,10 +44,10 @@ class Destination:
 
     @classmethod
     def parse(cls, url: str) -> Destination:
-        rest = url.removeprefix("s3://")
-        bucket, _, prefix = rest.partition("/")
-        prefix = prefix.strip("/")
-        return cls(bucket, f"{prefix}/" if prefix else "")
+        found = s3url.parse(url)
+        if found is None:  # config.py checked it; this guards direct callers
+            raise UploadError(f"publish.upload {url!r}: {s3url.EXPECTED}")
+        return cls(found.bucket, found.prefix)
 
     def key(self, relative: str) -> str:
         return f"{self.prefix}{relative}"
