@@ -281,7 +281,11 @@ def test_settings_key_every_audio_setting_read_by_process_or_declared_not_proces
 def test_process_ignores_every_not_processing_setting(tmp_path: Path) -> None:
     x, rate = espeak_word(tmp_path, "Sorry, I didn't get that.")
     base = chain.process(x, rate, SETTINGS).pcm
-    changed = {"codecs": ("alaw",), "level_tolerance_db": 5.0, "sentence_pause_ms": 900}
+    changed: dict[str, Any] = {
+        "codecs": ("alaw",),
+        "level_tolerance_db": 5.0,
+        "sentence_pause_ms": 900,
+    }
     assert set(changed) == chain.NOT_PROCESSING
     for name, value in changed.items():
         other = chain.process(x, rate, dataclasses.replace(SETTINGS, **{name: value})).pcm
