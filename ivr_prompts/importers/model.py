@@ -53,10 +53,18 @@ class Inventory:
         self.problems.append(problem_at(self.path.name, line, message))
 
 
-def problem_at(file: str, line: int, message: str, **about: str) -> Problem:
+def problem_at(file: str, line: int, message: str, prompt: str = "", locale: str = "") -> Problem:
     """A problem of a file to import, its message led by file:line."""
     where = f"{file}:{line}" if line else file
-    return Problem(f"{where}: {message}", file=file, line=line, code="import", named=True, **about)
+    return Problem(
+        f"{where}: {message}",
+        file=file,
+        line=line,
+        prompt=prompt,
+        locale=locale,
+        code="import",
+        named=True,
+    )
 
 
 def clean_text(text: str) -> str:

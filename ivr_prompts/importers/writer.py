@@ -77,7 +77,6 @@ def prepare(
                 continue
             where = f"{name}:{entry.line}" if entry.line else name
             key = (entry.id, code)
-            about = {"prompt": entry.id, "locale": code}
             if key in existing:
                 problems.append(
                     problem_at(
@@ -85,7 +84,8 @@ def prepare(
                         entry.line,
                         f"{entry.id} [{code}] is already defined in {config.path.name} "
                         f"(prompts[{existing[key]}]); remove it there or from the file to import",
-                        **about,
+                        entry.id,
+                        code,
                     )
                 )
             elif key in seen:
@@ -94,7 +94,8 @@ def prepare(
                         name,
                         entry.line,
                         f"{entry.id} [{code}] is imported twice (also {seen[key]})",
-                        **about,
+                        entry.id,
+                        code,
                     )
                 )
             else:
