@@ -8,13 +8,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from . import audio, cache, validate
 from .config import Config, PromptConfig
 from .errors import IvrPromptsError
 from .export import hd
-from .kinds import ProfileName
+from .publish import targets
 from .publish.layout import PlannedFile
 from .publish.manifest import PromptRecord
 from .validate.rules import profile_rules, prompt_rules
@@ -36,8 +36,8 @@ _SIGNAL_CHECKS = frozenset(
 
 
 class Checks:
-    """The validation rules of each published file: its target's profile (plus publish.profiles
-    for the WAV set) over the project's [audio] and [limits], with per-prompt duration bounds."""
+    """The validation rules of each published file: the profiles its target names (the WAV set:
+    publish.profiles) over the project's [audio] and [limits], with per-prompt duration bounds."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -49,13 +49,7 @@ class Checks:
         memo = (target, prompt.min_seconds, prompt.max_seconds)
         if memo not in self._memo:
             rules = prompt_rules(self.base, prompt.index, prompt.min_seconds, prompt.max_seconds)
-            names: list[ProfileName] = []
-            if target in ("asterisk", "freeswitch", "genesys"):
-                names.append(cast(ProfileName, target))
-            if target == "wav":
-                names.extend(cast("tuple[ProfileName, ...]", self.config.publish.profiles))
-                if self.config.publish.upload and "amazon-connect" not in names:
-                    names.append("amazon-connect")  # checked before anything is uploaded
+            names = targets.door(target).profiles(self.config)
             self._memo[memo] = [profile_rules(n, rules) for n in names] or [rules]
         return self._memo[memo]
 

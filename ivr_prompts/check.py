@@ -10,7 +10,7 @@ from pathlib import Path
 from . import cache
 from . import config as config_mod
 from .check_memo import CheckResult, memo_key, remember
-from .engines.registry import Engines
+from .engines.registry import Engines, door
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
 from .export.archive import archive_problem
 from .kinds import Severity
@@ -123,9 +123,9 @@ def _lint(plan: Plan) -> list[Problem]:
                         "(matching is case-sensitive, whole words)",
                     )
                 )
-    limit = cfg.waves.max_chars
     for pair in plan.pairs:
-        if pair.engine == "waves" and len(pair.spoken) > limit:
+        limit = door(pair.engine).request_chars(cfg)
+        if limit is not None and len(pair.spoken) > limit:
             file, line = _where(plan, pair)
             issues.append(
                 _finding(
@@ -234,7 +234,8 @@ def plan_issues(plan: Plan) -> tuple[list[Problem], Sequence[str]]:
     for pair in plan.pairs:
         if pair.action in words:
             file, line = _where(plan, pair)
-            billed = f" ({len(pair.spoken)} characters billed)" if pair.engine == "waves" else ""
+            bills = door(pair.engine).bills_characters
+            billed = f" ({len(pair.spoken)} characters billed)" if bills else ""
             message = words[pair.action] + billed
             issues.append(_finding(file, line, "warning", pair.action, _pair(pair), message))
     for pid, code in plan.removed:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import re
+import importlib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import plugins, s3url
 from .errors import ConfigError, ConfigNotFound, Problem
-from .kinds import TARGETS, RemoteCacheMode
+from .kinds import UPLOAD_TARGET, RemoteCacheMode
 from .names import check_prompt_id
+from .plugins import ENGINE_NAMES, TARGET_NAMES
 from .reader import Reader
 from .settings import (
     KEYS,
@@ -42,7 +44,7 @@ __all__ = [
 ]
 
 DEFAULT_FILE = "prompts.toml"
-_S3_URL = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^?#@]*)?")
+HD_INSTALL_HINT = "install it with pip install 'ivr-prompts[hd]'"
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     values = {name: r.declared(table, name) for name, table in tables.items()}
 
     p = values["project"]
-    if p["remote_cache"] is not None and (problem := _remote_url(p["remote_cache"])):
+    if p["remote_cache"] is not None and (problem := s3url.problem(p["remote_cache"])):
         r.problem(("project", "remote_cache"), problem)  # not echoed: it may hold credentials
         p["remote_cache"] = None
     project = ProjectSettings(
@@ -165,12 +167,15 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
             f"min_seconds ({limits.min_seconds:g}) must be below max_seconds "
             f"({limits.max_seconds:g})",
         )
+    if (upload := values["publish"]["upload"]) is not None and (problem := s3url.problem(upload)):
+        r.problem(("publish", "upload"), problem)  # not echoed, as project.remote_cache
+        values["publish"]["upload"] = None
     publish = PublishSettings(**values["publish"])
     if not publish.targets:
-        r.problem(("publish", "targets"), f"needs at least one of {', '.join(TARGETS)}")
+        r.problem(("publish", "targets"), f"needs at least one of {', '.join(TARGET_NAMES)}")
 
     locales = read_locales(r, r.table(data.get("locales"), ("locales",)), synth, root)
-    _check_exports(r, publish, audio, waves, synth, locales)
+    _check_exports(r, publish, audio, locales)
     prompts = read_prompts(r, data.get("prompts"), locales)
     for prompt in prompts:
         low = prompt.min_seconds if prompt.min_seconds is not None else limits.min_seconds
@@ -182,9 +187,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
                 prompt=prompt.id,
             )
 
-    if r.found:
-        raise ConfigError(r.found)
-    return Config(
+    config = Config(
         path=file,
         project=project,
         synth=synth,
@@ -196,32 +199,41 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         prompts=prompts,
         key_lines=r.lines,
     )
+    for path, message in _engine_problems(config):
+        r.problem(path, message)
+    if r.found:
+        raise ConfigError(r.found)
+    return config
+
+
+def _engine_problems(config: Config) -> list[tuple[KeyPath, str]]:
+    """What each engine the file names finds wrong with the rest of it (its door says)."""
+    used = {config.synth.engine}
+    used |= {loc.engine for loc in config.locales.values()}
+    used |= {p.engine for p in config.prompts if p.engine is not None}
+    found: list[tuple[KeyPath, str]] = []
+    for name in sorted(n for n in used if n in ENGINE_NAMES):
+        found.extend(plugins.load(plugins.ENGINES, name).config_problems(config))
+    return found
 
 
 def _check_exports(
     r: Reader,
     publish: PublishSettings,
     audio: AudioSettings,
-    waves: WavesSettings,
-    synth: SynthSettings,
     locales: Mapping[str, LocaleConfig],
 ) -> None:
     """The [publish] export keys, checked against the rest of the file."""
-    if publish.upload and ("wav" not in publish.targets or audio.codecs[:1] != ("ulaw",)):
+    if publish.upload and (UPLOAD_TARGET not in publish.targets or audio.codecs[:1] != ("ulaw",)):
         r.problem(
             ("publish", "upload"),
-            'uploads the mu-law WAV set: add "wav" to publish.targets and put "ulaw" first '
-            "in audio.codecs",
+            f'uploads the mu-law WAV set: add "{UPLOAD_TARGET}" to publish.targets and put '
+            '"ulaw" first in audio.codecs',
         )
     if publish.connect_instance and not publish.upload:
         r.problem(("publish", "connect_instance"), 'needs publish.upload = "s3://bucket/prefix"')
-    uses_waves = synth.engine == "waves" or any(loc.engine == "waves" for loc in locales.values())
-    if publish.hd and uses_waves and waves.sample_rate < 16000:
-        r.problem(
-            ("publish", "hd"),
-            f"needs wideband audio but waves.sample_rate is {waves.sample_rate}; "
-            "set it to 16000 or more",
-        )
+    if publish.hd and not _installed("G722"):
+        r.problem(("publish", "hd"), f"needs the G722 package: {HD_INSTALL_HINT}")
     for language, code in (publish.asterisk_plain or {}).items():
         speaking = [c for c, loc in locales.items() if loc.language == language]
         if code not in speaking or len(speaking) < 2:
@@ -233,10 +245,10 @@ def _check_exports(
             )
 
 
-def _remote_url(value: str) -> str | None:
-    """Why `value` is not an s3://bucket/prefix address (None when it is)."""
-    if _S3_URL.fullmatch(value):
-        return None
-    if "@" in value:
-        return "credentials never go in the URL; they come from the AWS credential chain"
-    return "expected s3://bucket or s3://bucket/prefix (bucket: 3-63 of a-z 0-9 . -)"
+def _installed(module: str) -> bool:
+    """Whether an optional dependency can be imported (G722 for publish.hd)."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .atomic import write_atomic
 from .config import Config
-from .engines.registry import Engines, resolve, voice_for
+from .engines.registry import Engines, speaker
 from .errors import IvrPromptsError
 from .options import BuildOptions
 from .outcome import BuildReport, Counts
@@ -77,11 +77,10 @@ def _identities(config: Config, options: BuildOptions, engines: Engines) -> list
     overrides = {(p.engine, p.voice): p for p in config.prompts}
     for locale in config.locales.values():
         for prompt in overrides.values():
-            name = resolve(options.engine or prompt.engine or locale.engine, locale)
-            voice = voice_for(name, locale, prompt)
-            model = config.synth.model if name == "waves" else ""
-            if (name, voice, model) not in seen:
-                seen[(name, voice, model)] = engines.identity(name, voice, model)
+            who = speaker(config, locale, prompt, options.engine)
+            if (who.engine, who.voice, who.model) not in seen:
+                ident = engines.identity(who.engine, who.voice, who.model)
+                seen[(who.engine, who.voice, who.model)] = ident
     return sorted([list(k), v] for k, v in seen.items())
 
 

@@ -8,21 +8,23 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-# "local" is not an engine of its own: it resolves per language to the best installed
-# offline engine (Piper where a voice exists, else espeak-ng). See engines/registry.py.
-EngineName = Literal["local", "piper", "espeak", "waves"]
-ENGINE_NAMES: tuple[EngineName, ...] = get_args(EngineName)
-ResolvedEngine = Literal["piper", "espeak", "waves"]
-RESOLVED_ENGINES: tuple[ResolvedEngine, ...] = get_args(ResolvedEngine)
+# Engines and publish targets are open sets: each is a door registered through an entry-point
+# group (plugins.py), so their names are plain strings checked against the registry
+# (plugins.ENGINE_NAMES, plugins.TARGET_NAMES). "local" is a door that resolves per language to
+# the best installed offline engine (Piper where a voice exists, else espeak-ng).
+EngineName = str
+ResolvedEngine = str  # an engine that speaks itself (what "local" resolves to)
 
 # G.711 laws we publish.
 Codec = Literal["ulaw", "alaw"]
 CODECS: tuple[Codec, ...] = get_args(Codec)
 
-# Publish targets (output layouts).
-Target = Literal["asterisk", "freeswitch", "wav", "genesys"]
-TARGETS: tuple[Target, ...] = get_args(Target)
+# Publish targets (output layouts): open, see above.
+Target = str
 DEFAULT_TARGETS: tuple[Target, ...] = ("asterisk", "freeswitch", "wav")
+# The target whose files (its mu-law WAVs, under <target>/) [publish] upload sends to S3 and
+# Amazon Connect: the one place config, export/s3.py and export/connect.py take it from.
+UPLOAD_TARGET: Target = "wav"
 
 # Inventories `ivr-prompts import` reads.
 SourceFormat = Literal["asterisk", "freeswitch", "genesys", "csv"]

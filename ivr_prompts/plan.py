@@ -12,12 +12,12 @@ from . import cache, lexicon, preflight, render
 from .audio.chain import settings_key
 from .build_rules import Checks
 from .config import Config, LocaleConfig
-from .engines.registry import Engines, resolve, voice_for
+from .engines.registry import Engines, door, speaker
 from .errors import ConfigError, Problem
 from .export.hd import hd_key
-from .export.names import name_problems
 from .kinds import ResolvedEngine
 from .options import BuildOptions
+from .publish import targets
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
 from .publish.stage import check_output
@@ -115,9 +115,12 @@ class Plan:
 
     @property
     def billed_chars(self) -> int:
-        """Characters a Waves build would send for the pairs it must synthesize."""
+        """Characters a build would be billed for (engines that bill them) for the pairs it
+        must synthesize."""
         return sum(
-            len(p.spoken) for p in self.pairs if p.action == "synthesize" and p.engine == "waves"
+            len(p.spoken)
+            for p in self.pairs
+            if p.action == "synthesize" and door(p.engine).bills_characters
         )
 
     @property
@@ -192,10 +195,9 @@ def make_plan(
     for r in rendered:
         loc = config.locales[r.locale]
         prompt = r.prompt
-        engine_name = resolve(options.engine or prompt.engine or loc.engine, loc)
+        who = speaker(config, loc, prompt, options.engine)
+        engine_name, voice, model = who.engine, who.voice, who.model
         engine = engines.get(engine_name)
-        voice = voice_for(engine_name, loc, prompt)
-        model = config.synth.model if engine_name == "waves" else ""
         ident_key = (engine_name, voice, model)
         if ident_key not in identities:
             identities[ident_key] = engines.identity(engine_name, voice, model)
@@ -235,8 +237,8 @@ def make_plan(
                 config=config,
             )
         )
-    genesys_ids = (p.rendered.id for p in pairs if "genesys" in config.publish.targets)
-    if problems := name_problems(genesys_ids, config.path.name):
+    ids = [p.rendered.id for p in pairs]
+    if problems := [m for t in targets.doors(config) for m in t.name_problems(config, ids)]:
         raise ConfigError(problems)
     _check_collisions(config, pairs)
     plan = Plan(config, pairs, lexicons, previous, checks)
@@ -284,7 +286,8 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
         reasons.append(f"text changed (published {record['text']!r}, now {pair.rendered.text!r})")
     elif record["spoken_text"] != pair.spoken or (
         record["synth_key"] != pair.synth_key
-        and pair.engine == record["engine"] == "waves"
+        and pair.engine == record["engine"]
+        and door(pair.engine).remote_lexicon
         and pair.lexicon_words
     ):
         reasons.append("pronunciation dictionary changed")

@@ -7,29 +7,19 @@ published, collisions between published paths, and text an engine cannot take.
 
 from __future__ import annotations
 
-import functools
-import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import validate
 from .config import Config, LocaleConfig
-from .engines import local
-from .engines.registry import resolve
+from .engines.registry import door, engine_for
 from .errors import PreflightFailed, Problem
 from .kinds import EngineName, ProfileName, ResolvedEngine
-from .publish import layout
-from .render import Rendered, wav_name
+from .publish import layout, targets
+from .render import Rendered
 
-# Lightning v3.1's languages (shared/waves-api.md); the live catalog is checked when building.
-WAVES_LANGUAGES = ("en", "hi", "mr", "kn", "ta", "bn", "gu", "te", "ml", "pa", "or", "es")
-# One request to a local engine: longer text is refused, naming the limit. Waves splits text
-# into requests of waves.max_chars, up to a whole prompt of WAVES_MAX_CHARS.
-LOCAL_MAX_CHARS = 2000
-WAVES_MAX_CHARS = 20000
 # Contact-center prompt libraries are flat: a locale's WAVs share one folder of names.
 FLAT_PROFILES: tuple[ProfileName, ...] = ("amazon-connect", "genesys", "cisco-uccx", "avaya")
 
@@ -62,8 +52,7 @@ def require(config: Config, rendered: Sequence[Rendered], engine: EngineName | N
 
 
 def _engine(config: Config, rendered: Rendered, override: EngineName | None) -> ResolvedEngine:
-    locale = config.locales[rendered.locale]
-    return resolve(override or rendered.prompt.engine or locale.engine, locale)
+    return engine_for(config.locales[rendered.locale], rendered.prompt, override)
 
 
 def _problem(
@@ -81,60 +70,13 @@ def _problem(
     )
 
 
-@functools.cache
-def espeak_voices() -> frozenset[str]:
-    """The voice names espeak-ng's bundled data holds (its lang/ tree, one file per voice)."""
-    try:
-        import espeakng_loader
-
-        root = Path(espeakng_loader.get_data_path()) / "lang"
-    except ImportError:
-        return frozenset()
-    return frozenset(name.lower() for _, _, files in os.walk(root) for name in files)
-
-
 def _languages(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
     found: list[Problem] = []
     for code, engine in sorted({(p.locale.code, p.engine) for p in pairs}):
-        locale = config.locales[code]
-        key = ("locales", code, "language")
-        if engine == "waves":
-            if config.synth.model == "lightning_v3.1" and locale.language not in WAVES_LANGUAGES:
-                found.append(
-                    _problem(
-                        config,
-                        f"locale {code}: Waves {config.synth.model} does not speak language "
-                        f"{locale.language!r}; it speaks {', '.join(WAVES_LANGUAGES)} (more "
-                        f'on lightning_v3.1_pro), or use engine = "espeak"',
-                        key,
-                        "language",
-                    )
-                )
-        elif engine == "espeak":
-            voice = locale.espeak_voice or local.default_voice(code, locale.language)
-            if espeak_voices() and voice.lower() not in espeak_voices():
-                found.append(
-                    _problem(
-                        config,
-                        f"locale {code}: espeak-ng has no voice {voice!r} (language "
-                        f"{locale.language!r}); set espeak_voice to one that "
-                        "`espeak-ng --voices` lists, or use another engine",
-                        ("locales", code, "espeak_voice" if locale.espeak_voice else "language"),
-                        "language",
-                    )
-                )
-        elif local.find_voice(locale.piper_voice, locale.language, code) is None:
-            have = sorted({v.language for v in local.installed_voices()}) or ["none"]
-            found.append(
-                _problem(
-                    config,
-                    f"locale {code}: no installed Piper voice speaks language "
-                    f"{locale.language!r} (installed: {', '.join(have)}); set piper_voice to "
-                    'an .onnx voice for it, or use engine = "espeak"',
-                    key,
-                    "language",
-                )
-            )
+        problem = door(engine).language_problem(config, config.locales[code])
+        if problem is not None:
+            key, message = problem
+            found.append(_problem(config, message, ("locales", code, key), "language"))
     return found
 
 
@@ -155,13 +97,12 @@ def _texts(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
                     pair,
                 )
             )
-        elif len(text) > (limit := WAVES_MAX_CHARS if pair.engine == "waves" else LOCAL_MAX_CHARS):
-            what = "a Waves prompt" if pair.engine == "waves" else f"one {pair.engine} request"
+        elif len(text) > (limit := (speaking := door(pair.engine)).max_prompt_chars):
             found.append(
                 _problem(
                     config,
                     f"{pair.rendered.pair}: {len(text)} characters, over the {limit}-"
-                    f"character limit of {what}; split the prompt",
+                    f"character limit of {speaking.limit_of}; split the prompt",
                     key,
                     "text",
                     pair,
@@ -212,14 +153,12 @@ def _paths(config: Config, pairs: Sequence[_Pair]) -> list[Problem]:
 def _profiles(config: Config, pairs: Sequence[_Pair]) -> list[Problem]:
     """Every profile's name rules on the WAV set's names; collisions within flat libraries."""
     found: list[Problem] = []
-    if "wav" not in config.publish.targets:
-        return found
+    named = [t for t in targets.doors(config) if t.takes_profiles]
     base = validate.Rules.from_settings(config.audio, config.limits)
-    for name in config.publish.profiles:
+    for name in config.publish.profiles if named else ():
         rules = validate.profile_rules(name, base)  # type: ignore[arg-type]
         seen: dict[tuple[str, str], _Pair] = {}
-        for pair in pairs:
-            stem = wav_name(config, pair.rendered.id).rpartition("/")[2]
+        for pair, stem in _stems(config, named, pairs):
             key = ("prompts", pair.rendered.prompt.index, "id")
             why = _name_problem(stem, rules)
             if why is not None:
@@ -239,6 +178,16 @@ def _profiles(config: Config, pairs: Sequence[_Pair]) -> list[Problem]:
                     )
                 )
     return found
+
+
+def _stems(
+    config: Config, named: Sequence[targets.TargetDoor], pairs: Sequence[_Pair]
+) -> Iterator[tuple[_Pair, str]]:
+    """Each pair's file names (without folder and extension) in the targets profiles apply to."""
+    for target in named:
+        for pair in pairs:
+            for path, _ in target.files(config, pair.rendered.id, pair.locale):
+                yield pair, path.rpartition("/")[2].rpartition(".")[0]
 
 
 def _name_problem(stem: str, rules: validate.Rules) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,7 @@ class Reader:
         data: Mapping[str, Any],
         path: KeyPath,
         name: str,
-        choices: tuple[Any, ...],
+        choices: Sequence[Any],
         default: Any,
     ) -> Any:
         kind = int if choices and isinstance(choices[0], int) else str
@@ -120,7 +120,7 @@ class Reader:
         data: Mapping[str, Any],
         path: KeyPath,
         name: str,
-        choices: tuple[str, ...],
+        choices: Sequence[str],
         default: tuple[str, ...],
     ) -> tuple[str, ...]:
         values = self.get(data, path, name, list, list(default))
@@ -154,7 +154,7 @@ class Reader:
         return out
 
 
-def one_of(choices: tuple[Any, ...]) -> Check:
+def one_of(choices: Sequence[Any]) -> Check:
     """A check for a closed set, with a "did you mean" for strings."""
 
     def check(value: Any) -> str | None:

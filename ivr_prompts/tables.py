@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from . import names
-from .kinds import ENGINE_NAMES, EngineName
+from .kinds import EngineName
 from .names import check_prompt_id
+from .plugins import ENGINE_NAMES
 from .reader import Reader, between, positive, show
 from .settings import SynthSettings
 from .tomlpos import KeyPath

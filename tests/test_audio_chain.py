@@ -264,6 +264,32 @@ def test_settings_key_changes_with_every_processing_setting() -> None:
     ]
     for name, value in changes:
         assert chain.settings_key(dataclasses.replace(SETTINGS, **{name: value})) != base, name
+    for name in chain.NOT_PROCESSING:
+        assert name not in base
+
+
+def test_settings_key_every_audio_setting_read_by_process_or_declared_not_processing() -> None:
+    fields = {f.name for f in dataclasses.fields(AudioSettings)}
+    read = {name for name, v in vars(chain.ProcessSettings).items() if isinstance(v, property)}
+    # A new [audio] setting belongs to one side: `process` reads it (so it is in the key), or
+    # chain.NOT_PROCESSING says why it does not change processed audio.
+    assert read == fields - chain.NOT_PROCESSING
+    assert fields >= chain.NOT_PROCESSING
+    assert set(chain.settings_key(SETTINGS)) == read | {"rate", "processing"}
+
+
+def test_process_ignores_every_not_processing_setting(tmp_path: Path) -> None:
+    x, rate = espeak_word(tmp_path, "Sorry, I didn't get that.")
+    base = chain.process(x, rate, SETTINGS).pcm
+    changed: dict[str, Any] = {
+        "codecs": ("alaw",),
+        "level_tolerance_db": 5.0,
+        "sentence_pause_ms": 900,
+    }
+    assert set(changed) == chain.NOT_PROCESSING
+    for name, value in changed.items():
+        other = chain.process(x, rate, dataclasses.replace(SETTINGS, **{name: value})).pcm
+        assert np.array_equal(other, base), name
 
 
 def test_process_tone_burst_at_any_rate_keeps_pads(tmp_path: Path) -> None:

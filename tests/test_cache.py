@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 
-from ivr_prompts import cache, config
+from ivr_prompts import cache, config, versions
 from ivr_prompts.errors import UsageError
 from ivr_prompts.publish.manifest import read_manifest
 
@@ -212,3 +214,14 @@ def test_put_unwritable_root_is_a_usage_error(tmp_path: Path) -> None:
         store.put("synth", "ab" * 32, entry())
     assert info.value.message.startswith(f"cannot write the cache at {blocker}: ")
     assert info.value.message.endswith("point project.cache at a writable folder")
+
+
+def test_make_key_covers_schema_version() -> None:
+    """Every cache key is made under the schema version: bumping it misses every old entry."""
+    fields = {"text": "hello", "voice": "en-us"}
+    canonical = json.dumps(
+        {"schema": versions.SCHEMA_VERSION, **fields}, sort_keys=True, separators=(",", ":")
+    )
+    assert cache.make_key(fields) == hashlib.sha256(canonical.encode()).hexdigest()
+    without = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    assert cache.make_key(fields) != hashlib.sha256(without.encode()).hexdigest()

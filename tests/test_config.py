@@ -44,7 +44,7 @@ def test_load_many_problems_reported_in_one_run(make_project: Project) -> None:
         "[limits]", '[audio]\ncodecs = ["ulaw", "g729"]\n\n[limits]'
     )
     assert problems(make_project(toml)) == [
-        "prompts.toml: synth.engine: must be one of local, piper, espeak, waves "
+        "prompts.toml: synth.engine: must be one of espeak, local, piper, waves "
         "(did you mean 'waves'?), got 'wavs'",
         "prompts.toml: synth.speed: must be between 0.5 and 2, got 3",
         "prompts.toml: audio.codecs[1]: must be one of ulaw, alaw, got 'g729'",

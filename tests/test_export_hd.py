@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -200,3 +201,23 @@ def test_hd_from_narrowband_synthesis_fails_with_fix() -> None:
         "publish.hd needs a synthesis at 16000 Hz or more, the engine gave 8000 Hz "
         "(Waves: set waves.sample_rate = 24000)"
     )
+
+
+def test_hd_without_g722_extra_fails_naming_extra(make_project: Project, tmp_path: Path) -> None:
+    # A Python where the `hd` extra is not installed: G722 cannot be imported.
+    blocker = tmp_path / "no-g722"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['G722'] = None\n")
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(blocker), os.environ.get("PYTHONPATH", "")])
+    )
+    toml = make_project(HD_TOML)
+    result = run_cli("build", "--config", str(toml), env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: prompts.toml: publish.hd: needs the G722 package: install it with "
+        "pip install 'ivr-prompts[hd]'"
+    ]
+    assert (
+        run_cli("plan", "--config", str(toml)).returncode == 0
+    )  # with G722, the same file is fine

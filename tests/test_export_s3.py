@@ -231,8 +231,8 @@ def test_connect_prompts_created_once_then_updated_when_audio_changes(
         ),
         (
             'upload = "https://bucket/p"',
-            "prompts.toml: publish.upload: must look like s3://bucket/prefix, got "
-            "'https://bucket/p'",
+            "prompts.toml: publish.upload: expected s3://bucket or s3://bucket/prefix "
+            "(bucket: 3-63 of a-z 0-9 . -)",
         ),
         (
             'connect_instance = "abc"',

@@ -81,8 +81,13 @@ def test_asterisk_read_stage_direction_inside_line_not_spoken(tmp_path: Path) ->
     assert [(e.id, e.locale, e.text) for e in inventory.entries] == [
         ("ha/bonjour", "fr-CA", "Bonjour!")
     ]
-    assert inventory.problems == [
-        "extra-sounds-fr_CA.txt:3: expected 'name: transcript', got 'bad line'"
+    assert [(p.text(), p.file, p.line, p.code) for p in inventory.problems] == [
+        (
+            "extra-sounds-fr_CA.txt:3: expected 'name: transcript', got 'bad line'",
+            "extra-sounds-fr_CA.txt",
+            3,
+            "import",
+        )
     ]
 
 

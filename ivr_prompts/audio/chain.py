@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import AudioError
 from ..versions import PROCESSING_VERSION
@@ -21,6 +22,9 @@ from .dsp import (
 from .edges import cut, edge_peaks_dbfs, edge_threshold_dbfs, find_speech
 from .g711 import RATE, Int16Audio
 from .limiter import level_to_target
+
+if TYPE_CHECKING:
+    from ..settings import AudioSettings
 
 # G.711 decodes to the middle of a quantisation step: up to half a top-segment step (512 of
 # 32768) above the encoded sample. Limiting this much under the ceiling keeps decoded peaks
@@ -55,21 +59,23 @@ class ProcessSettings(Protocol):
     def highpass_order(self) -> int: ...
 
 
-def settings_key(settings: ProcessSettings) -> dict[str, Any]:
-    """Every setting that changes what `process` makes, for cache keys."""
-    return {
-        "rate": RATE,
-        "level_dbov": settings.level_dbov,
-        "peak_headroom_db": settings.peak_headroom_db,
-        "lead_pad_ms": settings.lead_pad_ms,
-        "trail_pad_ms": settings.trail_pad_ms,
-        "silence_threshold_dbfs": settings.silence_threshold_dbfs,
-        "edge_margin_db": settings.edge_margin_db,
-        "fade_ms": settings.fade_ms,
-        "highpass_hz": settings.highpass_hz,
-        "highpass_order": settings.highpass_order,
-        "processing": PROCESSING_VERSION,
+# The [audio] settings that do not change what `process` makes: the laws it is encoded in (each
+# a published file of its own), the validation tolerance, and the pause between sentences (an
+# engine setting: part of the synthesis key). Every other field of AudioSettings is in the
+# processed audio's key; tests/test_audio_chain.py fails when a field is neither read by
+# `process` (ProcessSettings) nor listed here.
+NOT_PROCESSING = frozenset({"codecs", "level_tolerance_db", "sentence_pause_ms"})
+
+
+def settings_key(settings: AudioSettings) -> dict[str, Any]:
+    """Every setting that changes what `process` makes, for cache keys: every [audio] field
+    but those in NOT_PROCESSING."""
+    fields = {
+        f.name: getattr(settings, f.name)
+        for f in dataclasses.fields(settings)
+        if f.name not in NOT_PROCESSING
     }
+    return {"rate": RATE, **fields, "processing": PROCESSING_VERSION}
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import secrets
+from .. import s3url, secrets
 from ..errors import UsageError
 from .keys import Kind, entry_name
 
@@ -27,7 +26,6 @@ log = logging.getLogger(__name__)
 SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 # The access key id is not a secret, but it names the account: hidden too.
 _HIDDEN_VARIABLES = (*SECRET_VARIABLES, "AWS_ACCESS_KEY_ID")
-_URL = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/(?P<prefix>[^?#@]*))?\Z")
 _UNREACHABLE = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError")
 _MISSING = ("404", "NoSuchKey", "NotFound")
 _DENIED = (
@@ -75,11 +73,10 @@ class Location:
 
     @classmethod
     def parse(cls, url: str) -> Location:
-        found = _URL.match(url)
+        found = s3url.parse(url)
         if found is None:  # config.py checked it; this guards direct callers
             raise UsageError(f"remote cache {url!r}: expected s3://bucket or s3://bucket/prefix")
-        prefix = (found.group("prefix") or "").strip("/")
-        return cls(url.rstrip("/"), found.group("bucket"), f"{prefix}/" if prefix else "")
+        return cls(found.url, found.bucket, found.prefix)
 
 
 ClientFactory = Callable[[], "BaseClient"]

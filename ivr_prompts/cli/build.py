@@ -18,9 +18,10 @@ from .. import report
 from ..check_memo import CheckResult, recall
 from ..errors import BuildFailed, ConfigError
 from ..fingerprint import answer_noop
-from ..kinds import ENGINE_NAMES, Format
+from ..kinds import Format
 from ..options import BuildOptions
 from ..outcome import BuildReport
+from ..plugins import ENGINE_NAMES
 from . import output
 from .app import config_option, format_option, json_option, main, remote_options
 from .output import boundary, emit
@@ -68,7 +69,7 @@ def build(
 ) -> None:
     """Render, synthesize, process, validate and publish the prompt set."""
     cfg = config_mod.load(config_path)
-    options = BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
+    options = BuildOptions(only=only, locales=locales, engine=engine)
     noop = answer_noop(cfg, options, verify_exports=verify_upload)
     if noop is not None:
         _show_build(noop, cfg, as_json)

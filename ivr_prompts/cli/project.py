@@ -16,8 +16,9 @@ from ..cache import open_cache
 from ..check import plan_issues
 from ..engines.registry import Engines
 from ..errors import Problem
-from ..kinds import ENGINE_NAMES, PROFILE_NAMES, Format, ProfileName
+from ..kinds import PROFILE_NAMES, Format, ProfileName
 from ..options import BuildOptions
+from ..plugins import ENGINE_NAMES
 from ..publish.verify import published_sets
 from . import malloc, output, show
 from .app import config_option, format_option, json_option, main, remote_options
@@ -84,7 +85,7 @@ def plan(
 @boundary
 def _plan(config_path: Path | None, engine: str | None, fmt: Format, *, remote: bool) -> bool:
     cfg = config_mod.load(config_path)
-    options = BuildOptions(engine=engine)  # type: ignore[arg-type]
+    options = BuildOptions(engine=engine)
     store = open_cache(cfg.project, remote=remote, read_only=True)  # a plan writes nothing
     try:
         the_plan = planner.make_plan(cfg, options, Engines(cfg), store)

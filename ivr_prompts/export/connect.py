@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..kinds import UPLOAD_TARGET
 from .names import flat_name, platform_language
 from .s3 import Destination, UploadError
 
@@ -74,9 +75,9 @@ def sync_prompts(
         existing = directory.list_prompts()
         for record in records:
             for f in record["files"]:
-                if f["target"] != "wav" or f["format"] != "ulaw-wav":
+                if f["target"] != UPLOAD_TARGET or f["format"] != "ulaw-wav":
                     continue
-                key = dest.key(f["path"].removeprefix("wav/"))
+                key = dest.key(f["path"].removeprefix(f"{UPLOAD_TARGET}/"))
                 name = prompt_name(record["id"], record["locale"])
                 if name not in existing:
                     directory.create_prompt(name, dest.uri(key), f"ivr-prompts: {record['id']}")

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+from .. import s3url
 from ..config import Config
 from ..errors import IvrPromptsError
+from ..kinds import UPLOAD_TARGET
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +44,10 @@ class Destination:
 
     @classmethod
     def parse(cls, url: str) -> Destination:
-        rest = url.removeprefix("s3://")
-        bucket, _, prefix = rest.partition("/")
-        prefix = prefix.strip("/")
-        return cls(bucket, f"{prefix}/" if prefix else "")
+        found = s3url.parse(url)
+        if found is None:  # config.py checked it; this guards direct callers
+            raise UploadError(f"publish.upload {url!r}: {s3url.EXPECTED}")
+        return cls(found.bucket, found.prefix)
 
     def key(self, relative: str) -> str:
         return f"{self.prefix}{relative}"
@@ -93,7 +95,7 @@ def wav_objects(config: Config, records: Sequence[Mapping[str, Any]]) -> list[Lo
     objects: list[LocalObject] = []
     for record in records:
         for f in record["files"]:
-            if f["target"] != "wav" or f["format"] != "ulaw-wav":
+            if f["target"] != UPLOAD_TARGET or f["format"] != "ulaw-wav":
                 continue
             path = out / f["path"]
             prompt = f"{record['id']} [{record['locale']}]"
@@ -111,7 +113,7 @@ def wav_objects(config: Config, records: Sequence[Mapping[str, Any]]) -> list[Lo
                 for x in found
                 if x.severity == "error"
             ]
-            relative = f["path"].removeprefix("wav/")
+            relative = f["path"].removeprefix(f"{UPLOAD_TARGET}/")
             md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
             objects.append(LocalObject(path, dest.key(relative), md5, prompt))
     if problems:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import Problem, UsageError
 from ..kinds import SourceFormat
 
 # core-sounds-en.txt, extra-sounds-fr_CA.txt, phrase_en.xml, phrase_pt-BR.xml
@@ -39,7 +39,7 @@ class Inventory:
     path: Path
     format: SourceFormat
     entries: list[Entry] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def spoken(self) -> list[Entry]:
@@ -50,8 +50,21 @@ class Inventory:
         return [e for e in self.entries if not e.speech]
 
     def problem(self, line: int, message: str) -> None:
-        where = f"{self.path.name}:{line}" if line else self.path.name
-        self.problems.append(f"{where}: {message}")
+        self.problems.append(problem_at(self.path.name, line, message))
+
+
+def problem_at(file: str, line: int, message: str, prompt: str = "", locale: str = "") -> Problem:
+    """A problem of a file to import, its message led by file:line."""
+    where = f"{file}:{line}" if line else file
+    return Problem(
+        f"{where}: {message}",
+        file=file,
+        line=line,
+        prompt=prompt,
+        locale=locale,
+        code="import",
+        named=True,
+    )
 
 
 def clean_text(text: str) -> str:

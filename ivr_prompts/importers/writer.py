@@ -15,8 +15,8 @@ from .. import config as config_mod
 from .. import render
 from ..atomic import write_atomic
 from ..config import Config, LocaleConfig
-from ..errors import ConfigError, UsageError
-from .model import Entry, Inventory
+from ..errors import ConfigError, Problem, UsageError
+from .model import Entry, Inventory, problem_at
 
 _JINJA_MARKS = ("{{", "{%", "{#")
 
@@ -58,7 +58,7 @@ def prepare(
     config: Config, inventories: Sequence[Inventory], only_locale: str | None = None
 ) -> ImportResult:
     """Check every entry against the project and each other; raise ConfigError listing all."""
-    problems: list[str] = [p for inv in inventories for p in inv.problems]
+    problems: list[Problem] = [p for inv in inventories for p in inv.problems]
     existing = {(r.id, r.locale): r.prompt.index for r in render.render_all(config)}
     result = ImportResult()
     seen: dict[tuple[str, str], str] = {}
@@ -79,12 +79,24 @@ def prepare(
             key = (entry.id, code)
             if key in existing:
                 problems.append(
-                    f"{where}: {entry.id} [{code}] is already defined in {config.path.name} "
-                    f"(prompts[{existing[key]}]); remove it there or from the file to import"
+                    problem_at(
+                        name,
+                        entry.line,
+                        f"{entry.id} [{code}] is already defined in {config.path.name} "
+                        f"(prompts[{existing[key]}]); remove it there or from the file to import",
+                        entry.id,
+                        code,
+                    )
                 )
             elif key in seen:
                 problems.append(
-                    f"{where}: {entry.id} [{code}] is imported twice (also {seen[key]})"
+                    problem_at(
+                        name,
+                        entry.line,
+                        f"{entry.id} [{code}] is imported twice (also {seen[key]})",
+                        entry.id,
+                        code,
+                    )
                 )
             else:
                 seen[key] = where

@@ -1,0 +1,66 @@
+"""The `waves` engine's door (Smallest AI): voices, model, billing, request size, identity.
+
+Light: no httpx, no key; the engine itself is made (and connects) only when it must speak.
+"""
+
+from __future__ import annotations
+
+from ...config import Config, LocaleConfig, PromptConfig
+from ..base import Engine
+from ..door import DoorDefaults
+from .identity import waves_identity
+
+# Lightning v3.1's languages (shared/waves-api.md); the live catalog is checked when building.
+WAVES_LANGUAGES = ("en", "hi", "mr", "kn", "ta", "bn", "gu", "te", "ml", "pa", "or", "es")
+# Waves splits text into requests of waves.max_chars, up to a whole prompt of this many.
+WAVES_MAX_CHARS = 20000
+
+
+class WavesDoor(DoorDefaults):
+    name = "waves"
+    bills_characters = True
+    remote_lexicon = True
+    max_prompt_chars = WAVES_MAX_CHARS
+    limit_of = "a Waves prompt"
+    settings_section = "waves"
+
+    def voice(self, config: Config, locale: LocaleConfig, prompt: PromptConfig) -> str:
+        return prompt.voice or locale.voice
+
+    def model(self, config: Config) -> str:
+        return config.synth.model
+
+    def request_chars(self, config: Config) -> int | None:
+        return config.waves.max_chars
+
+    def identity(self, config: Config, voice: str, model: str) -> dict[str, str]:
+        return waves_identity(config.waves, voice, model, config.audio.sentence_pause_ms)
+
+    def language_problem(self, config: Config, locale: LocaleConfig) -> tuple[str, str] | None:
+        if config.synth.model != "lightning_v3.1" or locale.language in WAVES_LANGUAGES:
+            return None
+        return "language", (
+            f"locale {locale.code}: Waves {config.synth.model} does not speak language "
+            f"{locale.language!r}; it speaks {', '.join(WAVES_LANGUAGES)} (more "
+            f'on lightning_v3.1_pro), or use engine = "espeak"'
+        )
+
+    def config_problems(self, config: Config) -> list[tuple[tuple[str, ...], str]]:
+        rate = config.waves.sample_rate
+        if config.publish.hd and rate < 16000:
+            return [
+                (
+                    ("publish", "hd"),
+                    f"needs wideband audio but waves.sample_rate is {rate}; "
+                    "set it to 16000 or more",
+                )
+            ]
+        return []
+
+    def create(self, config: Config) -> Engine:
+        from .deferred import DeferredWaves
+
+        return DeferredWaves(config)
+
+
+DOOR = WavesDoor()
