@@ -218,7 +218,7 @@ async def _produce(
             elif entry is None and pair.action != "synthesize":
                 synth = await asyncio.to_thread(store.get, "synth", pair.synth_key)
             if entry is None and synth is None:
-                synth = await speak(pair, _request(pair, remote_ids))
+                synth = await parts.once(pair, _request(pair, remote_ids))
             problems, processed = await loop.run_in_executor(
                 pool, _stage, plan, pair, store, entry, synth, stager
             )

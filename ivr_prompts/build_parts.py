@@ -23,8 +23,8 @@ Speak = Callable[[Pair, SynthesisRequest], Awaitable[cache.AudioEntry]]
 
 
 class Parts:
-    """The spoken parts of one build: each synthesized at most once, even when several pairs
-    say it at the same time."""
+    """The syntheses of one build (whole pairs and spoken parts): each key synthesized at most
+    once, even when several pairs say it at the same time."""
 
     def __init__(self, store: cache.LayeredCache, speak: Speak) -> None:
         self.store = store
@@ -41,22 +41,30 @@ class Parts:
                 entry = await asyncio.to_thread(self.store.get, "synth", part.synth_key)
                 if entry is not None:
                     found[part.synth_key] = entry
-        wanted: dict[str, asyncio.Task[cache.AudioEntry]] = {}
-        for part in speech_parts(pair.parts):
-            key = part.synth_key
-            if key in found or key in wanted:
-                continue
-            if key not in self._under_way:
-                request = part_request(pair, part, remote_ids)
-                self._under_way[key] = asyncio.ensure_future(self.speak(pair, request))
-            wanted[key] = self._under_way[key]
-        answers = await asyncio.gather(*wanted.values(), return_exceptions=True)
+        wanted = {
+            p.synth_key: part_request(pair, p, remote_ids)
+            for p in speech_parts(pair.parts)
+            if p.synth_key not in found
+        }
+        answers = await asyncio.gather(
+            *(self.once(pair, r) for r in wanted.values()), return_exceptions=True
+        )
         for key, answer in zip(wanted, answers, strict=True):
             if isinstance(answer, BaseException):
-                self._under_way.pop(key, None)  # another pair that says it asks again
                 raise answer
             found[key] = answer
         return [p.ms if isinstance(p, Pause) else found[p.synth_key] for p in pair.parts]
+
+    async def once(self, pair: Pair, request: SynthesisRequest) -> cache.AudioEntry:
+        """The synthesis of `request`: spoken now, or awaited when another pair asked first."""
+        key = request.cache_key
+        task = self._under_way.get(key)
+        if task is None:
+            task = self._under_way[key] = asyncio.ensure_future(self.speak(pair, request))
+            # Once done it is in the cache (or failed, and the next pair that says it asks
+            # again): the build holds no audio for it.
+            task.add_done_callback(lambda _: self._under_way.pop(key, None))
+        return await task
 
 
 def part_request(

@@ -123,12 +123,10 @@ class Plan:
 
     @property
     def billed_chars(self) -> int:
-        """Characters a Waves build would send for the pairs it must synthesize (a pair with
-        pauses: each of its parts the cache does not hold, once)."""
+        """Characters a Waves build would send for the pairs it must synthesize: each text
+        once (a pair with pauses: each of its parts the cache does not hold)."""
         billed = [p for p in self.pairs if p.action == "synthesize" and p.engine == "waves"]
-        parts = (s for p in billed for s in spoken_parts.speech_parts(p.parts))
-        whole = sum(len(p.spoken) for p in billed if not p.parts)
-        return whole + spoken_parts.billed(parts, self.cached_parts)
+        return spoken_parts.billed(billed, self.cached_parts)
 
     @property
     def changes(self) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from . import cache
 from .lexicon import Lexicon
@@ -146,10 +146,25 @@ def speech_parts(parts: Iterable[PlannedPart]) -> list[SpokenPart]:
     return [p for p in parts if isinstance(p, SpokenPart)]
 
 
-def billed(parts: Iterable[SpokenPart], cached: frozenset[str]) -> int:
-    """Characters sent for these parts: each part not in the cache, once."""
+class Billable(Protocol):
+    """A pair as billing sees it (plan.Pair)."""
+
+    @property
+    def spoken(self) -> str: ...
+    @property
+    def synth_key(self) -> str: ...
+    @property
+    def parts(self) -> tuple[PlannedPart, ...]: ...
+
+
+def billed(pairs: Iterable[Billable], cached: frozenset[str]) -> int:
+    """Characters sent to synthesize these pairs: each text once, a pair with pauses part by
+    part (the parts in `cached` are not sent)."""
     sent: dict[str, int] = {}
-    for part in parts:
-        if part.synth_key not in cached:
-            sent[part.synth_key] = len(part.spoken)
+    for pair in pairs:
+        if not pair.parts:
+            sent[pair.synth_key] = len(pair.spoken)
+        for part in speech_parts(pair.parts):
+            if part.synth_key not in cached:
+                sent[part.synth_key] = len(part.spoken)
     return sum(sent.values())
