@@ -29,42 +29,44 @@ class Parts:
     def __init__(self, store: cache.LayeredCache, speak: Speak) -> None:
         self.store = store
         self.speak = speak
-        self._under_way: dict[str, asyncio.Task[cache.AudioEntry]] = {}
+        self._under_way: dict[str, asyncio.Future[cache.AudioEntry]] = {}
 
     async def made(self, pair: Pair, remote_ids: Mapping[tuple[str, str], str]) -> list[Made]:
-        """Every part of `pair`: cached syntheses read, missing ones synthesized (in
-        parallel, each through the engine's gate)."""
+        """Every part of `pair`: read from the cache, or synthesized (one after the other: the
+        build's workers keep the engine busy, and no task is made per part)."""
         found: dict[str, cache.AudioEntry] = {}
         for part in speech_parts(pair.parts):
-            if part.synth_key not in found and part.synth_key not in self._under_way:
-                # Off the event loop: a read may go to the remote cache.
-                entry = await asyncio.to_thread(self.store.get, "synth", part.synth_key)
-                if entry is not None:
-                    found[part.synth_key] = entry
-        wanted = {
-            p.synth_key: part_request(pair, p, remote_ids)
-            for p in speech_parts(pair.parts)
-            if p.synth_key not in found
-        }
-        answers = await asyncio.gather(
-            *(self.once(pair, r) for r in wanted.values()), return_exceptions=True
-        )
-        for key, answer in zip(wanted, answers, strict=True):
-            if isinstance(answer, BaseException):
-                raise answer
-            found[key] = answer
+            if part.synth_key in found:
+                continue
+            # Off the event loop: a read may go to the remote cache.
+            entry = await asyncio.to_thread(self.store.get, "synth", part.synth_key)
+            if entry is None:
+                entry = await self.once(pair, part_request(pair, part, remote_ids))
+            found[part.synth_key] = entry
         return [p.ms if isinstance(p, Pause) else found[p.synth_key] for p in pair.parts]
 
     async def once(self, pair: Pair, request: SynthesisRequest) -> cache.AudioEntry:
         """The synthesis of `request`: spoken now, or awaited when another pair asked first."""
         key = request.cache_key
-        task = self._under_way.get(key)
-        if task is None:
-            task = self._under_way[key] = asyncio.ensure_future(self.speak(pair, request))
-            # Once done it is in the cache (or failed, and the next pair that says it asks
-            # again): the build holds no audio for it.
-            task.add_done_callback(lambda _: self._under_way.pop(key, None))
-        return await task
+        waiting = self._under_way.get(key)
+        if waiting is not None:
+            return await asyncio.shield(waiting)  # a waiter cancelled leaves it to the others
+        future = self._under_way[key] = asyncio.get_running_loop().create_future()
+        try:
+            made = await self.speak(pair, request)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no warning when no other pair waited for it
+            raise
+        finally:
+            # Done: it is in the cache (or failed, and the next pair that says it asks again);
+            # the build holds no audio for it.
+            del self._under_way[key]
+        future.set_result(made)
+        return made
 
 
 def part_request(
