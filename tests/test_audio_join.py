@@ -20,10 +20,12 @@ from ivr_prompts.errors import AudioError
 from ivr_prompts.settings import AudioSettings, LimitSettings
 
 SETTINGS = AudioSettings()
+# A part's speech: samples and their rate.
+Spoken = tuple[audio.FloatAudio, int]
 SOX_S16 = ["-t", "raw", "-e", "signed", "-b", "16", "-"]
 
 
-def speak(text: str) -> join.Segment:
+def speak(text: str) -> Spoken:
     request = SynthesisRequest(
         prompt_id="t",
         locale="en-US",
@@ -39,7 +41,7 @@ def speak(text: str) -> join.Segment:
 
 
 @pytest.fixture(scope="module")
-def said() -> tuple[join.Segment, join.Segment]:
+def said() -> tuple[Spoken, Spoken]:
     return speak("Welcome to Acme Bank."), speak("Press one for sales.")
 
 
@@ -89,7 +91,7 @@ def errors(pcm: audio.Int16Audio, tmp_path: Path) -> list[str]:
 
 @pytest.mark.parametrize("ms", [150, 800, 2000])
 def test_process_parts_pause_exact_and_outer_edges_pass(
-    said: tuple[join.Segment, join.Segment], tmp_path: Path, ms: int
+    said: tuple[Spoken, Spoken], tmp_path: Path, ms: int
 ) -> None:
     first, second = said
     done = join.process_parts([first, ms, second], SETTINGS)
@@ -102,7 +104,7 @@ def test_process_parts_pause_exact_and_outer_edges_pass(
     assert errors(done.pcm, tmp_path) == []
 
 
-def test_process_parts_share_one_gain(said: tuple[join.Segment, join.Segment]) -> None:
+def test_process_parts_share_one_gain(said: tuple[Spoken, Spoken]) -> None:
     first, _second = said
     alone = audio.process(audio.to_float(audio.to_pcm16(first[0])), first[1], SETTINGS)
     joined = join.process_parts([first, 800, first], SETTINGS)
@@ -113,7 +115,7 @@ def test_process_parts_share_one_gain(said: tuple[join.Segment, join.Segment]) -
 
 
 def test_process_parts_edge_pauses_are_silence_beyond_the_pads(
-    said: tuple[join.Segment, join.Segment], tmp_path: Path
+    said: tuple[Spoken, Spoken], tmp_path: Path
 ) -> None:
     first, second = said
     plain = join.process_parts([first, 800, second], SETTINGS)
@@ -128,7 +130,7 @@ def test_process_parts_edge_pauses_are_silence_beyond_the_pads(
 
 
 def test_process_parts_long_edge_pause_fails_validation(
-    said: tuple[join.Segment, join.Segment], tmp_path: Path
+    said: tuple[Spoken, Spoken], tmp_path: Path
 ) -> None:
     first, _ = said
     done = join.process_parts([1500, first], SETTINGS)
@@ -141,7 +143,7 @@ def test_process_parts_pauses_only_refused() -> None:
     assert caught.value.message == "a prompt of pauses only has nothing to speak; give it words"
 
 
-def test_process_parts_silent_part_refused(said: tuple[join.Segment, join.Segment]) -> None:
+def test_process_parts_silent_part_refused(said: tuple[Spoken, Spoken]) -> None:
     first, _ = said
     silent = (np.zeros(8000, np.float32), 8000)
     with pytest.raises(AudioError) as caught:
