@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import audio, cache, export
+from . import audio, build_parts, cache, export, render
 from .audio import speech
+from .build_parts import Made
 from .config import Config
 from .engines.base import SynthesisRequest
 from .engines.registry import Engines
@@ -29,7 +30,7 @@ from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
 from .options import BuildOptions
 from .outcome import BuildReport, Counts
-from .plan import Pair, Plan, make_plan
+from .plan import Pair, Plan, RenderAll, make_plan
 from .publish.layout import PlannedFile
 from .publish.lock import check_location, remove_leftovers
 from .publish.manifest import Manifest, PromptRecord, new_manifest
@@ -48,6 +49,7 @@ async def build(
     progress: Progress | None = None,
     exchange: Exchange = renameat2_exchange,
     store: cache.LayeredCache | None = None,
+    render_all: RenderAll = render.render_all,
 ) -> BuildReport:
     """Build and publish the prompt set; raise BuildFailed (nothing published) if any pair fails.
 
@@ -70,7 +72,7 @@ async def build(
             if counts is not None:
                 report = BuildReport(counts, _manifest_at=out)
             else:
-                plan = make_plan(config, options, engines, store)
+                plan = make_plan(config, options, engines, store, render_all)
                 report = BuildReport(Counts.of(plan), plan)
                 await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
             if export.wanted(config):
@@ -197,6 +199,25 @@ async def _produce(
         for pair in todo:  # one shared iterator: each pair goes to exactly one worker
             await _one(pair)
 
+    async def speak(pair: Pair, request: SynthesisRequest) -> cache.AudioEntry:
+        """One synthesis through the pair's engine (within its gate), checked and cached."""
+        engine = engines.get(pair.engine)
+        gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
+        async with gate:
+            progress("synthesize", pair)
+            made = await engine.synthesize(request)
+        report.synthesized += 1
+        # Noise, a tone or silence passes every file check: refuse it before the cache.
+        verdict = await loop.run_in_executor(pool, speech.classify, made.samples, made.sample_rate)
+        if not verdict.is_speech:
+            raise EngineError(_not_speech(pair, verdict, made.meta))
+        synth = cache.AudioEntry(audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta))
+        # Off the event loop: a local write, and a wait when uploads are backed up.
+        await loop.run_in_executor(pool, store.put, "synth", request.cache_key, synth)
+        return synth
+
+    parts = build_parts.Parts(store, speak)
+
     async def _one(pair: Pair) -> None:
         try:
             # Read (and verify) what the cache holds: a corrupt entry is synthesized again.
@@ -204,27 +225,13 @@ async def _produce(
             entry = None
             if pair.action == "cached":
                 entry = await asyncio.to_thread(store.get, "audio", pair.audio_key)
-            synth = None
-            if entry is None and pair.action != "synthesize":
+            synth: cache.AudioEntry | list[Made] | None = None
+            if entry is None and pair.parts:  # spoken in parts, each cached on its own
+                synth = await parts.made(pair, remote_ids)
+            elif entry is None and pair.action != "synthesize":
                 synth = await asyncio.to_thread(store.get, "synth", pair.synth_key)
             if entry is None and synth is None:
-                engine = engines.get(pair.engine)
-                gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
-                async with gate:
-                    progress("synthesize", pair)
-                    made = await engine.synthesize(_request(pair, remote_ids))
-                report.synthesized += 1
-                # Noise, a tone or silence passes every file check: refuse it before the cache.
-                verdict = await loop.run_in_executor(
-                    pool, speech.classify, made.samples, made.sample_rate
-                )
-                if not verdict.is_speech:
-                    raise EngineError(_not_speech(pair, verdict, made.meta))
-                synth = cache.AudioEntry(
-                    audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta)
-                )
-                # Off the event loop: a local write, and a wait when uploads are backed up.
-                await loop.run_in_executor(pool, store.put, "synth", pair.synth_key, synth)
+                synth = await parts.once(pair, _request(pair, remote_ids))
             problems, processed = await loop.run_in_executor(
                 pool, _stage, plan, pair, store, entry, synth, stager
             )
@@ -289,7 +296,7 @@ def _stage(
     pair: Pair,
     store: cache.LayeredCache,
     entry: cache.AudioEntry | None,
-    synth: cache.AudioEntry | None,
+    synth: cache.AudioEntry | list[Made] | None,
     stager: Stager,
 ) -> tuple[list[str], bool]:
     """In a worker thread: the processed audio (given, or made from the synthesis), written
@@ -312,12 +319,20 @@ def _stage(
 
 
 def _hd_audio(
-    config: Config, pair: Pair, store: cache.LayeredCache, synth: cache.AudioEntry | None
+    config: Config,
+    pair: Pair,
+    store: cache.LayeredCache,
+    synth: cache.AudioEntry | list[Made] | None,
 ) -> audio.Int16Audio:
     """The pair's 16 kHz audio: cached, else processed from the synthesis (and cached)."""
     key = hd.hd_key(pair.audio_key)
     entry = store.get("audio", key)
+    if entry is None and pair.parts:
+        made = synth if isinstance(synth, list) else build_parts.cached(pair, store)
+        entry = build_parts.process_hd(made, config.audio)
+        store.put("audio", key, entry)
     if entry is None:
+        assert not isinstance(synth, list)
         synth = synth or store.get("synth", pair.synth_key)
         if synth is None:  # the plan saw both entries; one was removed or corrupt since
             raise IvrPromptsError("the synthesis left the cache during the build; build again")
@@ -363,7 +378,9 @@ def _request(pair: Pair, remote_ids: Mapping[tuple[str, str], str]) -> Synthesis
     )
 
 
-def _process(config: Config, synth: cache.AudioEntry) -> cache.AudioEntry:
+def _process(config: Config, synth: cache.AudioEntry | list[Made]) -> cache.AudioEntry:
+    if isinstance(synth, list):
+        return build_parts.process(config, synth)
     processed = audio.process(audio.to_float(synth.samples), synth.sample_rate, config.audio)
     meta = {
         **synth.meta,

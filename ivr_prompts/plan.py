@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import cache, lexicon, preflight, render
+from . import cache, lexicon, preflight, render, spoken_parts
 from .audio.chain import settings_key
 from .build_rules import Checks
 from .config import Config, LocaleConfig
@@ -21,12 +21,15 @@ from .publish import targets
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
 from .publish.stage import check_output
+from .spoken_parts import PlannedPart
 from .validate.pace import words_per_minute
 
 # synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
 # audio is cached; reuse: the published files are current; keep: not selected, published files
 # stay; skip: not selected and never published.
 Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip"]
+# Renders every pair of a config (render.render_all; tests give rendered pairs their parts).
+RenderAll = Callable[[Config], list[render.Rendered]]
 
 
 @dataclass(slots=True)
@@ -47,6 +50,9 @@ class Pair:
     lexicon_words: tuple[str, ...]
     config: Config = field(repr=False, compare=False)
     action: Action = "synthesize"
+    # Spoken parts and pauses when the pair has a pause (each part synthesized on its own);
+    # empty for a pair spoken whole.
+    parts: tuple[PlannedPart, ...] = ()
 
     @property
     def files(self) -> list[PlannedFile]:
@@ -57,6 +63,13 @@ class Pair:
     @property
     def name(self) -> str:
         return self.rendered.pair
+
+    @property
+    def characters(self) -> int:
+        """Characters an engine is sent for this pair: its spoken text, or its parts'."""
+        if not self.parts:
+            return len(self.spoken)
+        return sum(len(p.spoken) for p in spoken_parts.speech_parts(self.parts))
 
     @property
     def key(self) -> tuple[str, str]:
@@ -98,6 +111,8 @@ class Plan:
     previous: Manifest | None
     checks: Checks
     removed: list[tuple[str, str]] = field(default_factory=list)
+    # Synthesis keys of the spoken parts (of pairs with pauses) the cache holds.
+    cached_parts: frozenset[str] = frozenset()
 
     def count(self, action: Action) -> int:
         return sum(1 for p in self.pairs if p.action == action)
@@ -116,12 +131,12 @@ class Plan:
     @property
     def billed_chars(self) -> int:
         """Characters a build would be billed for (engines that bill them) for the pairs it
-        must synthesize."""
-        return sum(
-            len(p.spoken)
-            for p in self.pairs
-            if p.action == "synthesize" and door(p.engine).bills_characters
-        )
+        must synthesize: each text once (a pair with pauses: each of its parts the cache does
+        not hold)."""
+        billed = [
+            p for p in self.pairs if p.action == "synthesize" and door(p.engine).bills_characters
+        ]
+        return spoken_parts.billed(billed, self.cached_parts)
 
     @property
     def changes(self) -> bool:
@@ -149,7 +164,9 @@ def processing_fields(config: Config) -> dict[str, Any]:
     return settings_key(config.audio)
 
 
-def select(config: Config, options: BuildOptions) -> list[render.Rendered]:
+def select(
+    config: Config, options: BuildOptions, render_all: RenderAll = render.render_all
+) -> list[render.Rendered]:
     """Render every pair and check that --only/--locale select some; ConfigError otherwise."""
     for code in options.locales:
         if code not in config.locales:
@@ -159,7 +176,7 @@ def select(config: Config, options: BuildOptions) -> list[render.Rendered]:
                     f"(have: {', '.join(config.locales)})"
                 ]
             )
-    rendered = render.render_all(config)
+    rendered = render_all(config)
     if (options.only or options.locales) and not any(selected(r, options) for r in rendered):
         wanted = " ".join(
             [*(f"--only {o}" for o in options.only), *(f"--locale {c}" for c in options.locales)]
@@ -180,12 +197,13 @@ def make_plan(
     options: BuildOptions,
     engines: Engines,
     store: cache.LayeredCache | None = None,
+    render_all: RenderAll = render.render_all,
 ) -> Plan:
     """Render every pair and key it; decide for each whether to synthesize, process or reuse."""
     previous = read_manifest(config.project.output)
     check_output(config, previous)  # before anything is synthesized (and paid for)
     lexicons = load_lexicons(config)
-    rendered = select(config, options)
+    rendered = select(config, options, render_all)
     preflight.require(config, rendered, options.engine)  # before any engine is asked anything
     processing = processing_fields(config)
     checks = Checks(config)
@@ -201,23 +219,12 @@ def make_plan(
         ident_key = (engine_name, voice, model)
         if ident_key not in identities:
             identities[ident_key] = engines.identity(engine_name, voice, model)
-        lex = lexicons[r.locale]
-        used = tuple(sorted(lex.words_used(r.text)))
-        spoken = r.text if engine.remote_lexicon else lex.apply(r.text)
-        spoken = r.text if spoken == r.text else spoken  # one string, not two, per pair
-        table = dict(lex.entries)
         speed = next(s for s in (prompt.speed, loc.speed, config.synth.speed) if s is not None)
-        # Only the dictionary entries this text uses: editing one word re-synthesizes only the
-        # prompts that contain it.
-        synth_key = cache.make_key(
-            {
-                **identities[ident_key],
-                "language": loc.language,
-                "speed": speed,
-                "text": spoken,
-                "lexicon": [[w, table[w]] for w in used],
-            }
+        voice_key = spoken_parts.Voice(
+            identities[ident_key], loc.language, speed, lexicons[r.locale], engine.remote_lexicon
         )
+        # A pair with pauses is keyed (and synthesized) part by part.
+        whole, parts = voice_key.key_pair(r.parts, r.text)
         files = planned_files(config, r.id, loc)
         checks_key = checks.key(files, prompt)  # most pairs share it: kept once (`shared`)
         pairs.append(
@@ -228,13 +235,14 @@ def make_plan(
                 voice=voice,
                 model=model,
                 speed=speed,
-                spoken=spoken,
-                synth_key=synth_key,
-                audio_key=cache.make_key({"synth": synth_key, **processing}),
+                spoken=whole.spoken,
+                synth_key=whole.synth_key,
+                audio_key=cache.make_key({"synth": whole.synth_key, **processing}),
                 checks_key=shared.setdefault(checks_key, checks_key),
                 selected=selected(r, options),
-                lexicon_words=used,
+                lexicon_words=whole.lexicon_words,
                 config=config,
+                parts=parts,
             )
         )
     ids = [p.rendered.id for p in pairs]
@@ -284,6 +292,10 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
     reasons: list[str] = []
     if record["text"] != pair.rendered.text:
         reasons.append(f"text changed (published {record['text']!r}, now {pair.rendered.text!r})")
+    elif (published := spoken_parts.pauses_in(record["spoken_text"])) != (
+        said := spoken_parts.pauses_in(pair.spoken)
+    ):
+        reasons.append(f"pauses changed (published {published} ms, now {said} ms)")
     elif record["spoken_text"] != pair.spoken or (
         record["synth_key"] != pair.synth_key
         and pair.engine == record["engine"]
@@ -338,14 +350,24 @@ def _decide(plan: Plan, store: cache.LayeredCache) -> None:
     done = {p.name for p in rest if p.audio_key in audio_keys} - {
         p.name for p in rest if hd and hd_key(p.audio_key) not in audio_keys
     }
-    synth_keys = store.present("synth", (p.synth_key for p in rest if p.name not in done))
+    unmade = [p for p in rest if p.name not in done]
+    synth_keys = store.present("synth", (k for p in unmade for k in synth_keys_of(p)))
+    plan.cached_parts = frozenset(k for p in unmade if p.parts for k in synth_keys_of(p))
+    plan.cached_parts &= synth_keys
     for pair in rest:
         if pair.name in done:
             pair.action = "cached"
-        elif pair.synth_key in synth_keys:
+        elif all(k in synth_keys for k in synth_keys_of(pair)):
             pair.action = "process"
         else:
             pair.action = "synthesize"
+
+
+def synth_keys_of(pair: Pair) -> list[str]:
+    """The syntheses a pair is made from: its own, or each of its spoken parts'."""
+    if not pair.parts:
+        return [pair.synth_key]
+    return [p.synth_key for p in spoken_parts.speech_parts(pair.parts)]
 
 
 def review(config: Config, options: BuildOptions) -> list[dict[str, str]]:

@@ -16,6 +16,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .config import Config, LocaleConfig, PromptConfig, check_prompt_id
 from .errors import ConfigError, Problem
+from .text.parts import Part
 
 _SPACE = re.compile(r"\s+")
 
@@ -30,6 +31,7 @@ class Rendered:
     prompt: PromptConfig
     source: str  # "templates/<file>" or "prompts.toml" for inline text
     matrix: Mapping[str, Any]
+    parts: tuple[Part, ...] = ()
 
     @property
     def pair(self) -> str:
