@@ -21,6 +21,7 @@ from .options import BuildOptions
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
 from .publish.stage import check_output
+from .text.parts import Pause
 from .validate.pace import words_per_minute
 
 # synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
@@ -200,9 +201,10 @@ def make_plan(
         if ident_key not in identities:
             identities[ident_key] = engines.identity(engine_name, voice, model)
         lex = lexicons[r.locale]
-        used = tuple(sorted(lex.words_used(r.text)))
-        spoken = r.text if engine.remote_lexicon else lex.apply(r.text)
-        spoken = r.text if spoken == r.text else spoken  # one string, not two, per pair
+        # The dictionary applies to the verbalized text: it can respell "twenty twenty-six".
+        used = tuple(sorted(lex.words_used(r.spoken)))
+        spoken = r.spoken if engine.remote_lexicon else lex.apply(r.spoken)
+        spoken = r.spoken if spoken == r.spoken else spoken  # one string, not two, per pair
         table = dict(lex.entries)
         speed = next(s for s in (prompt.speed, loc.speed, config.synth.speed) if s is not None)
         # Only the dictionary entries this text uses: editing one word re-synthesizes only the
@@ -214,6 +216,7 @@ def make_plan(
                 "speed": speed,
                 "text": spoken,
                 "lexicon": [[w, table[w]] for w in used],
+                **pauses_key(r),
             }
         )
         files = planned_files(config, r.id, loc)
@@ -287,7 +290,11 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
         and pair.engine == record["engine"] == "waves"
         and pair.lexicon_words
     ):
-        reasons.append("pronunciation dictionary changed")
+        reasons.append(
+            "pronunciation dictionary changed"
+            if pair.lexicon_words
+            else "spoken text changed (markup, verbalization or pronunciation dictionary)"
+        )
     for name, now in (("engine", pair.engine), ("voice", pair.voice), ("model", pair.model)):
         was = record[name]  # type: ignore[literal-required]
         if was != now:
@@ -345,8 +352,16 @@ def _decide(plan: Plan, store: cache.LayeredCache) -> None:
             pair.action = "synthesize"
 
 
-def review(config: Config, options: BuildOptions) -> list[dict[str, str]]:
-    """Each selected pair's text before and after its locale's pronunciation dictionary."""
+def pauses_key(r: render.Rendered) -> dict[str, Any]:
+    """A prompt with pauses keys its parts too: moving or lengthening a pause changes its audio."""
+    if not r.parts:
+        return {}
+    return {"parts": [p.ms if isinstance(p, Pause) else p.text for p in r.parts]}
+
+
+def review(config: Config, options: BuildOptions) -> list[dict[str, Any]]:
+    """Each selected pair's transcript, its spoken text (verbalized, then its locale's
+    pronunciation dictionary) and where its pauses fall."""
     lexicons = load_lexicons(config)
     return [
         {
@@ -354,7 +369,14 @@ def review(config: Config, options: BuildOptions) -> list[dict[str, str]]:
             "locale": r.locale,
             "source": r.source,
             "text": r.text,
-            "spoken_text": lexicons[r.locale].apply(r.text),
+            "verbalized": r.spoken,
+            "spoken_text": lexicons[r.locale].apply(r.spoken),
+            "parts": [
+                {"pause_ms": p.ms}
+                if isinstance(p, Pause)
+                else {"say": lexicons[r.locale].apply(p.text)}
+                for p in r.parts
+            ],
         }
         for r in select(config, options)
         if selected(r, options)
