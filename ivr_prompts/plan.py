@@ -83,7 +83,7 @@ class Pair:
             duration_s=float(meta.get("duration_s", 0.0)),
             level_dbov=float(meta.get("level_dbov", 0.0)),
             peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
-            words_per_minute=words_per_minute(self.rendered.text, float(meta.get("speech_s", 0.0))),
+            words_per_minute=words_per_minute(self.rendered.spoken, float(meta.get("speech_s", 0.0))),
             request_id=str(meta.get("request_id", "")),
             files=[],
         )
@@ -216,7 +216,6 @@ def make_plan(
                 "speed": speed,
                 "text": spoken,
                 "lexicon": [[w, table[w]] for w in used],
-                **pauses_key(r),
             }
         )
         files = planned_files(config, r.id, loc)
@@ -350,13 +349,6 @@ def _decide(plan: Plan, store: cache.LayeredCache) -> None:
             pair.action = "process"
         else:
             pair.action = "synthesize"
-
-
-def pauses_key(r: render.Rendered) -> dict[str, Any]:
-    """A prompt with pauses keys its parts too: moving or lengthening a pause changes its audio."""
-    if not r.parts:
-        return {}
-    return {"parts": [p.ms if isinstance(p, Pause) else p.text for p in r.parts]}
 
 
 def review(config: Config, options: BuildOptions) -> list[dict[str, Any]]:
