@@ -83,7 +83,9 @@ class Pair:
             duration_s=float(meta.get("duration_s", 0.0)),
             level_dbov=float(meta.get("level_dbov", 0.0)),
             peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
-            words_per_minute=words_per_minute(self.rendered.spoken, float(meta.get("speech_s", 0.0))),
+            words_per_minute=words_per_minute(
+                self.rendered.spoken, float(meta.get("speech_s", 0.0))
+            ),
             request_id=str(meta.get("request_id", "")),
             files=[],
         )

@@ -126,7 +126,7 @@ class Verbalizer:
         pattern = get_date_format("long", locale=self.babel).pattern
         spoken: list[str] = []
         after_day = False
-        for kind, value in tokenize_pattern(pattern):
+        for _kind, value in tokenize_pattern(pattern):
             if isinstance(value, str):  # ("chars", text)
                 spoken.append(value.lstrip(".") if after_day else value)
                 after_day = False
