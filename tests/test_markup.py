@@ -235,3 +235,17 @@ def test_markup_pauses_in_the_manifest_and_on_the_review_page(make_project: Proj
         '<label>pauses</label><p class="parts">Main menu. '
         '<span class="pause" title="silence">⏸ 600 ms</span> Press one.</p>'
     ) in page
+
+
+def test_markup_dictionary_word_only_in_the_spoken_text_is_used(make_project: Project) -> None:
+    from ivr_prompts.check import run_check
+
+    files = {
+        "templates/welcome.j2": "Since {{ 2026 | number }}.",
+        "pron/en-US.toml": '"thousand" = "thouzand"\n"Acme" = "Ack-mee"\n',
+    }
+    issues = run_check(make_project(files=files)).issues
+    assert [i.message for i in issues if i.code == "unused-word"] == [
+        "'Acme' occurs in no en-US prompt; remove it or check its spelling (matching is "
+        "case-sensitive, whole words)"
+    ]
