@@ -102,11 +102,16 @@ class Pair:
             request_id=str(meta.get("request_id", "")),
             files=[],
         )
-        if self.rendered.parts:
-            record["parts"] = [
-                p.ms if isinstance(p, Pause) else p.text for p in self.rendered.parts
-            ]
+        parts = self.parts_record()
+        if parts is not None:
+            record["parts"] = parts
         return record
+
+    def parts_record(self) -> list[str | int] | None:
+        """Its parts as the manifest records them (texts and pause lengths), None without."""
+        if not self.rendered.parts:
+            return None
+        return [p.ms if isinstance(p, Pause) else p.text for p in self.rendered.parts]
 
 
 @dataclass(repr=False)
@@ -300,10 +305,9 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
     reasons: list[str] = []
     if record["text"] != pair.rendered.text:
         reasons.append(f"text changed (published {record['text']!r}, now {pair.rendered.text!r})")
-    elif (published := spoken_parts.pauses_in(record["spoken_text"])) != (
-        said := spoken_parts.pauses_in(pair.spoken)
-    ):
-        reasons.append(f"pauses changed (published {published} ms, now {said} ms)")
+    elif (published := record.get("parts")) != (said := pair.parts_record()):
+        before, after = spoken_parts.pauses_of(published), spoken_parts.pauses_of(said)
+        reasons.append(f"pauses changed (published {before} ms, now {after} ms)")
     elif record["spoken_text"] != pair.spoken or (
         record["synth_key"] != pair.synth_key
         and pair.engine == record["engine"]
