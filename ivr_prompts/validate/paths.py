@@ -9,6 +9,7 @@ from ..audio.wavfile import AUDIO_EXTENSIONS, read_audio
 from ..errors import AudioError, UsageError
 from ..kinds import ProfileName
 from .checks import Finding, check_audio
+from .declared import declared_silence, silence_findings
 from .inputs import unreadable
 from .rules import Rules, profile_rules
 
@@ -52,6 +53,7 @@ def validate_paths(
     base = rules if rules is not None else Rules()
     effective = profile_rules(profile, base) if profile is not None else base
     files, found = audio_files(paths)
+    silence = declared_silence(paths)  # non-speech prompts of our own sets: exact silence
     for path in files:
         problem = unreadable(path)
         if problem is not None:
@@ -61,6 +63,11 @@ def validate_paths(
             file = read_audio(path)
         except AudioError as exc:
             found.append(Finding(str(path), "read", "error", exc.message))
+            continue
+        seconds = silence.get(path.resolve())
+        if seconds is not None:
+            found.extend(check_audio(file, effective, signal=False))
+            found.extend(silence_findings(path, file.samples, file.sample_rate, seconds))
             continue
         found.extend(check_audio(file, effective))
     return found
