@@ -7,9 +7,10 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, cast
 
 from ..errors import UsageError
 from ..kinds import SourceFormat
@@ -28,6 +29,10 @@ _HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 # speech: words to speak; silence: a pause of `seconds` (imported as a kind = "silence" prompt);
 # sound: a tone or effect ("[beep tone]"), not imported (`reason` says why).
 EntryKind = Literal["speech", "silence", "sound"]
+
+
+class _LineCounting(Protocol):
+    line_num: int
 
 
 @dataclass(frozen=True)
@@ -172,3 +177,12 @@ def shown(path: Path) -> str:
     return "".join(
         f"\\u{ord(c):04x}" if unicodedata.category(c) in _HIDDEN else c for c in path.name
     )
+
+
+def physical(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the physical line it starts on (a quoted field may span lines)."""
+    reader = cast("_LineCounting", rows)
+    last = reader.line_num
+    for row in rows:
+        yield last + 1, row
+        last = reader.line_num

@@ -32,6 +32,7 @@ class ImportResult:
 
     added: list[tuple[Inventory, Entry, str]] = field(default_factory=list)  # with its locale
     non_speech: list[tuple[Inventory, Entry]] = field(default_factory=list)
+    duplicates: list[tuple[Inventory, Entry]] = field(default_factory=list)  # imported once
     other_locales: int = 0
     block: str = ""
 
@@ -67,7 +68,7 @@ def prepare(
     problems: list[str] = [p for inv in inventories for p in inv.problems]
     existing = safety.defined(config)
     result = ImportResult()
-    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    seen: dict[tuple[str, str], tuple[str, str, tuple[object, ...]]] = {}
     for inventory in inventories:
         name = shown(inventory.path)
         codes: dict[str, str] = {}
@@ -85,6 +86,8 @@ def prepare(
             key = (entry.id.lower(), code)
             if key in existing:
                 problems.append(safety.already_defined(config, where, entry, code, existing[key]))
+            elif key in seen and seen[key][2] == (inventory, entry.id, entry.kind, entry.text):
+                result.duplicates.append((inventory, entry))  # listed twice, word for word
             elif key in seen:
                 other = seen[key][1]
                 again = "imported twice" if other == entry.id else f"the same as {other!r}"
@@ -93,7 +96,7 @@ def prepare(
                     "ids must differ in more than letter case"
                 )
             else:
-                seen[key] = (where, entry.id)
+                seen[key] = (where, entry.id, (inventory, entry.id, entry.kind, entry.text))
                 result.added.append((inventory, entry, code))
     if problems:
         raise ConfigError(problems)
@@ -162,6 +165,10 @@ def block(inventories: Sequence[Inventory], result: ImportResult) -> str:
         lines += ["", comment(header)]
         if inventory.skipped:
             lines.append(f"# {inventory.skipped} entries commented out in the file (not imported)")
+        for entry in (e for inv, e in result.duplicates if inv is inventory):
+            lines.append(
+                f"# Listed again word for word (imported once): {entry.id} (line {entry.line})"
+            )
         for entry in skipped:
             why = comment(f"{entry.id} (line {entry.line}): {entry.reason}")
             lines.append(f"# Not imported: {why}")
