@@ -65,9 +65,10 @@ def _entry(inventory: Inventory, number: int, line: str, code: str) -> Entry | N
         inventory.problem(number, f"sound name {name!r} {why}")
         return None
     text = clean_text(transcript)
-    if not text:
-        inventory.problem(number, f"{name}: empty transcript; give it the words it speaks")
-        return None
+    if not text:  # a translation that left it blank: nothing to speak, nothing to refuse
+        return Entry(
+            name, code, text, number, kind="sound", reason="empty transcript: nothing to speak"
+        )
     if silence := _SILENCE.fullmatch(text):
         return Entry(name, code, text, number, kind="silence", seconds=float(silence[1]))
     spoken = clean_text(_DIRECTION.sub(" ", text))
