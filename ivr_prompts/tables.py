@@ -154,8 +154,9 @@ def read_prompts(
         template = r.get(item, key, "template", str, None, names.check_template_name)
         text = r.get(item, key, "text", str, None)
         kind: PromptKind = r.choice(item, key, "kind", PROMPT_KINDS, "speech")
-        seconds = _seconds(r, item, key, kind)
-        if kind == "speech" and ("template" in item) == ("text" in item):
+        known = item.get("kind", "speech") in PROMPT_KINDS  # else reported once, above
+        seconds = _seconds(r, item, key, kind) if known else None
+        if known and kind == "speech" and ("template" in item) == ("text" in item):
             r.problem(key, "needs exactly one of 'template' (a file in templates/) or 'text'")
         matrix = _matrix(r, item, key)
         if "{{" in pid and not matrix:
