@@ -245,8 +245,8 @@ def test_freeswitch_phrase_fr_conflicting_repeat_refused(tmp_path: Path) -> None
             importers.load_project(toml), [REAL / "freeswitch" / "phrase_fr.xml"]
         )
     assert [p.message for p in info.value.found] == [
-        "phrase_fr.xml:199: voicemail/vm-record_greeting [fr-FR] is imported twice (also "
-        "phrase_fr.xml:185); ids must differ in more than letter case"
+        "phrase_fr.xml:199: voicemail/vm-record_greeting [fr-FR] is imported twice, with other "
+        "words (also phrase_fr.xml:185); keep one of them"
     ]
     assert toml.read_bytes() == before
 

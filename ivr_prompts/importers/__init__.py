@@ -54,8 +54,9 @@ def import_files(
         )
     inventories = [read(path, locale) for path in paths]
     result = writer.prepare(config, inventories, locale)
+    new = writer.check(config, result)  # every problem of every file at once, or nothing
     if write and result.added:
-        writer.append(config, result)
+        writer.write(config, new)
     return result
 
 

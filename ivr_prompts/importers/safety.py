@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .. import preflight, render
 from ..config import Config
-from ..errors import ConfigError, Problem
+from ..errors import Problem
 from ..export.names import name_problems
 from .model import Entry, shown
 
@@ -39,22 +39,21 @@ def already_defined(
     )
 
 
-def require(before: Config, after: Config, result: ImportResult) -> None:
-    """Raise ConfigError with every problem the appended entries bring to the next build."""
+def problems(before: Config, after: Config, result: ImportResult) -> list[str]:
+    """Every problem the appended entries bring to the next build, at their source line."""
     old = {m for _, m in _findings(before, render.render_all(before) if before.prompts else [])}
     new = _findings(after, render.render_all(after))
     origin = {
         (entry.id, code): f"{shown(inv.path)}:{entry.line}" if entry.line else shown(inv.path)
         for inv, entry, code in result.added
     }
-    problems: list[str] = []
+    found: list[str] = []
     for key, message in new:
         if message in old:
             continue  # the project had it before the import: not ours to refuse
         where = origin.get(key)
-        problems.append(f"{where}: {message}" if where else message)
-    if problems:
-        raise ConfigError(problems)
+        found.append(f"{where}: {message}" if where else message)
+    return found
 
 
 def _findings(

@@ -33,6 +33,7 @@ class ImportResult:
     added: list[tuple[Inventory, Entry, str]] = field(default_factory=list)  # with its locale
     non_speech: list[tuple[Inventory, Entry]] = field(default_factory=list)
     duplicates: list[tuple[Inventory, Entry]] = field(default_factory=list)  # imported once
+    problems: list[str] = field(default_factory=list)  # with the source's file and line
     other_locales: int = 0
     block: str = ""
 
@@ -63,11 +64,12 @@ def resolve_locale(code: str, locales: Mapping[str, LocaleConfig], file: str) ->
 def prepare(
     config: Config, inventories: Sequence[Inventory], only_locale: str | None = None
 ) -> ImportResult:
-    """Check every entry against the project, each other and the build's pre-flight; raise
-    ConfigError listing every problem (with the source file and line) at once."""
-    problems: list[str] = [p for inv in inventories for p in inv.problems]
+    """Check every entry against the project and each other: what can be appended, and every
+    problem (with the source file and line) in `problems`."""
     existing = safety.defined(config)
     result = ImportResult()
+    problems = result.problems
+    problems += [p for inv in inventories for p in inv.problems]
     seen: dict[tuple[str, str], tuple[str, str, tuple[object, ...]]] = {}
     for inventory in inventories:
         name = shown(inventory.path)
@@ -89,17 +91,17 @@ def prepare(
             elif key in seen and seen[key][2] == (inventory, entry.id, entry.kind, entry.text):
                 result.duplicates.append((inventory, entry))  # listed twice, word for word
             elif key in seen:
-                other = seen[key][1]
-                again = "imported twice" if other == entry.id else f"the same as {other!r}"
+                first, other = seen[key][:2]
                 problems.append(
-                    f"{where}: {entry.id} [{code}] is {again} (also {seen[key][0]}); "
-                    "ids must differ in more than letter case"
+                    f"{where}: {entry.id} [{code}] is imported twice, with other words (also "
+                    f"{first}); keep one of them"
+                    if other == entry.id
+                    else f"{where}: {entry.id} [{code}] differs only in letter case from "
+                    f"{other!r} (also {first}); ids must differ in more than letter case"
                 )
             else:
                 seen[key] = (where, entry.id, (inventory, entry.id, entry.kind, entry.text))
                 result.added.append((inventory, entry, code))
-    if problems:
-        raise ConfigError(problems)
     result.block = block(inventories, result)
     return result
 
@@ -183,9 +185,9 @@ def newline_of(data: bytes) -> bytes:
     return b"\r\n" if end > 0 and data[end - 1 : end] == b"\r" else b"\n"
 
 
-def append(config: Config, result: ImportResult) -> Config:
-    """Append the entries to prompts.toml once the whole file parses, renders and passes the
-    pre-flight; the new config. The file's own bytes are kept: only the end is added to."""
+def candidate(config: Config, result: ImportResult) -> tuple[bytes, Config]:
+    """prompts.toml with the entries appended (its own bytes kept, the block in its line
+    ending), and that file parsed."""
     path = config.path
     old = read_bytes(path)
     newline = newline_of(old)
@@ -196,7 +198,19 @@ def append(config: Config, result: ImportResult) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # a bug of ours: the block must always be valid TOML
         raise UsageError(f"{path.name}: the imported entries would not parse: {exc}") from exc
-    updated = config_mod.parse(data, path, text)
-    safety.require(config, updated, result)
-    write_atomic(path, new, mode=path.stat().st_mode & 0o777)
-    return updated
+    return new, config_mod.parse(data, path, text)
+
+
+def check(config: Config, result: ImportResult) -> bytes:
+    """The new prompts.toml once it parses, renders and passes the pre-flight with nothing
+    new to refuse; ConfigError listing every problem of the import otherwise."""
+    new, updated = candidate(config, result)
+    problems = [*result.problems, *safety.problems(config, updated, result)]
+    if problems:
+        raise ConfigError(problems)
+    return new
+
+
+def write(config: Config, new: bytes) -> None:
+    """Replace prompts.toml with `new` (atomically, keeping its mode)."""
+    write_atomic(config.path, new, mode=config.path.stat().st_mode & 0o777)
