@@ -11,8 +11,7 @@ from ..config import Config
 from ..errors import ConfigError, UsageError
 from ..kinds import SourceFormat
 from . import asterisk, freeswitch, genesys, plain_csv, writer
-from .model import Entry, Inventory, detect, shown
-from .writer import ImportResult
+from .model import Entry, ImportResult, Inventory, detect, shown
 
 __all__ = [
     "Entry",

@@ -186,3 +186,15 @@ def physical(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
     for row in rows:
         yield last + 1, row
         last = reader.line_num
+
+
+@dataclass
+class ImportResult:
+    """What an import added (or would add): entries per project locale, and what it skipped."""
+
+    added: list[tuple[Inventory, Entry, str]] = field(default_factory=list)  # with its locale
+    non_speech: list[tuple[Inventory, Entry]] = field(default_factory=list)
+    duplicates: list[tuple[Inventory, Entry]] = field(default_factory=list)  # imported once
+    problems: list[str] = field(default_factory=list)  # with the source's file and line
+    other_locales: int = 0
+    block: str = ""

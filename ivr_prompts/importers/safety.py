@@ -9,16 +9,12 @@ the file it came from, and prompts.toml is left untouched.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from .. import preflight, render
 from ..config import Config
 from ..errors import Problem
 from ..export.names import name_problems
-from .model import Entry, shown
-
-if TYPE_CHECKING:
-    from .writer import ImportResult
+from .model import Entry, ImportResult, shown
 
 
 def defined(config: Config) -> dict[tuple[str, str], tuple[int, str]]:

@@ -12,30 +12,17 @@ from __future__ import annotations
 import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 from .. import config as config_mod
 from ..atomic import write_atomic
 from ..config import Config, LocaleConfig
 from ..errors import ConfigError, UsageError
 from . import safety
-from .model import Entry, Inventory, read_bytes, shown
+from .model import Entry, ImportResult, Inventory, read_bytes, shown
 
 _JINJA_MARKS = ("{{", "{%", "{#")
 # Never raw in a TOML string or comment: controls, format characters, line/paragraph separators.
 _ESCAPED = frozenset({"Cc", "Cf", "Zl", "Zp"})
-
-
-@dataclass
-class ImportResult:
-    """What an import added (or would add): entries per project locale, and what it skipped."""
-
-    added: list[tuple[Inventory, Entry, str]] = field(default_factory=list)  # with its locale
-    non_speech: list[tuple[Inventory, Entry]] = field(default_factory=list)
-    duplicates: list[tuple[Inventory, Entry]] = field(default_factory=list)  # imported once
-    problems: list[str] = field(default_factory=list)  # with the source's file and line
-    other_locales: int = 0
-    block: str = ""
 
 
 def resolve_locale(code: str, locales: Mapping[str, LocaleConfig], file: str) -> str:
