@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import audio, build_parts, cache, export, render
+from . import audio, build_parts, cache, export, generated, render
 from .audio import speech
 from .build_parts import Made
 from .config import Config
@@ -30,7 +30,7 @@ from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
 from .options import BuildOptions
 from .outcome import BuildReport, Counts
-from .plan import Pair, Plan, RenderAll, make_plan
+from .plan import BUSY, Pair, Plan, RenderAll, make_plan
 from .publish.layout import PlannedFile
 from .publish.lock import check_location, remove_leftovers
 from .publish.manifest import Manifest, PromptRecord, new_manifest
@@ -188,7 +188,7 @@ async def _produce(
     cores = os.cpu_count() or 1
     loop = asyncio.get_running_loop()
     pool = concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix="ivr-stage")
-    busy = ("synthesize", "process", "cached")
+    busy = BUSY
 
     def fail(pair: Pair, lines: list[str]) -> None:
         report.failures.extend(lines)
@@ -220,6 +220,16 @@ async def _produce(
 
     async def _one(pair: Pair) -> None:
         try:
+            if pair.generated:  # silence: made here, never sent to an engine
+                found, generated_now = await loop.run_in_executor(
+                    pool, generated.stage, plan, pair, store, stager
+                )
+                report.processed += generated_now
+                if found:
+                    fail(pair, found)
+                else:
+                    progress("done", pair)
+                return
             # Read (and verify) what the cache holds: a corrupt entry is synthesized again.
             # Off the event loop: a read may go to the remote cache.
             entry = None
@@ -276,8 +286,7 @@ async def _produce(
 def window(plan: Plan, engines: Engines) -> int:
     """How many pairs a build works on at once: what the engines it uses can serve at once,
     plus four per core for processing, checking and writing."""
-    busy = ("synthesize", "process", "cached")
-    used = {p.engine for p in plan.pairs if p.action in busy}
+    used = {p.engine for p in plan.pairs if p.action in BUSY and not p.generated}
     return sum(engines.get(e).max_concurrency for e in used) + 4 * (os.cpu_count() or 1)
 
 
@@ -353,7 +362,7 @@ async def _prepare(plan: Plan, engines: Engines) -> dict[tuple[str, str], str]:
     -> remote dictionary id."""
     speaking: dict[ResolvedEngine, set[str]] = {}
     for pair in plan.pairs:
-        if pair.action == "synthesize":
+        if pair.action == "synthesize" and not pair.generated:
             speaking.setdefault(pair.engine, set()).add(pair.locale.code)
     ids: dict[tuple[str, str], str] = {}
     for name, codes in speaking.items():

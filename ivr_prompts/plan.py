@@ -8,14 +8,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import cache, lexicon, preflight, render, spoken_parts
+from . import cache, lexicon, nonspeech, preflight, render, spoken_parts
 from .audio.chain import settings_key
 from .build_rules import Checks
 from .config import Config, LocaleConfig
 from .engines.registry import Engines, door, speaker
 from .errors import ConfigError, Problem
 from .export.hd import hd_key
-from .kinds import ResolvedEngine
+from .kinds import NonSpeechKind, ResolvedEngine
 from .options import BuildOptions
 from .publish import targets
 from .publish.layout import PlannedFile, planned_files
@@ -27,8 +27,9 @@ from .validate.pace import words_per_minute
 
 # synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
 # audio is cached; reuse: the published files are current; keep: not selected, published files
-# stay; skip: not selected and never published.
-Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip"]
+# stay; skip: not selected and never published; generate: made by the tool (silence), no engine.
+Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip", "generate"]
+BUSY: tuple[Action, ...] = ("synthesize", "process", "cached", "generate")
 # Renders every pair of a config (render.render_all; tests give rendered pairs their parts).
 RenderAll = Callable[[Config], list[render.Rendered]]
 
@@ -39,7 +40,7 @@ class Pair:
 
     rendered: render.Rendered
     locale: LocaleConfig
-    engine: ResolvedEngine
+    engine: ResolvedEngine | NonSpeechKind  # a non-speech kind: made by the tool, no engine
     voice: str
     model: str
     speed: float
@@ -71,6 +72,11 @@ class Pair:
         if not self.parts:
             return len(self.spoken)
         return sum(len(p.spoken) for p in spoken_parts.speech_parts(self.parts))
+
+    @property
+    def generated(self) -> bool:
+        """A non-speech prompt (silence): made by the tool, never sent to an engine."""
+        return self.rendered.prompt.kind != "speech"
 
     @property
     def key(self) -> tuple[str, str]:
@@ -105,6 +111,8 @@ class Pair:
         parts = self.parts_record()
         if parts is not None:
             record["parts"] = parts
+        if self.generated:  # speech records carry no kind (as before)
+            record["kind"] = self.rendered.prompt.kind
         return record
 
     def parts_record(self) -> list[str | int] | None:
@@ -154,8 +162,7 @@ class Plan:
     @property
     def changes(self) -> bool:
         """Whether a build would change the published set."""
-        busy = ("synthesize", "process", "cached")
-        return bool(self.removed) or any(p.action in busy for p in self.pairs)
+        return bool(self.removed) or any(p.action in BUSY for p in self.pairs)
 
 
 def load_lexicons(config: Config) -> dict[str, lexicon.Lexicon]:
@@ -226,6 +233,9 @@ def make_plan(
     for r in rendered:
         loc = config.locales[r.locale]
         prompt = r.prompt
+        if prompt.kind != "speech":
+            pairs.append(_generated_pair(config, r, options, checks))
+            continue
         who = speaker(config, loc, prompt, options.engine)
         engine_name, voice, model = who.engine, who.voice, who.model
         engine = engines.get(engine_name)
@@ -272,6 +282,31 @@ def make_plan(
     finally:
         store.close()
     return plan
+
+
+def _generated_pair(
+    config: Config, r: render.Rendered, options: BuildOptions, checks: Checks
+) -> Pair:
+    """A non-speech pair: keyed by what it is (kind, seconds), with no engine, voice or text."""
+    prompt = r.prompt
+    assert prompt.kind == "silence"
+    assert prompt.seconds is not None
+    ident, loc = nonspeech.identity(prompt.kind, prompt.seconds), config.locales[r.locale]
+    return Pair(
+        rendered=r,
+        locale=loc,
+        engine=prompt.kind,
+        voice="",
+        model="",
+        speed=1.0,
+        spoken="",
+        synth_key=cache.make_key(ident),
+        audio_key=cache.make_key({**ident, "rate": 8000}),
+        checks_key=checks.key(planned_files(config, r.id, loc), prompt),
+        selected=selected(r, options),
+        lexicon_words=(),
+        config=config,
+    )
 
 
 def _check_collisions(config: Config, pairs: list[Pair]) -> None:
@@ -366,13 +401,15 @@ def _decide(plan: Plan, store: cache.LayeredCache) -> None:
     done = {p.name for p in rest if p.audio_key in audio_keys} - {
         p.name for p in rest if hd and hd_key(p.audio_key) not in audio_keys
     }
-    unmade = [p for p in rest if p.name not in done]
+    unmade = [p for p in rest if p.name not in done and not p.generated]
     synth_keys = store.present("synth", (k for p in unmade for k in synth_keys_of(p)))
     plan.cached_parts = frozenset(k for p in unmade if p.parts for k in synth_keys_of(p))
     plan.cached_parts &= synth_keys
     for pair in rest:
         if pair.name in done:
             pair.action = "cached"
+        elif pair.generated:
+            pair.action = "generate"
         elif all(k in synth_keys for k in synth_keys_of(pair)):
             pair.action = "process"
         else:

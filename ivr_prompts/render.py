@@ -16,6 +16,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .config import Config, LocaleConfig, PromptConfig, check_prompt_id
 from .errors import ConfigError, PreflightFailed, Problem
+from .nonspeech import describe
 from .text import locate
 from .text.filters import FILTERS
 from .text.markup import MarkupError
@@ -144,6 +145,11 @@ class Renderer:
             if (why := check_prompt_id(pid)) is not None:
                 message = f"{where}: id expands to an unsafe name: {why}"
                 raise fail(message, toml, id_line, "config")
+        if prompt.kind != "speech":
+            # Not rendered: its transcript says what it is ("(1 second of silence)").
+            assert prompt.seconds is not None
+            what = describe(prompt.kind, prompt.seconds)
+            return Rendered(pid, locale.code, what, "", prompt, toml, matrix)
         # [locales.<code>.prompts."<id>"]: this locale's own values for this one prompt id.
         context.update(locale.prompts.get(pid, {}))
         if prompt.template is not None:

@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypedDict, cast
+from typing import Any, BinaryIO, NotRequired, TypedDict, cast
 
 from .. import __version__
 from ..config import Config
@@ -58,6 +58,7 @@ class PromptRecord(_RecordOptions):
     request_id: str
     checks: str
     files: list[FileRecord]
+    kind: NotRequired[str]  # only on non-speech prompts: "silence" (made by the tool, no engine)
 
 
 class Manifest(TypedDict):

@@ -17,6 +17,7 @@ from ..audio.wavfile import AUDIO_EXTENSIONS, RAW_RATES, read_audio
 from ..errors import AudioError, UsageError
 from ..kinds import ProfileName
 from .checks import Finding, check_audio
+from .declared import declared_silence, silence_findings
 from .inputs import unreadable
 from .rules import WIDEBAND_RATE, Rules, at_rate, profile_rules
 
@@ -133,6 +134,7 @@ def validate_all(
     chosen = profile_rules(profile, base) if profile is not None else base
     found = scan(paths)
     outcome = Outcome(list(found.missing))
+    silence = declared_silence(paths)  # non-speech prompts of our own sets: exact silence
     for path in found.audio:
         problem = unreadable(path)
         if problem is not None:
@@ -145,7 +147,12 @@ def validate_all(
             outcome.findings.append(Finding(str(path), "read", "error", exc.message))
             continue
         outcome.checked += 1
-        judged = check_audio(file, effective)
+        seconds = silence.get(path.resolve())
+        if seconds is None:
+            judged = check_audio(file, effective)
+        else:  # its container by the rules, its sound as the silence its set declares
+            judged = check_audio(file, effective, signal=False)
+            judged += silence_findings(path, file.samples, file.sample_rate, seconds)
         outcome.failed += any(f.severity == "error" for f in judged)
         outcome.findings.extend(judged)
     for path in found.other:
