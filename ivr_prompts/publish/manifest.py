@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, NotRequired, TypedDict, cast
+from typing import Any, BinaryIO, TypedDict, cast
 
 from .. import __version__
 from ..config import Config
@@ -36,6 +36,8 @@ class _RecordOptions(TypedDict, total=False):
     # A prompt with pauses: its spoken parts (verbalized, before the dictionary) and the
     # milliseconds of each pause between them, in order (docs/speaking.md).
     parts: list[str | int]
+    # Only on non-speech prompts: "silence" (made by the tool, no engine).
+    kind: str
 
 
 class PromptRecord(_RecordOptions):
@@ -58,7 +60,6 @@ class PromptRecord(_RecordOptions):
     request_id: str
     checks: str
     files: list[FileRecord]
-    kind: NotRequired[str]  # only on non-speech prompts: "silence" (made by the tool, no engine)
 
 
 class Manifest(TypedDict):
