@@ -160,7 +160,9 @@ def test_core_sounds_build_silence_is_exact(core: Path, seconds: int) -> None:
 def test_core_sounds_build_validate_passes_silence(core: Path) -> None:
     result = run_cli("validate", str(core / "asterisk"), str(core / "wav"))
     assert result.returncode == 0, result.stdout
-    assert result.stdout == "ok: 72 file(s) pass\n"  # 24 prompts: .ulaw, .alaw, .wav
+    assert result.stdout == (  # 24 prompts: .ulaw, .alaw, .wav; the two targets' indexes
+        "ok: 72 audio file(s) checked, 72 pass; 2 index file(s) of the published set (not audio)\n"
+    )
 
 
 def test_core_sounds_tr_commented_entries_not_imported(tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ def test_silence_validate_passes_declared_and_fails_silent_speech(
     assert result.returncode == 1
     assert result.stdout == (
         f"{loose}: error: silent: no sound: digital silence (active level below -70 dBov); "
-        "regenerate the prompt or check the source\n"
+        "regenerate the prompt or check the source\n1 audio file(s) checked, 0 pass\n"
     )
 
 
@@ -146,6 +146,7 @@ def test_silence_validate_damaged_file_named(built: tuple[Path, CountingEngine, 
         "build it again",
         f"{target}: error: silence: is not silence: a sample reaches 32124 (exact silence stays "
         "within +/-8 of 32768); build it again",
+        "1 audio file(s) checked, 0 pass",
     ]
 
 
