@@ -194,7 +194,7 @@ def test_docs_command_tables_list_every_command_with_real_options(page: str) -> 
 
 
 def _pages() -> list[Path]:
-    return [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+    return [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted(DOCS.rglob("*.md"))]
 
 
 @pytest.mark.parametrize("path", _pages(), ids=lambda p: str(p.relative_to(ROOT)))
