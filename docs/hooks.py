@@ -93,6 +93,7 @@ def expand(markdown: str) -> str:
 def root_page(markdown: str) -> str:
     """A root file's Markdown with its links adjusted to the site (`docs/x.md` -> `x.md`)."""
     markdown = re.sub(r"\]\(docs/", "](", markdown)
+    markdown = markdown.replace("](README.md#quick-start)", "](getting-started.md)")
     return re.sub(r"\]\(README\.md(#[^)]*)?\)", r"](index.md)", markdown)
 
 

@@ -101,21 +101,28 @@ def test_docs_configuration_reference_escapes_tags_outside_code() -> None:
     )
 
 
-def _example() -> dict[str, Any]:
-    page = _read(DOCS / "configuration.md")
-    block = _section(page, "## An annotated example").split("```toml\n", 1)[1].split("```", 1)[0]
+def _example(page: str, heading: str) -> dict[str, Any]:
+    text = _read(ROOT / page)
+    block = _section(text, heading).split("```toml\n", 1)[1].split("```", 1)[0]
     return tomllib.loads(block)
 
 
-def test_docs_configuration_example_uses_declared_keys_only() -> None:
-    example = _example()
+@pytest.mark.parametrize(
+    ("page", "heading"),
+    [
+        ("docs/configuration.md", "## An annotated example"),
+        ("README.md", "## A prompt set in one screen"),
+    ],
+)
+def test_docs_toml_examples_use_declared_keys_only(page: str, heading: str) -> None:
+    example = _example(page, heading)
     declared = {(k.section, k.name) for k in settings.KEYS}
     used = {(s, k) for s in settings.SECTIONS for k in example.get(s, {})}
     assert used - declared == set()
     assert set(example) - {*settings.SECTIONS, "locales", "prompts"} == set()
-    for locale in example["locales"].values():
+    for locale in example.get("locales", {}).values():
         assert set(locale) - set(tables._LOCALE_KEYS) == set()
-    for prompt in example["prompts"]:
+    for prompt in example.get("prompts", []):
         assert set(prompt) - set(tables._PROMPT_KEYS) == set()
 
 
@@ -220,8 +227,8 @@ def test_docs_nav_pages_exist_and_hook_is_registered() -> None:
 
 def test_docs_root_page_links_point_into_the_site() -> None:
     text = "[a](docs/concepts.md#cache), [b](README.md#quick-start), [c](https://x.org/docs/y)"
-    assert (
-        HOOKS.root_page(text) == "[a](concepts.md#cache), [b](index.md), [c](https://x.org/docs/y)"
+    assert HOOKS.root_page(text + ", [d](README.md)") == (
+        "[a](concepts.md#cache), [b](getting-started.md), [c](https://x.org/docs/y), [d](index.md)"
     )
 
 
