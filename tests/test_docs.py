@@ -223,6 +223,8 @@ def test_docs_nav_pages_exist_and_hook_is_registered() -> None:
     assert len(pages) >= 20
     for page in pages:
         assert (DOCS / page).is_file() or page in HOOKS.ROOT_PAGES.values(), page
+    written = {str(path.relative_to(DOCS)) for path in DOCS.rglob("*.md")}
+    assert written - set(pages) == set(), "add a line for each page to the nav in mkdocs.yml"
 
 
 def test_docs_root_page_links_point_into_the_site() -> None:
