@@ -167,12 +167,6 @@ def test_load_piper_voice_path_relative_to_config(make_project: Project) -> None
     assert cfg.locales["en-US"].piper_voice == str(cfg.root / "v/x.onnx")
 
 
-def test_readme_key_table_matches_declarations() -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- keys:start -->\n", 1)[1].split("<!-- keys:end -->", 1)[0]
-    assert block == settings.markdown_table() + "\n", "run: python scripts/readme_keys.py"
-
-
 @pytest.mark.parametrize(
     ("section", "cls"),
     [
