@@ -42,6 +42,18 @@ ASTERISK_HD: tuple[tuple[str, FileFormat], ...] = (
     ("wav16", "pcm16-wav16"),
     ("g722", "g722"),
 )
+# Published beside the HD files: the 8 kHz render as raw 16-bit (`.sln`). Asterisk picks, per
+# channel, the file with the cheapest translation path; with only G.711 and 16 kHz files an 8 kHz
+# linear channel gets the 16 kHz file resampled by Asterisk (its cost table ranks a resample
+# under a G.711 decode), 23-53 dB SNR from the 8 kHz render. A `.sln` costs nothing to play on
+# it, so it wins there; G.711 and 16 kHz channels keep their own files (measured on Asterisk 22,
+# see docs/hd.md and tests/test_pbx_asterisk.py).
+ASTERISK_HD_NARROW: tuple[tuple[str, FileFormat], ...] = (("sln", "sln"),)
+
+
+def asterisk_hd_files(base: str) -> list[tuple[str, FileFormat]]:
+    """The files `publish.hd` adds beside an Asterisk prompt `base` (path without extension)."""
+    return [(f"{base}.{ext}", fmt) for ext, fmt in (*ASTERISK_HD_NARROW, *ASTERISK_HD)]
 
 
 def hd_key(audio_key: str) -> str:
@@ -80,8 +92,8 @@ def g722_decode(data: bytes) -> audio.Int16Audio:
 
 
 def encode(pcm: audio.Int16Audio, fmt: FileFormat) -> bytes:
-    """The bytes of one HD file from 16 kHz samples."""
-    if fmt == "sln16":
+    """The bytes of one HD file from 16 kHz samples (`sln`: from 8 kHz samples)."""
+    if fmt in ("sln16", "sln"):
         return np.ascontiguousarray(pcm, dtype="<i2").tobytes()
     if fmt == "pcm16-wav16":
         return audio.pcm16_wav_bytes(pcm, HD_RATE)

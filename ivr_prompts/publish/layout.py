@@ -51,7 +51,7 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
                 if config.publish.asterisk_wav:
                     files.append(PlannedFile(f"{base}.wav", target, "pcm16-wav"))
                 if config.publish.hd:
-                    files.extend(PlannedFile(f"{base}.{e}", target, f) for e, f in hd.ASTERISK_HD)
+                    files.extend(PlannedFile(p, target, f) for p, f in hd.asterisk_hd_files(base))
         elif target == "freeswitch":
             folder, _, name = prompt_id.rpartition("/")
             voice_dir = _voice_dir(config, locale)
@@ -72,7 +72,7 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
 
 def encode_file(pcm: npt.NDArray[np.int16], fmt: FileFormat) -> bytes:
     """The bytes of one published file (HD formats take the 16 kHz samples)."""
-    if fmt in hd.HD_FORMATS:
+    if fmt in hd.HD_FORMATS or fmt == "sln":
         return hd.encode(pcm, fmt)
     if fmt == "pcm16-wav":
         return audio.pcm16_wav_bytes(pcm)
