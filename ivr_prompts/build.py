@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from . import audio, cache, export
+from . import audio, cache, export, generated
 from .audio import speech
 from .config import Config
 from .engines.base import SynthesisRequest
@@ -22,12 +23,13 @@ from .errors import (
     UsageError,
 )
 from .export import hd
+from .export.recorded import forget, remember
 from .fingerprint import inputs_digest, record_noop, unchanged
 from .fingerprint import write as write_fingerprint
-from .kinds import ResolvedEngine
+from .kinds import RESOLVED_ENGINES, ResolvedEngine
 from .options import BuildOptions
 from .outcome import BuildReport, Counts
-from .plan import Pair, Plan, make_plan
+from .plan import BUSY, Pair, Plan, make_plan
 from .publish.layout import PlannedFile
 from .publish.lock import check_location, remove_leftovers
 from .publish.manifest import Manifest, PromptRecord, new_manifest
@@ -77,7 +79,7 @@ async def build(
                 manifest = report.manifest  # the fast no-op reads it here, only for exports
                 records = manifest["prompts"] if manifest else []
                 try:
-                    report.exports = await asyncio.to_thread(export.after_build, config, records)
+                    report.exports = await asyncio.to_thread(_export, config, records, inputs)
                 except asyncio.CancelledError:
                     # Ctrl-C after the swap: the set is published (and says so); the next
                     # build sees to the exports again.
@@ -96,6 +98,17 @@ async def build(
             if report is None or not report.published:
                 raise
             _uncancel()
+    return report
+
+
+def _export(
+    config: Config, records: Sequence[Mapping[str, Any]], inputs: str | None
+) -> export.ExportReport:
+    """Run the exports; record them when they succeed (a no-op after this one then makes no
+    request), forget the record when they do not."""
+    forget(config)
+    report = export.after_build(config, records)
+    remember(config, inputs, report)
     return report
 
 
@@ -173,7 +186,7 @@ async def _produce(
     cores = os.cpu_count() or 1
     loop = asyncio.get_running_loop()
     pool = concurrent.futures.ThreadPoolExecutor(cores, thread_name_prefix="ivr-stage")
-    busy = ("synthesize", "process", "cached")
+    busy = BUSY
 
     def fail(pair: Pair, lines: list[str]) -> None:
         report.failures.extend(lines)
@@ -186,6 +199,16 @@ async def _produce(
 
     async def _one(pair: Pair) -> None:
         try:
+            if pair.generated:  # silence: made here, never sent to an engine
+                found, generated_now = await loop.run_in_executor(
+                    pool, generated.stage, plan, pair, store, stager
+                )
+                report.processed += generated_now
+                if found:
+                    fail(pair, found)
+                else:
+                    progress("done", pair)
+                return
             # Read (and verify) what the cache holds: a corrupt entry is synthesized again.
             # Off the event loop: a read may go to the remote cache.
             entry = None
@@ -195,8 +218,8 @@ async def _produce(
             if entry is None and pair.action != "synthesize":
                 synth = await asyncio.to_thread(store.get, "synth", pair.synth_key)
             if entry is None and synth is None:
-                engine = engines.get(pair.engine)
-                gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
+                engine = engines.get(_speaker(pair))
+                gate = gates.setdefault(_speaker(pair), asyncio.Semaphore(engine.max_concurrency))
                 async with gate:
                     progress("synthesize", pair)
                     made = await engine.synthesize(_request(pair, remote_ids))
@@ -256,9 +279,15 @@ async def _produce(
 def window(plan: Plan, engines: Engines) -> int:
     """How many pairs a build works on at once: what the engines it uses can serve at once,
     plus four per core for processing, checking and writing."""
-    busy = ("synthesize", "process", "cached")
-    used = {p.engine for p in plan.pairs if p.action in busy}
+    used = {_speaker(p) for p in plan.pairs if p.action in BUSY and not p.generated}
     return sum(engines.get(e).max_concurrency for e in used) + 4 * (os.cpu_count() or 1)
+
+
+def _speaker(pair: Pair) -> ResolvedEngine:
+    """The engine that speaks a pair; never asked of a generated (non-speech) pair."""
+    if pair.engine not in RESOLVED_ENGINES:
+        raise AssertionError(f"{pair.name} is {pair.engine}: no engine speaks it")
+    return pair.engine
 
 
 def _not_speech(pair: Pair, verdict: speech.SpeechVerdict, meta: Mapping[str, str]) -> str:
@@ -325,8 +354,8 @@ async def _prepare(plan: Plan, engines: Engines) -> dict[tuple[str, str], str]:
     -> remote dictionary id."""
     speaking: dict[ResolvedEngine, set[str]] = {}
     for pair in plan.pairs:
-        if pair.action == "synthesize":
-            speaking.setdefault(pair.engine, set()).add(pair.locale.code)
+        if pair.action == "synthesize" and not pair.generated:
+            speaking.setdefault(_speaker(pair), set()).add(pair.locale.code)
     ids: dict[tuple[str, str], str] = {}
     for name, codes in speaking.items():
         lexicons = {c: plan.lexicons[c] for c in sorted(codes)}
@@ -336,7 +365,7 @@ async def _prepare(plan: Plan, engines: Engines) -> dict[tuple[str, str], str]:
 
 
 def _request(pair: Pair, remote_ids: Mapping[tuple[str, str], str]) -> SynthesisRequest:
-    remote = remote_ids.get((pair.engine, pair.locale.code))
+    remote = remote_ids.get((_speaker(pair), pair.locale.code))
     return SynthesisRequest(
         prompt_id=pair.rendered.id,
         locale=pair.locale.code,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from . import audio, cache, validate
+from . import audio, cache, nonspeech, validate
 from .config import Config, PromptConfig
 from .errors import IvrPromptsError
 from .export import hd
@@ -63,6 +63,8 @@ class Checks:
         """A hash of every rule these files are checked against: new rules re-check them."""
         targets = tuple(sorted({f.target for f in files}))
         memo = (targets, prompt.min_seconds, prompt.max_seconds)
+        if prompt.kind != "speech":  # checked as exact silence, not by the signal rules
+            return cache.make_key({"kind": prompt.kind, "seconds": prompt.seconds, "of": targets})
         if memo not in self._keys:
             self._keys[memo] = cache.make_key(
                 {t: [dataclasses.asdict(r) for r in self.rules_for(t, prompt)] for t in targets}
@@ -89,6 +91,10 @@ class Checks:
                 problems.append(f"{pair}: {planned.path}: {exc.message}")
                 continue
             ruleset = self.rules_for(planned.target, prompt)
+            if prompt.kind != "speech":
+                rulesets = [hd.hd_rules(r) for r in ruleset] if wide else ruleset
+                problems.extend(_nonspeech(pair, planned.path, file, rulesets, prompt))
+                continue
             for rules in [hd.hd_rules(r) for r in ruleset] if wide else ruleset:
                 signal = rules.signal_key() not in sound_checked
                 sound_checked.add(rules.signal_key())
@@ -102,3 +108,23 @@ class Checks:
                     if line not in problems:
                         problems.append(line)
         return problems
+
+
+def _nonspeech(
+    pair: str,
+    path: str,
+    file: audio.AudioFile,
+    ruleset: Sequence[validate.Rules],
+    prompt: PromptConfig,
+) -> list[str]:
+    """A silence prompt's file: its container by the target's rules (not the level, edge or
+    speech rules: it holds no sound), then exactly `seconds` of silence."""
+    problems: list[str] = []
+    for rules in ruleset:
+        for finding in validate.check_audio(file, rules, signal=False):
+            if finding.severity == "error":
+                problems.append(f"{pair}: {path}: {finding.check}: {finding.message}")
+    assert prompt.seconds is not None
+    for message in nonspeech.check(file.samples, file.sample_rate, prompt.seconds):
+        problems.append(f"{pair}: {path}: silence: {message}")
+    return problems

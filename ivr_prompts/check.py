@@ -230,6 +230,7 @@ def plan_issues(plan: Plan) -> tuple[list[Problem], Sequence[str]]:
         "synthesize": "will be synthesized",
         "process": "will be re-processed from the cached synthesis",
         "cached": "will be published from the cache",
+        "generate": "will be generated (silence: no engine, nothing billed)",
     }
     for pair in plan.pairs:
         if pair.action in words:

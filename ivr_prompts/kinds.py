@@ -15,6 +15,13 @@ ENGINE_NAMES: tuple[EngineName, ...] = get_args(EngineName)
 ResolvedEngine = Literal["piper", "espeak", "waves"]
 RESOLVED_ENGINES: tuple[ResolvedEngine, ...] = get_args(ResolvedEngine)
 
+# What a prompt is: words an engine speaks, or a sound the tool makes itself and never sends to
+# an engine ("silence": exact digital silence of `seconds`). A tone would be another such kind.
+PromptKind = Literal["speech", "silence"]
+PROMPT_KINDS: tuple[PromptKind, ...] = get_args(PromptKind)
+NonSpeechKind = Literal["silence"]
+NON_SPEECH_KINDS: tuple[NonSpeechKind, ...] = get_args(NonSpeechKind)
+
 # G.711 laws we publish.
 Codec = Literal["ulaw", "alaw"]
 CODECS: tuple[Codec, ...] = get_args(Codec)

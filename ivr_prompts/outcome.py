@@ -32,7 +32,7 @@ class Counts:
         for pair in plan.pairs:
             row = rows.setdefault((pair.locale.code, pair.engine), [0, 0, 0, 0])
             row[0] += 1
-            row[1] += pair.action == "synthesize"
+            row[1] += pair.action in ("synthesize", "generate")
             row[2] += pair.action in ("cached", "process")
             row[3] += pair.action in ("reuse", "keep")
         return cls(

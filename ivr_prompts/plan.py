@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import cache, lexicon, preflight, render
+from . import cache, lexicon, nonspeech, preflight, render
 from .audio.chain import settings_key
 from .build_rules import Checks
 from .config import Config, LocaleConfig
@@ -16,7 +16,7 @@ from .engines.registry import Engines, resolve, voice_for
 from .errors import ConfigError, Problem
 from .export.hd import hd_key
 from .export.names import name_problems
-from .kinds import ResolvedEngine
+from .kinds import NonSpeechKind, ResolvedEngine
 from .options import BuildOptions
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
@@ -25,8 +25,9 @@ from .validate.pace import words_per_minute
 
 # synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
 # audio is cached; reuse: the published files are current; keep: not selected, published files
-# stay; skip: not selected and never published.
-Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip"]
+# stay; skip: not selected and never published; generate: made by the tool (silence), no engine.
+Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip", "generate"]
+BUSY: tuple[Action, ...] = ("synthesize", "process", "cached", "generate")
 
 
 @dataclass(slots=True)
@@ -35,7 +36,7 @@ class Pair:
 
     rendered: render.Rendered
     locale: LocaleConfig
-    engine: ResolvedEngine
+    engine: ResolvedEngine | NonSpeechKind  # a non-speech kind: made by the tool, no engine
     voice: str
     model: str
     speed: float
@@ -59,13 +60,18 @@ class Pair:
         return self.rendered.pair
 
     @property
+    def generated(self) -> bool:
+        """A non-speech prompt (silence): made by the tool, never sent to an engine."""
+        return self.rendered.prompt.kind != "speech"
+
+    @property
     def key(self) -> tuple[str, str]:
         return (self.rendered.id, self.locale.code)
 
     def record(self, meta: Mapping[str, Any]) -> PromptRecord:
         """This pair's manifest record, with the facts `meta` holds about its audio (no files
         yet: the stager lists them as it writes them)."""
-        return PromptRecord(
+        record = PromptRecord(
             id=self.rendered.id,
             locale=self.locale.code,
             language=self.locale.language,
@@ -86,6 +92,9 @@ class Pair:
             request_id=str(meta.get("request_id", "")),
             files=[],
         )
+        if self.generated:  # speech records carry no kind (as before)
+            record["kind"] = self.rendered.prompt.kind
+        return record
 
 
 @dataclass(repr=False)
@@ -123,8 +132,7 @@ class Plan:
     @property
     def changes(self) -> bool:
         """Whether a build would change the published set."""
-        busy = ("synthesize", "process", "cached")
-        return bool(self.removed) or any(p.action in busy for p in self.pairs)
+        return bool(self.removed) or any(p.action in BUSY for p in self.pairs)
 
 
 def load_lexicons(config: Config) -> dict[str, lexicon.Lexicon]:
@@ -192,6 +200,9 @@ def make_plan(
     for r in rendered:
         loc = config.locales[r.locale]
         prompt = r.prompt
+        if prompt.kind != "speech":
+            pairs.append(_generated_pair(config, r, options, checks))
+            continue
         engine_name = resolve(options.engine or prompt.engine or loc.engine, loc)
         engine = engines.get(engine_name)
         voice = voice_for(engine_name, loc, prompt)
@@ -249,6 +260,31 @@ def make_plan(
     finally:
         store.close()
     return plan
+
+
+def _generated_pair(
+    config: Config, r: render.Rendered, options: BuildOptions, checks: Checks
+) -> Pair:
+    """A non-speech pair: keyed by what it is (kind, seconds), with no engine, voice or text."""
+    prompt = r.prompt
+    assert prompt.kind == "silence"
+    assert prompt.seconds is not None
+    ident, loc = nonspeech.identity(prompt.kind, prompt.seconds), config.locales[r.locale]
+    return Pair(
+        rendered=r,
+        locale=loc,
+        engine=prompt.kind,
+        voice="",
+        model="",
+        speed=1.0,
+        spoken="",
+        synth_key=cache.make_key(ident),
+        audio_key=cache.make_key({**ident, "rate": 8000}),
+        checks_key=checks.key(planned_files(config, r.id, loc), prompt),
+        selected=selected(r, options),
+        lexicon_words=(),
+        config=config,
+    )
 
 
 def _check_collisions(config: Config, pairs: list[Pair]) -> None:
@@ -335,10 +371,13 @@ def _decide(plan: Plan, store: cache.LayeredCache) -> None:
     done = {p.name for p in rest if p.audio_key in audio_keys} - {
         p.name for p in rest if hd and hd_key(p.audio_key) not in audio_keys
     }
-    synth_keys = store.present("synth", (p.synth_key for p in rest if p.name not in done))
+    todo = (p.synth_key for p in rest if p.name not in done and not p.generated)
+    synth_keys = store.present("synth", todo)
     for pair in rest:
         if pair.name in done:
             pair.action = "cached"
+        elif pair.generated:
+            pair.action = "generate"
         elif pair.synth_key in synth_keys:
             pair.action = "process"
         else:

@@ -46,9 +46,11 @@ def run(
 ) -> list[Problem]:
     """Every pre-flight problem of the rendered set (empty when a build may start)."""
     pairs = [_Pair(r, config.locales[r.locale], _engine(config, r, engine)) for r in rendered]
+    # Non-speech prompts (silence) are never sent to an engine: no language or text to check.
+    spoken = [p for p in pairs if p.rendered.prompt.kind == "speech"]
     return [
-        *_languages(config, pairs),
-        *_texts(config, pairs),
+        *_languages(config, spoken),
+        *_texts(config, spoken),
         *_paths(config, pairs),
         *_profiles(config, pairs),
     ]

@@ -16,6 +16,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .config import Config, LocaleConfig, PromptConfig, check_prompt_id
 from .errors import ConfigError, Problem
+from .nonspeech import describe
 
 _SPACE = re.compile(r"\s+")
 
@@ -135,6 +136,12 @@ class Renderer:
             if (why := check_prompt_id(pid)) is not None:
                 message = f"{where}: id expands to an unsafe name: {why}"
                 raise fail(message, toml, id_line, "config")
+        if prompt.kind != "speech":
+            # Not rendered: its transcript says what it is ("(1 second of silence)").
+            assert prompt.seconds is not None
+            return Rendered(
+                pid, locale.code, describe(prompt.kind, prompt.seconds), prompt, toml, matrix
+            )
         if prompt.template is not None:
             name = prompt.template
             source = f"templates/{name}"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import names
-from .kinds import ENGINE_NAMES, EngineName
+from .kinds import ENGINE_NAMES, PROMPT_KINDS, EngineName, PromptKind
 from .names import check_prompt_id
 from .reader import Reader, between, positive, show
 from .settings import SynthSettings
@@ -50,6 +50,9 @@ class PromptConfig:
     max_seconds: float | None
     line: int
     index: int
+    # "speech" is spoken by an engine; a non-speech kind ("silence") is made by the tool itself.
+    kind: PromptKind = "speech"
+    seconds: float | None = None  # the length of a non-speech prompt
 
 
 def voice_path(name: str | None, root: Path) -> str | None:
@@ -114,7 +117,11 @@ _PROMPT_KEYS = (
     "engine",
     "min_seconds",
     "max_seconds",
+    "kind",
+    "seconds",
 )
+# Keys that only speech has: a non-speech prompt is never rendered nor sent to an engine.
+_SPEECH_KEYS = ("template", "text", "matrix", "vars", "voice", "speed", "engine")
 
 
 def read_prompts(
@@ -146,7 +153,10 @@ def read_prompts(
             r.problem((*key, "id"), f"{why}, got {pid!r}")
         template = r.get(item, key, "template", str, None, names.check_template_name)
         text = r.get(item, key, "text", str, None)
-        if ("template" in item) == ("text" in item):
+        kind: PromptKind = r.choice(item, key, "kind", PROMPT_KINDS, "speech")
+        known = item.get("kind", "speech") in PROMPT_KINDS  # else reported once, above
+        seconds = _seconds(r, item, key, kind) if known else None
+        if known and kind == "speech" and ("template" in item) == ("text" in item):
             r.problem(key, "needs exactly one of 'template' (a file in templates/) or 'text'")
         matrix = _matrix(r, item, key)
         if "{{" in pid and not matrix:
@@ -189,11 +199,33 @@ def read_prompts(
                 max_seconds=_opt_float(high),
                 line=r.line((*key, "id")),
                 index=i,
+                kind=kind,
+                seconds=seconds,
             )
         )
         for n in range(before, len(r.found)):
             r.found[n] = dataclasses.replace(r.found[n], prompt=pid)
     return tuple(out)
+
+
+def _seconds(r: Reader, item: Mapping[str, Any], key: KeyPath, kind: PromptKind) -> float | None:
+    """A non-speech prompt's length (whole milliseconds: whole samples at 8 and 16 kHz)."""
+    seconds = r.get(item, key, "seconds", (int, float), None, between(0.001, 600))
+    if kind == "speech":
+        if seconds is not None:
+            r.problem((*key, "seconds"), 'is only for a non-speech prompt (kind = "silence")')
+        return None
+    for name in _SPEECH_KEYS:
+        if name in item:
+            r.problem((*key, name), f'a kind = "{kind}" prompt is not spoken; remove {name!r}')
+    if seconds is None:
+        if "seconds" not in item:
+            r.problem(key, f'kind = "{kind}" needs seconds = its length, e.g. seconds = 1')
+        return None
+    if abs(seconds * 1000 - round(seconds * 1000)) > 1e-6:
+        r.problem((*key, "seconds"), f"must be whole milliseconds, got {seconds!r}")
+        return None
+    return float(seconds)
 
 
 def _matrix(r: Reader, item: Mapping[str, Any], key: KeyPath) -> dict[str, tuple[Any, ...]]:

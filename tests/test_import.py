@@ -196,13 +196,17 @@ def test_import_cli_appends_entries_keeping_file_text(
     result = run_cli("import", str(fixture(tmp_path, "core-sounds-en.txt")), "--config", str(toml))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "core-sounds-en.txt:9: beep: not spoken ([this is a simple beep tone])",
+        "core-sounds-en.txt:9: beep: not imported: a tone or sound effect, not words: "
+        "[this is a simple beep tone]",
         "imported 25 [en-US] into prompts.toml",
     ]
     after = toml.read_text(encoding="utf-8")
     assert after.startswith(before)
     assert "# keep this comment" in after
-    assert "# Not spoken (non-speech entries): beep" in after
+    assert (
+        "# Not imported: beep (line 9): a tone or sound effect, not words: "
+        "[this is a simple beep tone]\n" in after
+    )
     data = tomllib.loads(after)
     assert data["prompts"][10] == {"id": "digits/0", "text": "zero", "locales": ["en-US"]}
 

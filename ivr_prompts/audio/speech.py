@@ -41,6 +41,11 @@ _RANGE_DB = 40.0
 _SILENCE_DBFS = -60.0
 _MIN_FRAMES = 4  # 80 ms of sound
 _LEVEL_SPREAD_DB = 3.0  # speech measured 5.8-14.5 dB; noise and tones 0-1.1 dB
+# A lone vowel (Asterisk's letters/a, letters/e, letters/o on espeak-ng) is steadier, 1.9-2.9 dB,
+# but its frames are harmonic (10th-percentile flatness 0.00-0.01): for such sound the floor is
+# lower, still above every steady noise and tone measured.
+_VOWEL_SPREAD_DB = 1.5
+_VOWEL_FLATNESS = 0.05
 # The 10th percentile of frame flatness: speech measured at most 0.12 (Piper and espeak-ng, 246
 # prompts, "six" at a slow pace included; its median reached 0.39); white noise 0.50-0.52.
 _FLATNESS = 0.3
@@ -95,7 +100,8 @@ def classify(samples: FloatAudio, rate: int) -> SpeechVerdict:
     )
     if (same >= _SAME_PEAK and count >= _SAME_PEAK_FRAMES) or pure >= _PURE:
         return SpeechVerdict("tone", f"a steady tone ({measured})")
-    if flatness >= _FLATNESS or spread < _LEVEL_SPREAD_DB:
+    floor = _VOWEL_SPREAD_DB if flatness < _VOWEL_FLATNESS else _LEVEL_SPREAD_DB
+    if flatness >= _FLATNESS or spread < floor:
         return SpeechVerdict("noise", f"noise ({measured})")
     return SpeechVerdict("speech", measured)
 

@@ -80,8 +80,10 @@ def print_plan(the_plan: planner.Plan, lines: list[tuple[str, str, str]]) -> Non
     for code, subject, message in lines:
         click.echo(f"  {code:<10} {subject}: {message}")
     counts = {a: the_plan.count(a) for a in ("synthesize", "process", "cached", "reuse")}
+    made = the_plan.count("generate")
+    generate = f", {made} to generate (silence, no engine)" if made else ""
     click.echo(
         f"plan: {counts['synthesize']} to synthesize ({the_plan.billed_chars} characters billed "
-        f"by Waves), {counts['process'] + counts['cached']} from cache, "
+        f"by Waves){generate}, {counts['process'] + counts['cached']} from cache, "
         f"{counts['reuse']} unchanged, {len(the_plan.removed)} to remove"
     )

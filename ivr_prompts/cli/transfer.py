@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from .. import config as config_mod
 from .. import importers
 from .app import config_option, main
 from .output import boundary
@@ -21,12 +20,15 @@ from .output import boundary
 @boundary
 def import_cmd(files: tuple[Path, ...], config_path: Path | None, locale: str | None) -> None:
     """Append prompts from core-sounds-*.txt, phrase_*.xml, Genesys or id,locale,text CSVs."""
-    cfg = config_mod.load(config_path)
+    cfg = importers.load_project(config_path)
     result = importers.import_files(cfg, files, locale)
     for inventory, entry in result.non_speech:
-        click.echo(f"{inventory.path.name}:{entry.line}: {entry.id}: not spoken ({entry.text})")
+        where = f"{importers.shown(inventory.path)}:{entry.line}"
+        click.echo(f"{where}: {entry.id}: not imported: {entry.reason}")
     counts: dict[str, int] = {}
     for _, _, code in result.added:
         counts[code] = counts.get(code, 0) + 1
     added = ", ".join(f"{n} [{code}]" for code, n in counts.items()) or "nothing"
-    click.echo(f"imported {added} into {cfg.path.name}")
+    silence = sum(1 for _, entry, _ in result.added if entry.kind == "silence")
+    of_them = f" ({silence} of them silence)" if silence else ""
+    click.echo(f"imported {added}{of_them} into {cfg.path.name}")

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from ..config import check_prompt_id
-from .model import Entry, Inventory, clean_text, read_text
+from .model import Entry, Inventory, clean_text, physical, read_text
 
 
 def read(path: Path, locale: str | None = None) -> Inventory:
@@ -15,7 +15,7 @@ def read(path: Path, locale: str | None = None) -> Inventory:
     inventory = Inventory(path, "csv")
     rows = csv.reader(io.StringIO(read_text(path).lstrip("\ufeff"), newline=""))
     next(rows, None)  # the header, checked by detect()
-    for number, row in enumerate(rows, start=2):
+    for number, row in physical(rows):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != 3:

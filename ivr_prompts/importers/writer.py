@@ -1,34 +1,28 @@
 """Append imported prompts to prompts.toml as [[prompts]] entries, keeping the file as it was.
 
-The existing text is never rewritten (comments, order and formatting stay); the new entries are
-appended, the result is parsed and rendered as a whole, and only then written (atomically).
+The existing bytes are never rewritten (comments, order, formatting and line endings stay); the
+new entries are appended in the file's own line ending, the result is parsed, rendered and put
+through the build's pre-flight as a whole (importers/safety.py), and only then written
+(atomically). Everything imported is escaped: no text, note or file name can end its string or
+comment early.
 """
 
 from __future__ import annotations
 
-import json
 import tomllib
+import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 from .. import config as config_mod
-from .. import render
 from ..atomic import write_atomic
 from ..config import Config, LocaleConfig
 from ..errors import ConfigError, UsageError
-from .model import Entry, Inventory
+from . import safety
+from .model import Entry, ImportResult, Inventory, read_bytes, shown
 
 _JINJA_MARKS = ("{{", "{%", "{#")
-
-
-@dataclass
-class ImportResult:
-    """What an import added (or would add): entries per project locale, and what it skipped."""
-
-    added: list[tuple[Inventory, Entry, str]] = field(default_factory=list)  # with its locale
-    non_speech: list[tuple[Inventory, Entry]] = field(default_factory=list)
-    other_locales: int = 0
-    block: str = ""
+# Never raw in a TOML string or comment: controls, format characters, line/paragraph separators.
+_ESCAPED = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def resolve_locale(code: str, locales: Mapping[str, LocaleConfig], file: str) -> str:
@@ -57,13 +51,15 @@ def resolve_locale(code: str, locales: Mapping[str, LocaleConfig], file: str) ->
 def prepare(
     config: Config, inventories: Sequence[Inventory], only_locale: str | None = None
 ) -> ImportResult:
-    """Check every entry against the project and each other; raise ConfigError listing all."""
-    problems: list[str] = [p for inv in inventories for p in inv.problems]
-    existing = {(r.id, r.locale): r.prompt.index for r in render.render_all(config)}
+    """Check every entry against the project and each other: what can be appended, and every
+    problem (with the source file and line) in `problems`."""
+    existing = safety.defined(config)
     result = ImportResult()
-    seen: dict[tuple[str, str], str] = {}
+    problems = result.problems
+    problems += [p for inv in inventories for p in inv.problems]
+    seen: dict[tuple[str, str], tuple[str, str, tuple[object, ...]]] = {}
     for inventory in inventories:
-        name = inventory.path.name
+        name = shown(inventory.path)
         codes: dict[str, str] = {}
         for entry in inventory.entries:
             if entry.locale not in codes:
@@ -72,76 +68,136 @@ def prepare(
             if only_locale is not None and code != only_locale:
                 result.other_locales += 1
                 continue
-            if not entry.speech:
+            if entry.kind == "sound":
                 result.non_speech.append((inventory, entry))
                 continue
             where = f"{name}:{entry.line}" if entry.line else name
-            key = (entry.id, code)
+            key = (entry.id.lower(), code)
             if key in existing:
-                problems.append(
-                    f"{where}: {entry.id} [{code}] is already defined in {config.path.name} "
-                    f"(prompts[{existing[key]}]); remove it there or from the file to import"
-                )
+                problems.append(safety.already_defined(config, where, entry, code, existing[key]))
+            elif key in seen and seen[key][2] == (inventory, entry.id, entry.kind, entry.text):
+                result.duplicates.append((inventory, entry))  # listed twice, word for word
             elif key in seen:
+                first, other = seen[key][:2]
                 problems.append(
-                    f"{where}: {entry.id} [{code}] is imported twice (also {seen[key]})"
+                    f"{where}: {entry.id} [{code}] is imported twice, with other words (also "
+                    f"{first}); keep one of them"
+                    if other == entry.id
+                    else f"{where}: {entry.id} [{code}] differs only in letter case from "
+                    f"{other!r} (also {first}); ids must differ in more than letter case"
                 )
             else:
-                seen[key] = where
+                seen[key] = (where, entry.id, (inventory, entry.id, entry.kind, entry.text))
                 result.added.append((inventory, entry, code))
-    if problems:
-        raise ConfigError(problems)
-    result.block = _block(inventories, result)
+    result.block = block(inventories, result)
     return result
 
 
-def _toml_string(text: str) -> str:
-    # A JSON string is a valid TOML basic string (same escapes, \uXXXX for controls).
-    return json.dumps(text, ensure_ascii=False)
+def toml_string(text: str) -> str:
+    """A TOML basic string holding exactly `text` (quotes, backslashes and controls escaped)."""
+    out = ['"']
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif unicodedata.category(char) in _ESCAPED:
+            out.append(f"\\u{ord(char):04X}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08X}")
+        elif unicodedata.category(char) == "Cs":  # a lone surrogate cannot be written at all
+            out.append("\\uFFFD")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def comment(text: str) -> str:
+    """`text` as the body of a one-line TOML comment: nothing in it can start a new line."""
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in (*_ESCAPED, "Cs") else c for c in text
+    )
 
 
 def _spoken_literally(text: str) -> str:
     """Inline text is a Jinja template: text that looks like template syntax is kept verbatim."""
     if any(mark in text for mark in _JINJA_MARKS):
-        return "{% raw %}" + text + "{% endraw %}"
+        # One Jinja string literal: nothing inside it (not even "{% endraw %}") is syntax.
+        literal = text.replace("\\", "\\\\").replace('"', '\\"')
+        return '{{ "' + literal + '" }}'
     return text
 
 
-def _block(inventories: Sequence[Inventory], result: ImportResult) -> str:
+def _entry_lines(entry: Entry, code: str) -> list[str]:
+    lines = [""]
+    if entry.description:
+        lines.append(f"# {comment(entry.description)}")
+    if entry.note:
+        lines.append(f"# Not spoken (written beside the words): {comment(entry.note)}")
+    lines += ["[[prompts]]", f"id = {toml_string(entry.id)}"]
+    if entry.kind == "silence":
+        assert entry.seconds is not None
+        lines += ['kind = "silence"', f"seconds = {entry.seconds:g}"]
+    else:
+        lines.append(f"text = {toml_string(_spoken_literally(entry.text))}")
+    lines.append(f"locales = [{toml_string(code)}]")
+    return lines
+
+
+def block(inventories: Sequence[Inventory], result: ImportResult) -> str:
+    """The text appended to prompts.toml (with "\\n" line endings)."""
     lines: list[str] = []
     for inventory in inventories:
         mine = [(e, c) for inv, e, c in result.added if inv is inventory]
-        skipped = [e.id for inv, e in result.non_speech if inv is inventory]
-        header = f"# Imported from {inventory.path.name} ({inventory.format}): {len(mine)} prompts"
-        lines += ["", header]
-        if skipped:
-            lines.append(f"# Not spoken (non-speech entries): {', '.join(skipped)}")
+        skipped = [e for inv, e in result.non_speech if inv is inventory]
+        silence = sum(1 for e, _ in mine if e.kind == "silence")
+        name = toml_string(inventory.path.name)
+        header = f"# Imported from {name} ({inventory.format}): {len(mine)} prompts"
+        header += f" ({silence} of them silence)" if silence else ""
+        lines += ["", comment(header)]
+        if inventory.skipped:
+            lines.append(f"# {inventory.skipped} entries commented out in the file (not imported)")
+        for entry in (e for inv, e in result.duplicates if inv is inventory):
+            lines.append(
+                f"# Listed again word for word (imported once): {entry.id} (line {entry.line})"
+            )
+        for entry in skipped:
+            why = comment(f"{entry.id} (line {entry.line}): {entry.reason}")
+            lines.append(f"# Not imported: {why}")
         for entry, code in mine:
-            lines.append("")
-            if entry.description:
-                lines.append(f"# {entry.description}")
-            lines += [
-                "[[prompts]]",
-                f"id = {_toml_string(entry.id)}",
-                f"text = {_toml_string(_spoken_literally(entry.text))}",
-                f"locales = [{_toml_string(code)}]",
-            ]
+            lines += _entry_lines(entry, code)
     return "\n".join(lines) + "\n"
 
 
-def append(config: Config, result: ImportResult) -> Config:
-    """Append the entries to prompts.toml once the whole file parses and renders; the new config."""
+def newline_of(data: bytes) -> bytes:
+    """The line ending a file uses (its first line's), "\\n" when it has none."""
+    end = data.find(b"\n")
+    return b"\r\n" if end > 0 and data[end - 1 : end] == b"\r" else b"\n"
+
+
+def candidate(config: Config, result: ImportResult) -> tuple[bytes, Config]:
+    """prompts.toml with the entries appended (its own bytes kept, the block in its line
+    ending), and that file parsed."""
     path = config.path
+    old = read_bytes(path)
+    newline = newline_of(old)
+    ending = b"" if not old or old.endswith(b"\n") else newline
+    new = old + ending + result.block.replace("\n", newline.decode()).encode("utf-8")
+    text = new.decode("utf-8")
     try:
-        old = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
-    new = old + ("" if old.endswith("\n") or not old else "\n") + result.block
-    try:
-        data = tomllib.loads(new)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # a bug of ours: the block must always be valid TOML
         raise UsageError(f"{path.name}: the imported entries would not parse: {exc}") from exc
-    updated = config_mod.parse(data, path, new)
-    render.render_all(updated)
-    write_atomic(path, new.encode("utf-8"), mode=path.stat().st_mode & 0o777)
-    return updated
+    return new, config_mod.parse(data, path, text)
+
+
+def check(config: Config, result: ImportResult) -> bytes:
+    """The new prompts.toml once it parses, renders and passes the pre-flight with nothing
+    new to refuse; ConfigError listing every problem of the import otherwise."""
+    new, updated = candidate(config, result)
+    problems = [*result.problems, *safety.problems(config, updated, result)]
+    if problems:
+        raise ConfigError(problems)
+    return new
+
+
+def write(config: Config, new: bytes) -> None:
+    """Replace prompts.toml with `new` (atomically, keeping its mode)."""
+    write_atomic(config.path, new, mode=config.path.stat().st_mode & 0o777)

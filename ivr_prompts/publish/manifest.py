@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypedDict, cast
+from typing import Any, BinaryIO, NotRequired, TypedDict, cast
 
 from .. import __version__
 from ..config import Config
@@ -52,6 +52,7 @@ class PromptRecord(TypedDict):
     request_id: str
     checks: str
     files: list[FileRecord]
+    kind: NotRequired[str]  # only on non-speech prompts: "silence" (made by the tool, no engine)
 
 
 class Manifest(TypedDict):
@@ -62,7 +63,7 @@ class Manifest(TypedDict):
     prompts: list[PromptRecord]
 
 
-_RECORD_KEYS = frozenset(PromptRecord.__annotations__)
+_RECORD_KEYS = frozenset(PromptRecord.__annotations__) - {"kind"}  # kind: non-speech only
 _FILE_KEYS = frozenset(FileRecord.__annotations__)
 
 
