@@ -54,9 +54,10 @@ WavesModel = Literal["lightning_v3.1", "lightning_v3.1_pro"]
 WAVES_MODELS: tuple[WavesModel, ...] = get_args(WavesModel)
 
 # Files: how a published file is encoded, and what a file we read turned out to be.
-# sln16, pcm16-wav16 and g722 are the 16 kHz (HD) files.
+# sln16, pcm16-wav16 and g722 are the 16 kHz (HD) files; sln (raw 16-bit 8 kHz) is published
+# beside them so an 8 kHz linear channel plays the 8 kHz render (export/hd.py).
 FileFormat = Literal[
-    "ulaw", "alaw", "pcm16-wav", "ulaw-wav", "alaw-wav", "sln16", "pcm16-wav16", "g722"
+    "ulaw", "alaw", "pcm16-wav", "ulaw-wav", "alaw-wav", "sln16", "pcm16-wav16", "g722", "sln"
 ]
 FILE_FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
 Container = Literal["wav", "raw", "other"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 SCHEMA_VERSION = 2
 # Processed audio: when `audio.process` makes something else from the same input and settings,
 # cached processed audio misses and is re-made from the cached synthesis (never re-synthesized).
-PROCESSING_VERSION = 2
+PROCESSING_VERSION = 3  # 3: the level re-measured after every gain (P.56 is not scale-invariant)
 # The published set's manifest.
 MANIFEST_VERSION = 1
 # What `check` finds from the same inputs and published tree (its remembered findings).

@@ -16,6 +16,8 @@ from xdist.scheduler import LoadScopeScheduling
 import ivr_prompts
 
 if TYPE_CHECKING:
+    from ivr_prompts.config import Config
+
     from .s3_server import S3Server
 
 BASE_TOML = """
@@ -71,6 +73,10 @@ SHARED_FIXTURE_MODULES = {
 }
 
 
+# Modules that share the session-scoped sample set (and its HD build): one unit of work together.
+SAMPLE_SET_MODULES = {"test_sample_set.py", "test_pbx_asterisk.py", "test_pbx_freeswitch.py"}
+
+
 class SharedFixtureScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is untyped
     """xdist's load balancing, one test at a time, except the modules above stay together.
 
@@ -80,6 +86,8 @@ class SharedFixtureScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdi
 
     def _split_scope(self, nodeid: str) -> str:
         module = nodeid.split("::", 1)[0]
+        if Path(module).name in SAMPLE_SET_MODULES:
+            return "sample-set"  # one worker: the session-scoped sample set is built once
         return module if Path(module).name in SHARED_FIXTURE_MODULES else nodeid
 
 
@@ -127,3 +135,39 @@ def s3() -> Iterator[S3Server]:
     server = S3Server().start()
     yield server
     server.stop()
+
+
+def build_sample_set(work: Path, *, hd: bool = False, cache: Path | None = None) -> Config:
+    """The repository's own sample set (prompts.toml, templates, pronunciations) built in `work`
+    on the real local engines; `hd` adds the 16 kHz files, `cache` shares a synthesis cache."""
+    import asyncio
+    import shutil
+
+    from ivr_prompts import build as builder
+    from ivr_prompts import config
+
+    root = Path(__file__).resolve().parent.parent
+    toml = (root / "prompts.toml").read_text(encoding="utf-8")
+    if cache is not None:
+        toml = toml.replace("[project]\n", f"[project]\ncache = {str(cache)!r}\n", 1)
+    if hd:
+        toml = toml.replace("[publish]\n", "[publish]\nhd = true\n", 1)
+    (work / "prompts.toml").write_text(toml, encoding="utf-8")
+    shutil.copytree(root / "templates", work / "templates")
+    shutil.copytree(root / "pronunciations", work / "pronunciations")
+    cfg = config.load(work / "prompts.toml")
+    asyncio.run(builder.build(cfg))
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def sample_set(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The sample set, built once per session (per xdist worker: SAMPLE_SET_MODULES share one)."""
+    return build_sample_set(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="session")
+def hd_sample_set(tmp_path_factory: pytest.TempPathFactory, sample_set: Config) -> Config:
+    """The sample set with `[publish] hd = true`, re-using the sample set's synthesis."""
+    work = tmp_path_factory.mktemp("sample-hd")
+    return build_sample_set(work, hd=True, cache=sample_set.project.cache)

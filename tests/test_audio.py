@@ -204,10 +204,31 @@ def p56_by_the_sample(x: npt.NDArray[np.float32], rate: int) -> float:
         if delta <= 15.9:
             if prev is None:
                 return float(a_db)
-            t = (prev[1] - 15.9) / (prev[1] - delta)
-            return float(prev[0] + t * (a_db - prev[0]))
+            return g191_bin_interp(float(a_db), prev[0], float(a_db - delta), prev[0] - prev[1])
         prev = (float(a_db), float(delta))
     return SILENCE_DB if prev is None else prev[0]
+
+
+def g191_bin_interp(up: float, low: float, up_thr: float, low_thr: float) -> float:
+    """sv-p56.c's bin_interp (G.191 STL 2005+), step by step: bisect until the margin is met
+    within 0.5 dB, the tolerance widened by 10% each round after 20."""
+    tol, margin = 0.5, 15.9
+    if abs(up - up_thr - margin) < tol:
+        return up
+    if abs(low - low_thr - margin) < tol:
+        return low
+    mid, mid_thr, rounds = (up + low) / 2, (up_thr + low_thr) / 2, 1
+    while abs(mid - mid_thr - margin) > tol:
+        rounds += 1
+        if rounds > 20:
+            tol *= 1.1
+        if mid - mid_thr - margin > tol:
+            mid, mid_thr = (up + mid) / 2, (up_thr + mid_thr) / 2
+            low, low_thr = mid, mid_thr
+        elif mid - mid_thr - margin < -tol:
+            mid, mid_thr = (mid + low) / 2, (mid_thr + low_thr) / 2
+            up, up_thr = mid, mid_thr
+    return mid
 
 
 def test_active_level_equals_the_sample_by_sample_meter(

@@ -221,3 +221,63 @@ def test_hd_without_g722_extra_fails_naming_extra(make_project: Project, tmp_pat
     assert (
         run_cli("plan", "--config", str(toml)).returncode == 0
     )  # with G722, the same file is fine
+
+
+def test_hd_build_publishes_the_8khz_render_as_sln_beside_the_hd_files(
+    make_project: Project,
+) -> None:
+    """`.sln` (raw 16-bit 8 kHz) is the 8 kHz render itself: the samples the .ulaw was coded
+    from, so a slin channel plays them instead of Asterisk's resample of the 16 kHz file."""
+    cfg = config.load(make_project(HD_TOML))
+    build_with(cfg, CountingEngine())
+    base = cfg.project.output / "asterisk" / "en" / "main" / "welcome"
+    sln = sox_pcm(base.with_suffix(".sln"), "-t", "raw", "-r", "8000", "-e", "signed", "-b", "16")
+    ulaw = sox_pcm(base.with_suffix(".ulaw"), "-t", "ul", "-r", "8000", "-c", "1")
+    assert sln.size == ulaw.size
+    assert np.array_equal(audio.ulaw_decode(audio.ulaw_encode(sln)), ulaw)  # sox decodes exactly
+    manifest = json.loads((cfg.project.output / "manifest.json").read_text(encoding="utf-8"))
+    files = {f["path"]: f["format"] for r in manifest["prompts"] for f in r["files"]}
+    assert files["asterisk/en/main/welcome.sln"] == "sln"
+
+
+def tone_mix(rate: int, seconds: float) -> np.ndarray:
+    t = np.arange(int(rate * seconds)) / rate
+    x = 0.1 * np.sin(2 * np.pi * 200 * t) + 0.1 * np.sin(2 * np.pi * 1000 * t)
+    x *= np.minimum(1.0, np.minimum(t, seconds - t) / 0.05)  # 50 ms fades: no click at the cuts
+    return np.concatenate([np.zeros(rate // 4), x, np.zeros(rate // 4)]).astype(np.float32)
+
+
+def band_db(pcm: np.ndarray, rate: int, hz: float) -> float:
+    """The level of a tone at `hz` in the middle 0.5 s (a whole number of cycles) of `pcm`."""
+    mid = pcm.size // 2
+    x = pcm[mid - rate // 4 : mid + rate // 4].astype(np.float64)
+    t = np.arange(x.size) / rate
+    amplitude = 2 / x.size * abs(np.sum(x * np.exp(-2j * np.pi * hz * t)))
+    return float(20 * np.log10(amplitude))
+
+
+def test_hd_render_keeps_200hz_the_8khz_render_cuts() -> None:
+    """The HD render's high-pass is at 50 Hz (wideband): a 200 Hz tone stays within 0.1 dB of a
+    1 kHz one; the 8 kHz render's 250 Hz telephone-band corner cuts it by 8 dB."""
+    settings = config.AudioSettings()
+    synth = cache.AudioEntry(audio.to_pcm16(tone_mix(24000, 1.0)), 24000, {})
+    wide = hd.process_hd(synth, settings).samples
+    assert abs(band_db(wide, 16000, 200) - band_db(wide, 16000, 1000)) < 0.1
+    narrow = audio.process(tone_mix(24000, 1.0), 24000, settings).pcm
+    assert band_db(narrow, 8000, 1000) - band_db(narrow, 8000, 200) > 6.0
+
+
+@pytest.mark.parametrize("gain_db", [-30.0, -12.0, -3.0])
+def test_hd_render_level_lands_within_005_db_of_target(gain_db: float) -> None:
+    """Re-measured after the last gain: the 16 kHz file's P.56 level (G.191's algorithm, which
+    `actlevel` confirms to 0.001 dB) is the target within 0.05 dB, from any input level."""
+    settings = config.AudioSettings()
+    rng = np.random.default_rng(7)
+    t = np.arange(24000 * 2) / 24000
+    bursts = (
+        (np.sin(2 * np.pi * 3 * t) > 0.2) * rng.normal(0, 1, t.size) * np.sin(2 * np.pi * 0.5 * t)
+    )
+    x = (bursts / np.abs(bursts).max() * 10 ** (gain_db / 20)).astype(np.float32)
+    wide = hd.process_hd(cache.AudioEntry(audio.to_pcm16(x), 24000, {}), settings).samples
+    level = audio.active_level_dbov(audio.to_float(wide), 16000)
+    assert abs(level - settings.level_dbov) <= 0.05

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,23 +13,15 @@ import pytest
 import soundfile
 
 from ivr_prompts import build as builder
-from ivr_prompts import config
 from ivr_prompts.audio.dsp import active_level_dbov
 from ivr_prompts.config import Config
 from ivr_prompts.engines.registry import Engines
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    work = tmp_path_factory.mktemp("sample")
-    shutil.copy(ROOT / "prompts.toml", work / "prompts.toml")
-    shutil.copytree(ROOT / "templates", work / "templates")
-    shutil.copytree(ROOT / "pronunciations", work / "pronunciations")
-    cfg = config.load(work / "prompts.toml")
-    asyncio.run(builder.build(cfg))
-    return cfg
+def built(sample_set: Config) -> Config:
+    """The sample set, built once per session (conftest.py) and shared with the PBX tests."""
+    return sample_set
 
 
 def probe(path: Path) -> tuple[str, int, int]:

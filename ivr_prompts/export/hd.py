@@ -3,7 +3,8 @@
 With `[publish] hd = true`: Asterisk gets `.sln16` (raw 16-bit 16 kHz), `.wav16` (16-bit PCM WAV
 at 16 kHz) and `.g722` (G.722 at 64 kbit/s, through the `G722` package, libg722) beside the G.711
 files, and FreeSWITCH gets the `16000/` rate folder beside `8000/`. The 16 kHz audio is processed
-like the 8 kHz one (high-pass, P.56 level, trim) and cached under its own key.
+like the 8 kHz one (high-pass, P.56 level, trim), with a wideband high-pass corner (50 Hz, see
+HD_HIGHPASS_HZ), and cached under its own key.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from ..validate import Rules
 HD_RATE = 16000
 HD_FORMATS: frozenset[FileFormat] = frozenset({"sln16", "pcm16-wav16", "g722"})
 # Bump when process_hd changes what it makes from the same synthesis.
-HD_VERSION = 2  # 2: the 8 kHz chain (band, edges, limiter) at 16 kHz
+HD_VERSION = 3  # 3: its own 50 Hz high-pass (was the telephone band's [audio].highpass_hz)
+# The HD render's high-pass corner. [audio].highpass_hz (250 Hz by default) is a telephone-band
+# choice: a narrowband call (G.712, 300-3400 Hz) drops everything under 300 Hz anyway, so cutting
+# there first lets the level be measured on what a caller hears. A wideband call carries
+# 50-7000 Hz (ITU-T G.722 codes "audio signals with a bandwidth of 50 to 7000 Hz"; the P.341
+# send mask of a wideband terminal starts at 100 Hz), and a wideband voice keeps about 12% of its
+# energy at 150-250 Hz, which a 250 Hz corner cuts by 8-18 dB. So the HD render removes only what
+# no wideband channel carries: under 50 Hz (DC offset, rumble). A lower project corner wins.
+HD_HIGHPASS_HZ = 50.0
 _G722_BITRATE = 64000
 
 ASTERISK_HD: tuple[tuple[str, FileFormat], ...] = (
@@ -33,6 +42,18 @@ ASTERISK_HD: tuple[tuple[str, FileFormat], ...] = (
     ("wav16", "pcm16-wav16"),
     ("g722", "g722"),
 )
+# Published beside the HD files: the 8 kHz render as raw 16-bit (`.sln`). Asterisk picks, per
+# channel, the file with the cheapest translation path; with only G.711 and 16 kHz files an 8 kHz
+# linear channel gets the 16 kHz file resampled by Asterisk (its cost table ranks a resample
+# under a G.711 decode), 23-53 dB SNR from the 8 kHz render. A `.sln` costs nothing to play on
+# it, so it wins there; G.711 and 16 kHz channels keep their own files (measured on Asterisk 22,
+# see docs/hd.md and tests/test_pbx_asterisk.py).
+ASTERISK_HD_NARROW: tuple[tuple[str, FileFormat], ...] = (("sln", "sln"),)
+
+
+def asterisk_hd_files(base: str) -> list[tuple[str, FileFormat]]:
+    """The files `publish.hd` adds beside an Asterisk prompt `base` (path without extension)."""
+    return [(f"{base}.{ext}", fmt) for ext, fmt in (*ASTERISK_HD_NARROW, *ASTERISK_HD)]
 
 
 def hd_key(audio_key: str) -> str:
@@ -47,7 +68,8 @@ def process_hd(synth: cache.AudioEntry, settings: AudioSettings) -> cache.AudioE
             f"publish.hd needs a synthesis at {HD_RATE} Hz or more, the engine gave "
             f"{synth.sample_rate} Hz (Waves: set waves.sample_rate = 24000)"
         )
-    done = audio.process(audio.to_float(synth.samples), synth.sample_rate, settings, HD_RATE)
+    wide = dataclasses.replace(settings, highpass_hz=min(settings.highpass_hz, HD_HIGHPASS_HZ))
+    done = audio.process(audio.to_float(synth.samples), synth.sample_rate, wide, HD_RATE)
     return cache.AudioEntry(done.pcm, HD_RATE, {"rate": HD_RATE})
 
 
@@ -70,8 +92,8 @@ def g722_decode(data: bytes) -> audio.Int16Audio:
 
 
 def encode(pcm: audio.Int16Audio, fmt: FileFormat) -> bytes:
-    """The bytes of one HD file from 16 kHz samples."""
-    if fmt == "sln16":
+    """The bytes of one HD file from 16 kHz samples (`sln`: from 8 kHz samples)."""
+    if fmt in ("sln16", "sln"):
         return np.ascontiguousarray(pcm, dtype="<i2").tobytes()
     if fmt == "pcm16-wav16":
         return audio.pcm16_wav_bytes(pcm, HD_RATE)

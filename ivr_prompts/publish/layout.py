@@ -36,7 +36,7 @@ def planned_files(config: Config, prompt_id: str, locale: LocaleConfig) -> list[
 
 def encode_file(pcm: npt.NDArray[np.int16], fmt: FileFormat) -> bytes:
     """The bytes of one published file (HD formats take the 16 kHz samples)."""
-    if fmt in hd.HD_FORMATS:
+    if fmt in hd.HD_FORMATS or fmt == "sln":
         return hd.encode(pcm, fmt)
     if fmt == "pcm16-wav":
         return audio.pcm16_wav_bytes(pcm)

@@ -40,7 +40,7 @@ class Asterisk(TargetDefaults):
             if config.publish.asterisk_wav:
                 files.append((f"{base}.wav", "pcm16-wav"))
             if config.publish.hd:
-                files.extend((f"{base}.{ext}", fmt) for ext, fmt in hd.ASTERISK_HD)
+                files.extend(hd.asterisk_hd_files(base))
         return files
 
     def indexes(self, config: Config, records: Records) -> dict[str, str]:
