@@ -36,6 +36,9 @@ def pbx_dirs() -> list[Path]:
         main = gitdir.parent.parent.parent if gitdir.parent.name == "worktrees" else None
         if main is not None:
             dirs.append(main.parent / "shared" / "pbx")
+    # Last: our own build of the same Asterisk for any x86-64 CPU (tests/fixtures/pbx/README.md),
+    # for machines where the shared one dies of SIGILL (it was built for AVX-512).
+    dirs.append(ROOT / "tests" / "fixtures" / "pbx")
     return dirs
 
 
@@ -85,10 +88,45 @@ def tarball(name: str) -> Path:
     )
 
 
+def asterisk_install(into: Path) -> Path:
+    """An unpacked Asterisk that runs on this CPU: the first of `pbx_dirs()` whose binary does
+    not die of SIGILL; PbxMissing naming each one tried when none can run here."""
+    tried: list[str] = []
+    for number, folder in enumerate(pbx_dirs()):
+        if not (folder / ASTERISK_TARBALL).is_file():
+            continue
+        install = unpack_from(folder / ASTERISK_TARBALL, into / str(number)).resolve()
+        if runs_here(install):
+            return install
+        tried.append(f"{folder / ASTERISK_TARBALL} (SIGILL: built for instructions this CPU lacks)")
+    if not tried:
+        tarball(ASTERISK_TARBALL)  # raises, naming where it looked
+    raise PbxMissing(f"no Asterisk that runs on this CPU: {'; '.join(tried)}")
+
+
+def runs_here(install: Path) -> bool:
+    """False when this CPU cannot run the binary: a build for instructions it lacks dies of
+    SIGILL as soon as it reads its configuration (an empty one here; it then finds no server)."""
+    probe = subprocess.run(
+        [str(install / "sbin/asterisk"), "-C", os.devnull, "-rx", "core show version"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env={**os.environ, "LD_LIBRARY_PATH": str(install / "lib")},
+        timeout=60,
+        check=False,
+    )
+    return probe.returncode != -signal.SIGILL
+
+
 def unpack(name: str, into: Path) -> Path:
     """Unpack a tarball into `into` once; the folder it holds."""
+    return unpack_from(tarball(name), into)
+
+
+def unpack_from(source: Path, into: Path) -> Path:
+    """Unpack the tarball `source` into `into` once; the folder it holds."""
     into.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(tarball(name)) as tar:
+    with tarfile.open(source) as tar:
         top = tar.getnames()[0].split("/", 1)[0]
         if not (into / top).exists():
             tar.extractall(into, filter="tar")
@@ -339,8 +377,8 @@ class Asterisk:
 @contextlib.contextmanager
 def asterisk(scratch: Path, sounds: Path) -> Iterator[Asterisk]:
     """A running Asterisk in `scratch`, stopped by PID on exit."""
-    install = unpack(ASTERISK_TARBALL, scratch / "install") / ""
-    pbx = Asterisk(install.resolve(), scratch / "state", sounds)
+    install = asterisk_install(scratch / "install")
+    pbx = Asterisk(install, scratch / "state", sounds)
     try:
         yield pbx.start()
     finally:

@@ -24,7 +24,7 @@ import soxr
 from ivr_prompts.config import Config
 from ivr_prompts.export.hd import g722_decode
 
-from .pbx import ASTERISK_TARBALL, Asterisk, unpack
+from .pbx import Asterisk, asterisk_install
 from .pbx_compare import Pcm, best_offset, chunks, locate, matched_prefix, snr_db
 
 CALL_SECONDS = 20.0
@@ -57,7 +57,7 @@ def played(
 ) -> Iterator[list[Call]]:
     """Every call, on two Asterisks (the sample set, and its HD build), made at once."""
     scratch = tmp_path_factory.mktemp("asterisk")
-    install = unpack(ASTERISK_TARBALL, scratch / "install").resolve()
+    install = asterisk_install(scratch / "install")
     sets = {"plain": sample_set, "hd": hd_sample_set}
     servers = {
         name: Asterisk(install, scratch / name, cfg.project.output / "asterisk")

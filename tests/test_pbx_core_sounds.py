@@ -12,7 +12,7 @@ import pytest
 import soundfile
 
 from .core_sounds import build_core_sounds
-from .pbx import ASTERISK_TARBALL, Asterisk, unpack
+from .pbx import Asterisk, asterisk_install
 from .pbx_compare import Pcm, locate, matched_prefix
 
 PLAYED = ["silence/1", "followme/call-from", "silence/1", "digits/1"]
@@ -30,7 +30,7 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dic
     """The imported set (only what is played is built), played on u-law and A-law channels."""
     out = build_core_sounds(tmp_path_factory.mktemp("core"), only=("silence/1", *PLAYED[1::2]))
     scratch = tmp_path_factory.mktemp("asterisk-core")
-    install = unpack(ASTERISK_TARBALL, scratch / "install").resolve()
+    install = asterisk_install(scratch / "install")
     server = Asterisk(install, scratch / "state", out / "asterisk")
     recordings = {codec: scratch / f"rec-{codec}.sln" for codec in ("ulaw", "alaw")}
     try:
