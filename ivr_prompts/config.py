@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from .settings import (
     KEYS,
     SECTIONS,
     AudioSettings,
+    Key,
     LimitSettings,
     PublishSettings,
     SynthSettings,
@@ -68,6 +69,8 @@ class Config:
     publish: PublishSettings
     locales: Mapping[str, LocaleConfig]
     prompts: tuple[PromptConfig, ...]
+    # The settings of engines registered by other packages: their [section] -> key -> value.
+    engine_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # Line of each key path in prompts.toml, so later findings can point at their key.
     key_lines: Mapping[KeyPath, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -121,7 +124,8 @@ def toml_problem(name: str, exc: tomllib.TOMLDecodeError, text: str) -> Problem:
 def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     """Validate an already-decoded prompts.toml."""
     r = Reader(file, raw_text)
-    r.known(data, (), _TOP)
+    plugged = _engine_sections(r, data)
+    r.known(data, (), (*_TOP, *plugged))
     root = file.parent
     tables = {name: r.table(data.get(name), (name,)) for name in SECTIONS}
     for name, table in tables.items():
@@ -197,6 +201,7 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
         publish=publish,
         locales=locales,
         prompts=prompts,
+        engine_settings=plugged,
         key_lines=r.lines,
     )
     for path, message in _engine_problems(config):
@@ -204,6 +209,21 @@ def parse(data: Mapping[str, Any], file: Path, raw_text: str = "") -> Config:
     if r.found:
         raise ConfigError(r.found)
     return config
+
+
+def _engine_sections(r: Reader, data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The [section] of every registered engine that declares its own keys, read and checked
+    as ours are (defaults filled in)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in ENGINE_NAMES:
+        door = plugins.load(plugins.ENGINES, name)
+        keys: Sequence[Key] = door.settings_keys
+        section = door.settings_section
+        if keys and section is not None and section not in SECTIONS:
+            table = r.table(data.get(section), (section,))
+            r.known(table, (section,), tuple(k.name for k in keys))
+            out[section] = r.declared(table, section, keys)
+    return out
 
 
 def _engine_problems(config: Config) -> list[tuple[KeyPath, str]]:

@@ -135,11 +135,14 @@ class Reader:
                 )
         return tuple(out)
 
-    def declared(self, data: Mapping[str, Any], section: str) -> dict[str, Any]:
-        """Every declared key of `section`, read and checked, defaults filled in."""
+    def declared(
+        self, data: Mapping[str, Any], section: str, keys: Sequence[Key] = KEYS
+    ) -> dict[str, Any]:
+        """Every declared key of `section` (ours, or those an engine declares), read and
+        checked, defaults filled in."""
         out: dict[str, Any] = {}
         path: KeyPath = (section,)
-        for key in KEYS:
+        for key in keys:
             if key.section != section:
                 continue
             if key.kind is list:

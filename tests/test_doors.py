@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +149,12 @@ def test_every_archive_format_writes(make_project: Project) -> None:
     archives: dict[str, Any] = {fmt: archive_bytes(cfg, fmt) for fmt in ARCHIVE_FORMATS}
     assert archives["zip"][:2] == b"PK"
     assert archives["tar.gz"][:2] == b"\x1f\x8b"
+
+
+def test_every_target_index_path_matches_its_declared_pattern(make_project: Project) -> None:
+    cfg = _every_format_config(make_project, '["ulaw"]')
+    for name in plugins.TARGET_NAMES:
+        target = targets.door(name)
+        paths = {p for loc in cfg.locales.values() for p in target.index_paths(cfg, loc)}
+        assert paths, name
+        assert all(re.fullmatch(target.index_pattern, p) for p in paths), (name, paths)

@@ -20,10 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = Path(__file__).resolve().parent / "fixtures" / "plugin"
 
 
-def _sample_set(work: Path, engine: str) -> Path:
+def _sample_set(work: Path, engine: str, table: str = "") -> Path:
     text = (ROOT / "prompts.toml").read_text(encoding="utf-8")
     assert 'engine = "local"' in text
-    (work / "prompts.toml").write_text(text.replace('engine = "local"', f'engine = "{engine}"'))
+    text = text.replace('engine = "local"', f'engine = "{engine}"').replace(
+        "[audio]", f"{table}[audio]"
+    )
+    (work / "prompts.toml").write_text(text)
     shutil.copytree(ROOT / "templates", work / "templates")
     shutil.copytree(ROOT / "pronunciations", work / "pronunciations")
     return work / "prompts.toml"
@@ -40,7 +43,9 @@ def _env(with_plugin: bool) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    toml = _sample_set(tmp_path_factory.mktemp("plugin"), "espeak-cli")
+    # The engine's own settings table, declared by its door.
+    table = "[espeak-cli]\nwords_per_minute = 150\n\n"
+    toml = _sample_set(tmp_path_factory.mktemp("plugin"), "espeak-cli", table)
     result = run_cli("build", "--config", str(toml), env=_env(with_plugin=True))
     assert result.returncode == 0, result.stdout + result.stderr
     return toml
@@ -74,4 +79,15 @@ def test_plugin_engine_not_installed_fails_at_config_naming_known_engines(tmp_pa
     assert result.stderr.strip().splitlines() == [
         "error: prompts.toml: synth.engine: must be one of espeak, local, piper, waves "
         "(did you mean 'espeak'?), got 'espeak-cli'"
+    ]
+
+
+def test_plugin_engine_settings_checked_as_ours(tmp_path: Path) -> None:
+    table = "[espeak-cli]\nwords_per_minute = 20\npitch = 3\n\n"
+    toml = _sample_set(tmp_path, "espeak-cli", table)
+    result = run_cli("plan", "--config", str(toml), env=_env(with_plugin=True))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: prompts.toml: espeak-cli.pitch: unknown key; allowed: words_per_minute",
+        "error: prompts.toml: espeak-cli.words_per_minute: must be between 80 and 450, got 20",
     ]

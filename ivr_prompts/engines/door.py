@@ -11,10 +11,12 @@ its pyproject.toml (see docs/architecture.md, "Doors: engines and targets").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ..config import Config, LocaleConfig, PromptConfig
+    from ..settings import Key
     from .base import Engine
 
 
@@ -31,8 +33,11 @@ class EngineDoor(Protocol):
     # The longest text one prompt may hold, and what that limit is of ("one espeak request").
     max_prompt_chars: int
     limit_of: str
-    # The prompts.toml table holding its settings, if any ("waves").
+    # The prompts.toml table holding its settings, if any ("waves"), and the keys of that table
+    # when the engine declares them itself (settings.Key with this section; ours are declared in
+    # settings.py). Read and checked as ours are, into config.engine_settings[section].
     settings_section: str | None
+    settings_keys: Sequence[Key]
 
     def resolve(self, locale: LocaleConfig) -> str:
         """The name of the engine that speaks `locale` for this name: its own name, or another
@@ -80,6 +85,7 @@ class DoorDefaults:
     max_prompt_chars = 2000
     limit_of = "one request"
     settings_section: str | None = None
+    settings_keys: Sequence[Key] = ()
 
     def resolve(self, locale: LocaleConfig) -> str:
         return self.name

@@ -4,25 +4,29 @@ rules the build checked it against, and knows the set's indexes from a stray fil
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..kinds import PROFILE_NAMES
+from ..plugins import TARGET_NAMES
 from ..validate import Finding, Rules, profile_rules
 from ..validate.rules import WIDEBAND_RATE, at_rate
+from . import targets
 from .manifest import FINGERPRINT, INDEX, MANIFEST, read_manifest
 
 # The 16 kHz formats a set publishes with [publish] hd = true.
 _WIDE_FORMATS = frozenset({"sln16", "pcm16-wav16", "g722"})
-# The transcript indexes each target writes beside its prompts (publish/layout.py).
-_INDEX_NAMES = re.compile(
-    r"asterisk/[^/]+/core-sounds-[^/]+\.txt"
-    r"|freeswitch/.+/phrase_[^/]+\.xml"
-    r"|wav/[^/]+/index\.tsv"
-    r"|genesys/[^/]+\.csv"
-)
+
+
+@functools.cache
+def _index_names() -> re.Pattern[str]:
+    """The transcript indexes every registered target writes beside its prompts (each target
+    declares its own pattern)."""
+    patterns = [targets.door(name).index_pattern for name in TARGET_NAMES]
+    return re.compile("|".join(f"(?:{p})" for p in patterns if p))
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ class PublishedSets:
         if found is None:
             return False
         rel = found[1]
-        return rel in (MANIFEST, INDEX, FINGERPRINT) or _INDEX_NAMES.fullmatch(rel) is not None
+        return rel in (MANIFEST, INDEX, FINGERPRINT) or _index_names().fullmatch(rel) is not None
 
     def missing(self, paths: Sequence[Path]) -> list[Finding]:
         found: list[Finding] = []

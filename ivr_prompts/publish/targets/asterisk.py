@@ -29,6 +29,7 @@ def _core_sounds(lang: str) -> str:
 
 class Asterisk(TargetDefaults):
     name = "asterisk"
+    index_pattern = r"asterisk/[^/]+/core-sounds-[^/]+\.txt"
 
     def files(
         self, config: Config, prompt_id: str, locale: LocaleConfig

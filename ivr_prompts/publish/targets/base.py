@@ -25,6 +25,9 @@ class TargetDoor(Protocol):
     name: str
     # publish.profiles apply to its files, and pre-flight checks their names by those rules.
     takes_profiles: bool
+    # A regular expression matching every index path it writes (`validate` of a published set
+    # tells the set's indexes from stray files by it); "" when it writes none.
+    index_pattern: str
 
     def files(
         self, config: Config, prompt_id: str, locale: LocaleConfig
@@ -55,6 +58,7 @@ class TargetDefaults:
 
     name: str
     takes_profiles = False
+    index_pattern = ""
 
     def indexes(self, config: Config, records: Records) -> dict[str, str]:
         return {}

@@ -40,6 +40,7 @@ def _phrase_xml(locale: LocaleConfig, records: Sequence[Mapping[str, Any]]) -> s
 
 class FreeSwitch(TargetDefaults):
     name = "freeswitch"
+    index_pattern = r"freeswitch/.+/phrase_[^/]+\.xml"
 
     def files(
         self, config: Config, prompt_id: str, locale: LocaleConfig

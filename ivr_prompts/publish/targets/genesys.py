@@ -14,6 +14,7 @@ from .base import Records, TargetDefaults
 
 class Genesys(TargetDefaults):
     name = "genesys"
+    index_pattern = r"genesys/[^/]+\.csv"
 
     def files(
         self, config: Config, prompt_id: str, locale: LocaleConfig

@@ -19,6 +19,7 @@ def _index(locale: LocaleConfig) -> str:
 class Wav(TargetDefaults):
     name = "wav"
     takes_profiles = True
+    index_pattern = r"wav/[^/]+/index\.tsv"
 
     def files(
         self, config: Config, prompt_id: str, locale: LocaleConfig
