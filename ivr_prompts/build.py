@@ -30,13 +30,14 @@ from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
 from .options import BuildOptions
 from .outcome import BuildReport, Counts
-from .plan import BUSY, Pair, Plan, RenderAll, make_plan
+from .plan import BUSY, Pair, Plan, make_plan
 from .publish.layout import PlannedFile
 from .publish.lock import check_location, remove_leftovers
 from .publish.manifest import Manifest, PromptRecord, new_manifest
 from .publish.stage import PublishItem, Stager, output_lock
 from .publish.swap import Exchange, renameat2_exchange
 from .review.before import keep_before_image
+from .selection import RenderAll
 
 Progress = Callable[[str, Pair], None]
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import fnmatch
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -13,7 +12,7 @@ from .audio.chain import settings_key
 from .build_rules import Checks
 from .config import Config, LocaleConfig
 from .engines.registry import Engines, door, speaker
-from .errors import ConfigError, Problem
+from .errors import ConfigError
 from .export.hd import hd_key
 from .kinds import NonSpeechKind, ResolvedEngine
 from .options import BuildOptions
@@ -21,6 +20,7 @@ from .publish import targets
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
 from .publish.stage import check_output
+from .selection import RenderAll, load_lexicons, select, selected
 from .spoken_parts import PlannedPart
 from .text.parts import Pause
 from .validate.pace import words_per_minute
@@ -30,8 +30,6 @@ from .validate.pace import words_per_minute
 # stay; skip: not selected and never published; generate: made by the tool (silence), no engine.
 Action = Literal["synthesize", "process", "cached", "reuse", "keep", "skip", "generate"]
 BUSY: tuple[Action, ...] = ("synthesize", "process", "cached", "generate")
-# Renders every pair of a config (render.render_all; tests give rendered pairs their parts).
-RenderAll = Callable[[Config], list[render.Rendered]]
 
 
 @dataclass(slots=True)
@@ -163,51 +161,9 @@ class Plan:
         return bool(self.removed) or any(p.action in BUSY for p in self.pairs)
 
 
-def load_lexicons(config: Config) -> dict[str, lexicon.Lexicon]:
-    """Every locale's dictionary; raise ConfigError listing every bad file."""
-    problems: list[Problem] = []
-    out: dict[str, lexicon.Lexicon] = {}
-    for code, loc in config.locales.items():
-        try:
-            out[code] = lexicon.load(code, loc.pronunciations)
-        except ConfigError as exc:
-            problems.extend(exc.found)  # with their dictionary file and line
-    if problems:
-        raise ConfigError(problems)
-    return out
-
-
 def processing_fields(config: Config) -> dict[str, Any]:
     """Settings that change processed audio but not the synthesis."""
     return settings_key(config.audio)
-
-
-def select(
-    config: Config, options: BuildOptions, render_all: RenderAll = render.render_all
-) -> list[render.Rendered]:
-    """Render every pair and check that --only/--locale select some; ConfigError otherwise."""
-    for code in options.locales:
-        if code not in config.locales:
-            raise ConfigError(
-                [
-                    f"--locale {code}: not a locale of {config.path.name} "
-                    f"(have: {', '.join(config.locales)})"
-                ]
-            )
-    rendered = render_all(config)
-    if (options.only or options.locales) and not any(selected(r, options) for r in rendered):
-        wanted = " ".join(
-            [*(f"--only {o}" for o in options.only), *(f"--locale {c}" for c in options.locales)]
-        )
-        example = f"; ids look like {rendered[0].id!r}" if rendered else ""
-        raise ConfigError([f"{wanted}: selects no prompt{example}"])
-    return rendered
-
-
-def selected(rendered: render.Rendered, options: BuildOptions) -> bool:
-    """Whether --only and --locale pick this pair."""
-    by_id = not options.only or any(fnmatch.fnmatchcase(rendered.id, p) for p in options.only)
-    return by_id and (not options.locales or rendered.locale in options.locales)
 
 
 def make_plan(
@@ -412,27 +368,3 @@ def _decide(plan: Plan, store: cache.LayeredCache) -> None:
             pair.action = "process"
         else:
             pair.action = "synthesize"
-
-
-def review(config: Config, options: BuildOptions) -> list[dict[str, Any]]:
-    """Each selected pair's transcript, its spoken text (verbalized, then its locale's
-    pronunciation dictionary) and where its pauses fall."""
-    lexicons = load_lexicons(config)
-    return [
-        {
-            "id": r.id,
-            "locale": r.locale,
-            "source": r.source,
-            "text": r.text,
-            "verbalized": r.spoken,
-            "spoken_text": lexicons[r.locale].apply(r.spoken),
-            "parts": [
-                {"pause_ms": p.ms}
-                if isinstance(p, Pause)
-                else {"say": lexicons[r.locale].apply(p.text)}
-                for p in r.parts
-            ],
-        }
-        for r in select(config, options)
-        if selected(r, options)
-    ]

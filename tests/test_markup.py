@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr_prompts import config, plan, render
+from ivr_prompts import config, plan, render, selection
 from ivr_prompts.errors import PreflightFailed
 from ivr_prompts.options import BuildOptions
 from ivr_prompts.text.parts import Pause, Speech
@@ -155,7 +155,7 @@ def test_markup_dictionary_applies_after_verbalization(make_project: Project) ->
         "pron/en-US.toml": '"two thousand" = "two thousand and"\n',
     }
     cfg = config.load(make_project(files=files))
-    rows = {(r["id"], r["locale"]): r for r in plan.review(cfg, BuildOptions())}
+    rows = {(r["id"], r["locale"]): r for r in selection.review(cfg, BuildOptions())}
     row = rows[("main/welcome", "en-US")]
     assert (row["text"], row["verbalized"], row["spoken_text"]) == (
         "Since 2,026.",

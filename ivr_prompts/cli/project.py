@@ -11,7 +11,7 @@ import click
 
 from .. import config as config_mod
 from .. import plan as planner
-from .. import report, validate
+from .. import report, selection, validate
 from ..cache import open_cache
 from ..check import plan_issues
 from ..engines.registry import Engines
@@ -39,7 +39,7 @@ def render_cmd(
     """Show each prompt's transcript and what is spoken: verbalized, after the pronunciation
     dictionary, with its pauses."""
     cfg = config_mod.load(config_path)
-    rows = planner.review(cfg, BuildOptions(only=only, locales=locales))
+    rows = selection.review(cfg, BuildOptions(only=only, locales=locales))
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .. import config as config_mod
-from .. import plan as planner
+from .. import selection
 from ..config import WavesSettings
 from ..engines.waves import dicts, lock
 from ..engines.waves import voices as voice_catalog
@@ -102,7 +102,7 @@ def dicts_group() -> None:
 def dicts_sync(config_path: Path | None) -> None:
     """Create or update each locale's remote dictionary and record its id in the lock file."""
     cfg = config_mod.load(config_path)
-    lexicons = planner.load_lexicons(cfg)
+    lexicons = selection.load_lexicons(cfg)
     ids = _with_client(
         cfg.waves,
         lambda client: dicts.sync_dictionaries(client, lexicons, cfg.lock_path, complete=True),
