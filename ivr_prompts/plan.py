@@ -98,6 +98,8 @@ class Plan:
     previous: Manifest | None
     checks: Checks
     removed: list[tuple[str, str]] = field(default_factory=list)
+    # Pre-flight warnings: plan and check show them, build logs them.
+    warnings: list[Problem] = field(default_factory=list)
 
     def count(self, action: Action) -> int:
         return sum(1 for p in self.pairs if p.action == action)
@@ -183,7 +185,7 @@ def make_plan(
     check_output(config, previous)  # before anything is synthesized (and paid for)
     lexicons = load_lexicons(config)
     rendered = select(config, options)
-    preflight.require(config, rendered, options.engine)  # before any engine is asked anything
+    warnings = preflight.require(config, rendered, options.engine)  # before any engine is asked
     processing = processing_fields(config)
     checks = Checks(config)
     identities: dict[tuple[str, str, str], dict[str, str]] = {}
@@ -239,7 +241,7 @@ def make_plan(
     if problems := name_problems(genesys_ids, config.path.name):
         raise ConfigError(problems)
     _check_collisions(config, pairs)
-    plan = Plan(config, pairs, lexicons, previous, checks)
+    plan = Plan(config, pairs, lexicons, previous, checks, warnings=warnings)
     if store is not None:
         _decide(plan, store)
         return plan

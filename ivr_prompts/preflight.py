@@ -7,25 +7,24 @@ published, collisions between published paths, and text an engine cannot take.
 
 from __future__ import annotations
 
-import functools
-import os
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import validate
 from .config import Config, LocaleConfig
 from .engines import local
 from .engines.registry import resolve
+from .engines.waves import catalog as waves_catalog
 from .errors import PreflightFailed, Problem
-from .kinds import EngineName, ProfileName, ResolvedEngine
+from .kinds import EngineName, ProfileName, ResolvedEngine, Severity
 from .publish import layout
 from .render import Rendered, wav_name
 
-# Lightning v3.1's languages (shared/waves-api.md); the live catalog is checked when building.
-WAVES_LANGUAGES = ("en", "hi", "mr", "kn", "ta", "bn", "gu", "te", "ml", "pa", "or", "es")
+# Lightning v3.1's languages (shared/waves-api.md); every voice is checked against the catalog.
+WAVES_LANGUAGES = waves_catalog.STANDARD_LANGUAGES
 # One request to a local engine: longer text is refused, naming the limit. Waves splits text
 # into requests of waves.max_chars, up to a whole prompt of WAVES_MAX_CHARS.
 LOCAL_MAX_CHARS = 2000
@@ -54,11 +53,15 @@ def run(
     ]
 
 
-def require(config: Config, rendered: Sequence[Rendered], engine: EngineName | None = None) -> None:
-    """Raise PreflightFailed listing every problem; the plan calls it before any synthesis."""
+def require(
+    config: Config, rendered: Sequence[Rendered], engine: EngineName | None = None
+) -> list[Problem]:
+    """Raise PreflightFailed listing every error; the plan calls it before any synthesis.
+    The warnings (a voice that may not speak its locale's accent, a stale catalog) are returned."""
     problems = run(config, rendered, engine)
-    if problems:
-        raise PreflightFailed(problems)
+    if any(p.severity == "error" for p in problems):
+        raise PreflightFailed([p for p in problems if p.severity == "error"])
+    return problems
 
 
 def _engine(config: Config, rendered: Rendered, override: EngineName | None) -> ResolvedEngine:
@@ -81,49 +84,22 @@ def _problem(
     )
 
 
-@functools.cache
-def espeak_voices() -> frozenset[str]:
-    """The voice names espeak-ng's bundled data holds (its lang/ tree, one file per voice)."""
-    try:
-        import espeakng_loader
-
-        root = Path(espeakng_loader.get_data_path()) / "lang"
-    except ImportError:
-        return frozenset()
-    return frozenset(name.lower() for _, _, files in os.walk(root) for name in files)
-
-
 def _languages(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
-    found: list[Problem] = []
+    pairs = list(pairs)
+    waves = sorted({p.locale.code for p in pairs if p.engine == "waves"})
+    found = [_finding(config, f) for f in waves_catalog.locale_findings(config, waves)]
     for code, engine in sorted({(p.locale.code, p.engine) for p in pairs}):
         locale = config.locales[code]
         key = ("locales", code, "language")
         if engine == "waves":
-            if config.synth.model == "lightning_v3.1" and locale.language not in WAVES_LANGUAGES:
-                found.append(
-                    _problem(
-                        config,
-                        f"locale {code}: Waves {config.synth.model} does not speak language "
-                        f"{locale.language!r}; it speaks {', '.join(WAVES_LANGUAGES)} (more "
-                        f'on lightning_v3.1_pro), or use engine = "espeak"',
-                        key,
-                        "language",
-                    )
-                )
-        elif engine == "espeak":
+            continue  # all Waves locales at once, above: one catalog for all
+        if engine == "espeak":
             voice = locale.espeak_voice or local.default_voice(code, locale.language)
-            if espeak_voices() and voice.lower() not in espeak_voices():
-                found.append(
-                    _problem(
-                        config,
-                        f"locale {code}: espeak-ng has no voice {voice!r} (language "
-                        f"{locale.language!r}); set espeak_voice to one that "
-                        "`espeak-ng --voices` lists, or use another engine",
-                        ("locales", code, "espeak_voice" if locale.espeak_voice else "language"),
-                        "language",
-                    )
-                )
-        elif local.find_voice(locale.piper_voice, locale.language, code) is None:
+            said = local.espeak_voice_problem(code, locale.language, voice)
+            if local.espeak_voice_table() and said is not None:
+                field = "espeak_voice" if locale.espeak_voice else "language"
+                found.append(_said(config, said, ("locales", code, field)))
+        elif (piper := local.find_voice(locale.piper_voice, locale.language, code)) is None:
             have = sorted({v.language for v in local.installed_voices()}) or ["none"]
             found.append(
                 _problem(
@@ -135,7 +111,21 @@ def _languages(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
                     "language",
                 )
             )
+        elif (warning := local.piper_voice_warning(code, piper)) is not None:
+            found.append(_said(config, ("warning", warning), key))
     return found
+
+
+def _said(config: Config, said: tuple[Severity, str], key: Sequence[str]) -> Problem:
+    severity, message = said
+    return dataclasses.replace(_problem(config, message, key, "language"), severity=severity)
+
+
+def _finding(config: Config, finding: waves_catalog.Finding) -> Problem:
+    """A catalog finding as a problem at its locale's voice (or at the file, about the catalog)."""
+    key = ("locales", finding.locale, finding.field) if finding.locale else ()
+    problem = _problem(config, finding.message, key, "language" if finding.locale else "catalog")
+    return dataclasses.replace(problem, severity=finding.severity)
 
 
 def _texts(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
