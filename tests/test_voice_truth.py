@@ -35,6 +35,8 @@ MAGNUS_IS_ENGLISH = (
     "english); set its voice to one that does (greta; see `ivr-prompts voices --language de`)"
 )
 CATALOG = "cache/waves-voices.json"
+MAGNUS_DE = 'voice = "magnus"\nvars = { company = "Acme Bank", hours = "neun'
+GRETA_DE = 'voice = "greta"\nvars = { company = "Acme Bank", hours = "neun'
 
 
 @pytest.fixture
@@ -79,12 +81,7 @@ def test_plan_standard_model_german_hint_followed_builds(
     listed = cli(path, "voices", "--language", "de", "--json", url=server.url)
     voices = [v["voice_id"] for v in json.loads(listed.stdout)]
     assert voices == ["greta"]
-    path.write_text(
-        PRO.replace(
-            'voice = "magnus"\nvars = { company = "Acme Bank", hours = "neun',
-            'voice = "greta"\nvars = { company = "Acme Bank", hours = "neun',
-        )
-    )
+    path.write_text(PRO.replace(MAGNUS_DE, GRETA_DE))
     assert cli(path, "plan", url=server.url).returncode == 0
     build = cli(path, "build", "--json", url=server.url)
     assert build.returncode == 0, build.stderr
@@ -136,10 +133,7 @@ def test_plan_offline_uses_cached_catalog_and_says_when_stale(
     assert offline.stderr.splitlines() == [MAGNUS_IS_ENGLISH]
     assert len(server.records) == 1
     _age(path, 9.2)
-    fixed = PRO.replace(
-        'voice = "magnus"\nvars = { company = "Acme Bank", hours = "neun',
-        'voice = "greta"\nvars = { company = "Acme Bank", hours = "neun',
-    )
+    fixed = PRO.replace(MAGNUS_DE, GRETA_DE)
     path.write_text(fixed)
     stale = cli(path, "plan", key="", url=server.url)
     assert stale.returncode == 0, stale.stderr
@@ -249,3 +243,17 @@ def test_plan_piper_american_voice_on_british_locale_warns(make_project: Project
         "its .onnx.json from https://huggingface.co/rhasspy/piper-voices and set piper_voice "
         'to the .onnx path, or use engine = "espeak"'
     ]
+
+
+def test_check_memo_sees_the_catalog_age(make_project: Project, server: WavesServer) -> None:
+    path = make_project(PRO.replace(MAGNUS_DE, GRETA_DE), FILES)
+    assert cli(path, "build", url=server.url).returncode == 0
+    first = cli(path, "check", key="", url=server.url)
+    assert (first.returncode, first.stdout.splitlines()[-1]) == (
+        0,
+        "ok: 15 prompt(s) match the published set",
+    )
+    _age(path, 8)
+    aged = cli(path, "check", key="", url=server.url)
+    assert aged.returncode == 0
+    assert "the cached Waves voice catalog is 8 days old (stale)" in aged.stdout

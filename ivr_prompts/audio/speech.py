@@ -10,7 +10,7 @@ caught here, on three properties of speech that none of them has, measured in th
   word made mostly of fricatives ("six"); every frame of white noise sits near 0.5 (the expected
   flatness of a chi-square spectrum);
 - its energy spreads over many harmonics: even a vowel whose one harmonic dominates keeps more
-  than 1.5% of a frame's energy away from its two strongest peaks, where a tone, a sweep or a DTMF
+  than 1.1% of a frame's energy away from its two strongest peaks, where a tone, a sweep or a DTMF
   pair keeps under 0.03% (what the analysis window leaks);
 - it is not steady: its level moves, and over a second or more of sound its strongest frequency
   wanders with pitch and formants. A steady buzz or hum holds its level within 0.03 dB; one
@@ -50,7 +50,8 @@ _LEVEL_SPREAD_DB = 0.5
 # utterances in 130 voices; "six" at a slow pace; Russian "five" at 1.5x); white noise 0.49-0.52.
 _FLATNESS = 0.3
 # The median share of a frame's band energy away from its two strongest peaks (two bins either
-# side): speech measured at least 0.0158 (Maori "eight"); tones, sweeps and DTMF at most 0.00026.
+# side): speech measured at least 0.0113; tones, sweeps and DTMF (also through mu-law) at most
+# 0.00026.
 _OFF_PEAKS = 0.002
 _SAME_PEAK = 0.9  # at 1 s of sound or more: speech measured at most 0.73 of frames; beeps 0.99
 # ...judged only on a second of sound or more: a slow level-toned syllable (Hakka "two", 0.6 s)

@@ -112,6 +112,22 @@ def save(
     return Catalog(tuple(parse_voice(v) for v in raw), now, fetched_now=True)
 
 
+def memo_state(
+    config: Config, environ: Mapping[str, str] = os.environ, clock: Callable[[], float] = time.time
+) -> str:
+    """What of the catalog changes a check's findings: its bytes, whether a key could refresh
+    it, and its age as fresh, due for a refresh, or stale."""
+    try:
+        data = (config.project.cache / CATALOG_FILE).read_bytes()
+        fetched_at = float(json.loads(data)["fetched_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "none" if environ.get(config.waves.api_key_env, "").strip() else "none, no key"
+    age = clock() - fetched_at
+    due = "stale" if age >= STALE_AFTER_S else "due" if age >= REFRESH_AFTER_S else "fresh"
+    key = "key" if environ.get(config.waves.api_key_env, "").strip() else "no key"
+    return f"{hashlib.sha256(data).hexdigest()} {due} {key}"
+
+
 def fetch_voices(
     settings: WavesSettings, key: str, environ: Mapping[str, str] = os.environ
 ) -> list[dict[str, Any]]:
