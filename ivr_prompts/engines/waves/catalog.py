@@ -24,6 +24,7 @@ from typing import Any
 from ... import secrets
 from ...atomic import write_atomic
 from ...config import Config, WavesSettings
+from ...errors import ConfigError
 from ...kinds import Severity
 from .routes import VOICES_PATH, base_url_from
 from .voices import Voice, language_name, parse_voice
@@ -171,7 +172,7 @@ def obtain(
     key = environ.get(settings.api_key_env, "").strip()
     missing = cached is not None and any(cached.find(v) is None for v in wanted)
     if key and (cached is None or now - cached.fetched_at >= REFRESH_AFTER_S or missing):
-        secrets.remember(key)
+        _refuse_holders(config, key)
         try:
             raw = fetch(settings, key, environ)
             return save(config.project.cache, settings, raw, now, environ), []
@@ -212,6 +213,18 @@ def obtain(
             )
         ]
     return cached, []
+
+
+def _refuse_holders(config: Config, key: str) -> None:
+    """A project holding the key is refused before any request (as the build's own guard)."""
+    from ...lexicon import load
+    from .guard import secret_problems
+
+    secrets.remember(key)
+    lexicons = {code: load(code, loc.pronunciations) for code, loc in config.locales.items()}
+    problems = secret_problems(config, lexicons)
+    if problems:
+        raise ConfigError(problems)
 
 
 def voice_findings(config: Config, catalog: Catalog, codes: Sequence[str]) -> list[Finding]:
