@@ -249,11 +249,9 @@ def test_check_memo_sees_the_catalog_age(make_project: Project, server: WavesSer
     path = make_project(PRO.replace(MAGNUS_DE, GRETA_DE), FILES)
     assert cli(path, "build", url=server.url).returncode == 0
     first = cli(path, "check", key="", url=server.url)
-    assert (first.returncode, first.stdout.splitlines()[-1]) == (
-        0,
-        "ok: 15 prompt(s) match the published set",
-    )
+    assert first.returncode == 0
+    assert "voice catalog" not in first.stdout
     _age(path, 8)
-    aged = cli(path, "check", key="", url=server.url)
+    aged = cli(path, "check", key="", url=server.url)  # unchanged sources: the memo's case
     assert aged.returncode == 0
     assert "the cached Waves voice catalog is 8 days old (stale)" in aged.stdout
