@@ -146,15 +146,21 @@ def test_plan_offline_uses_cached_catalog_and_says_when_stale(
     assert json.loads((path.parent / CATALOG).read_text())["fetched_at"] > time.time() - 60
 
 
-def test_plan_no_catalog_no_key_warns_and_checks_nothing(make_project: Project) -> None:
+def test_plan_no_catalog_no_key_warns_and_hint_works(
+    make_project: Project, server: WavesServer
+) -> None:
     path = make_project(PRO, FILES)
-    result = cli(path, "plan", key="", url="http://127.0.0.1:9")
+    result = cli(path, "plan", key="", url=server.url)
     assert result.returncode == 0
     assert result.stderr.splitlines() == [
         "warning: no Waves voice catalog is cached and SMALLEST_API_KEY is not set: voices are "
         "not checked against their locales' languages; set SMALLEST_API_KEY and run "
         "`ivr-prompts voices` to fetch it"
     ]
+    assert server.records == []
+    assert cli(path, "voices", url=server.url).returncode == 0  # the hint, followed
+    offline = cli(path, "plan", key="", url=server.url)
+    assert (offline.returncode, offline.stderr.splitlines()) == (1, [MAGNUS_IS_ENGLISH])
 
 
 def test_plan_catalog_unreachable_with_key_warns(make_project: Project) -> None:
