@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -41,6 +42,8 @@ from .selection import RenderAll
 
 Progress = Callable[[str, Pair], None]
 
+log = logging.getLogger(__name__)
+
 
 async def build(
     config: Config,
@@ -74,6 +77,9 @@ async def build(
                 report = BuildReport(counts, _manifest_at=out)
             else:
                 plan = make_plan(config, options, engines, store, render_all)
+                for warning in plan.warnings:
+                    if warning.code != "catalog":  # the build lists the catalog itself
+                        log.warning("%s", warning.text())
                 report = BuildReport(Counts.of(plan), plan)
                 await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
             if export.wanted(config):

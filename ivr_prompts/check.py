@@ -58,6 +58,7 @@ def run_check(
         result.issues.append(Problem(exc.message, file=cfg.path.name, code="engine"))
         return result
     result.subjects = [p.name for p in plan.pairs]
+    result.issues.extend(_placed(cfg, p) for p in plan.warnings)
     result.issues.extend(_lint(plan))
     result.issues.extend(_staleness(plan))
     if (archive := archive_problem(cfg)) is not None:

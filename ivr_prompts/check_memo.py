@@ -19,6 +19,7 @@ from typing import Any
 from .atomic import write_atomic
 from .config import Config
 from .engines.registry import Engines
+from .engines.waves.catalog import memo_state
 from .errors import Problem
 from .fingerprint import inputs_digest, tree_state, wait_past
 from .options import BuildOptions
@@ -62,7 +63,8 @@ def memo_key(config: Config, engines: Engines | None = None) -> MemoKey | None:
         tree, newest = tree_state(out)
     except OSError:
         return None
-    digest = hashlib.sha256(f"{CHECK_VERSION}\0{inputs}\0{tree}".encode()).hexdigest()
+    voices = memo_state(config)  # a refreshed or aged voice catalog changes the findings
+    digest = hashlib.sha256(f"{CHECK_VERSION}\0{inputs}\0{tree}\0{voices}".encode()).hexdigest()
     return MemoKey(digest, newest)
 
 

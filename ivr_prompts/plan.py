@@ -12,7 +12,7 @@ from .audio.chain import settings_key
 from .build_rules import Checks
 from .config import Config, LocaleConfig
 from .engines.registry import Engines, door, speaker
-from .errors import ConfigError
+from .errors import ConfigError, Problem
 from .export.hd import hd_key
 from .kinds import NonSpeechKind, ResolvedEngine
 from .options import BuildOptions
@@ -130,6 +130,8 @@ class Plan:
     removed: list[tuple[str, str]] = field(default_factory=list)
     # Synthesis keys of the spoken parts (of pairs with pauses) the cache holds.
     cached_parts: frozenset[str] = frozenset()
+    # Pre-flight warnings: plan and check show them, build logs them.
+    warnings: list[Problem] = field(default_factory=list)
 
     def count(self, action: Action) -> int:
         return sum(1 for p in self.pairs if p.action == action)
@@ -178,7 +180,7 @@ def make_plan(
     check_output(config, previous)  # before anything is synthesized (and paid for)
     lexicons = load_lexicons(config)
     rendered = select(config, options, render_all)
-    preflight.require(config, rendered, options.engine)  # before any engine is asked anything
+    warnings = preflight.require(config, rendered, options.engine)  # before any engine is asked
     processing = processing_fields(config)
     checks = Checks(config)
     identities: dict[tuple[str, str, str], dict[str, str]] = {}
@@ -226,7 +228,7 @@ def make_plan(
     if problems := [m for t in targets.doors(config) for m in t.name_problems(config, ids)]:
         raise ConfigError(problems)
     _check_collisions(config, pairs)
-    plan = Plan(config, pairs, lexicons, previous, checks)
+    plan = Plan(config, pairs, lexicons, previous, checks, warnings=warnings)
     if store is not None:
         _decide(plan, store)
         return plan

@@ -7,6 +7,7 @@ published, collisions between published paths, and text an engine cannot take.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from . import validate
 from .config import Config, LocaleConfig
+from .engines.findings import Finding
 from .engines.registry import door, engine_for
 from .errors import PreflightFailed, Problem
 from .kinds import EngineName, ProfileName, ResolvedEngine
@@ -46,11 +48,15 @@ def run(
     ]
 
 
-def require(config: Config, rendered: Sequence[Rendered], engine: EngineName | None = None) -> None:
-    """Raise PreflightFailed listing every problem; the plan calls it before any synthesis."""
+def require(
+    config: Config, rendered: Sequence[Rendered], engine: EngineName | None = None
+) -> list[Problem]:
+    """Raise PreflightFailed listing every error; the plan calls it before any synthesis.
+    The warnings (a voice that may not speak its locale's accent, a stale catalog) are returned."""
     problems = run(config, rendered, engine)
-    if problems:
-        raise PreflightFailed(problems)
+    if any(p.severity == "error" for p in problems):
+        raise PreflightFailed([p for p in problems if p.severity == "error"])
+    return problems
 
 
 def _engine(config: Config, rendered: Rendered, override: EngineName | None) -> ResolvedEngine:
@@ -73,13 +79,23 @@ def _problem(
 
 
 def _languages(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
-    found: list[Problem] = []
-    for code, engine in sorted({(p.locale.code, p.engine) for p in pairs}):
-        problem = door(engine).language_problem(config, config.locales[code])
-        if problem is not None:
-            key, message = problem
-            found.append(_problem(config, message, ("locales", code, key), "language"))
-    return found
+    """What each engine says of the locales it speaks (all of one engine's at once)."""
+    codes: dict[str, set[str]] = {}
+    for pair in pairs:
+        codes.setdefault(pair.engine, set()).add(pair.locale.code)
+    return [
+        _finding(config, finding)
+        for engine, of_engine in sorted(codes.items())
+        for finding in door(engine).language_findings(config, sorted(of_engine))
+    ]
+
+
+def _finding(config: Config, finding: Finding) -> Problem:
+    """An engine's finding as a problem at its locale's key (or at the file, about the engine's
+    own data, such as the Waves voice catalog)."""
+    key = ("locales", finding.locale, finding.field) if finding.locale else ()
+    problem = _problem(config, finding.message, key, "language" if finding.locale else "catalog")
+    return dataclasses.replace(problem, severity=finding.severity)
 
 
 def _texts(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:

@@ -28,7 +28,8 @@ def test_plan_unsupported_waves_language_exit_1_names_language_and_engine(
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "error: locale bh-IN: Waves lightning_v3.1 does not speak language 'bho'; it speaks "
-        f'{WAVES_LANGS} (more on lightning_v3.1_pro), or use engine = "espeak"'
+        f'{WAVES_LANGS}; set synth.model = "lightning_v3.1_pro" and a voice that speaks bho '
+        '(`ivr-prompts voices --language bho`), or use engine = "espeak"'
     ]
 
 
@@ -52,8 +53,9 @@ def test_check_github_unsupported_language_points_at_its_line(make_project: Proj
     line = line_of(BHO, 'language = "bho"')
     assert result.stdout.splitlines() == [
         f"::error file=prompts.toml,line={line},title=language::locale bh-IN: Waves "
-        f"lightning_v3.1 does not speak language 'bho'; it speaks {WAVES_LANGS} (more on "
-        'lightning_v3.1_pro), or use engine = "espeak"'
+        f"lightning_v3.1 does not speak language 'bho'; it speaks {WAVES_LANGS}; set "
+        'synth.model = "lightning_v3.1_pro" and a voice that speaks bho (`ivr-prompts voices '
+        '--language bho`), or use engine = "espeak"'
     ]
 
 

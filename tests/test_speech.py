@@ -103,6 +103,28 @@ def _bursts(seconds: float) -> FloatAudio:
     return np.asarray(noise(seconds, dbfs=-15) * gate)
 
 
+def _buzz(seconds: float, pitch: float = 110.0, square: bool = False) -> FloatAudio:
+    """A steady harmonic buzz (sawtooth, or square): voiced-like, but nothing moves."""
+    t = np.arange(round(seconds * 8000)) / 8000
+    wave = np.sign(np.sin(2 * np.pi * pitch * t)) if square else 2 * (pitch * t % 1.0) - 1
+    return np.asarray(0.2 * wave, dtype=np.float32)
+
+
+def _gated(x: FloatAudio, period: int = 2000) -> FloatAudio:
+    return np.asarray(x * (np.arange(x.size) // period % 2 == 0), dtype=np.float32)
+
+
+def _clicks(seconds: float, per_second: int = 10) -> FloatAudio:
+    x = np.zeros(round(seconds * 8000), dtype=np.float32)
+    x[:: 8000 // per_second] = 0.9
+    return x
+
+
+def _through_ulaw(x: FloatAudio) -> FloatAudio:
+    pcm = np.round(np.clip(x, -1, 1) * 32767).astype(np.int16)
+    return np.asarray(g711.ulaw_decode(g711.ulaw_encode(pcm)) / 32768.0, dtype=np.float32)
+
+
 NOT_SPEECH: dict[str, tuple[FloatAudio, SpeechKind]] = {
     "white noise": (noise(2.0, dbfs=-15), "noise"),
     "quiet white noise": (noise(2.0, dbfs=-50), "noise"),
@@ -114,6 +136,17 @@ NOT_SPEECH: dict[str, tuple[FloatAudio, SpeechKind]] = {
     "DTMF pair": (_dtmf(2.0), "tone"),
     "beeps": (_beeps(2.0), "tone"),
     "sweep": (_sweep(2.0), "tone"),
+    "short DTMF pair": (_dtmf(0.3), "tone"),
+    "DTMF digits (gated pair)": (_gated(_dtmf(2.0), 800), "tone"),
+    "tone through mu-law": (_through_ulaw(tone(1000, 2.0)), "tone"),
+    "steady buzz": (_buzz(2.0), "tone"),
+    "short steady buzz": (_buzz(0.3), "noise"),
+    "very short buzz": (_buzz(0.15), "noise"),
+    "square-wave buzz": (_buzz(2.0, 150, square=True), "tone"),
+    "gated square-wave beeps": (_gated(_buzz(2.0, 440, square=True)), "tone"),
+    "clicks": (_clicks(2.0), "noise"),
+    "DC offset": (np.full(16000, 0.5, dtype=np.float32), "silence"),
+    "DC step": (np.concatenate((silence(1.0), np.full(8000, 0.5, np.float32))), "silence"),
     "digital silence": (silence(2.0), "silence"),
     "dither": (noise(2.0, dbfs=-90), "silence"),
     "a few samples": (noise(0.01, dbfs=-10), "silence"),

@@ -176,22 +176,17 @@ def test_waves_build_wrong_key_one_line_exit_2_previous_set_untouched(
     assert tree_bytes(path.parent / "dist") == before
 
 
-def test_waves_build_unknown_voice_fails_prompt_with_vendor_message(
+def test_waves_build_unknown_voice_refused_before_any_synthesis(
     make_project: Project, server: WavesServer
 ) -> None:
     path = make_project(WAVES_TOML.replace('voice = "lucia"', 'voice = "nobody"'), FILES)
     result = cli(path, "build", url=server.url)
     assert result.returncode == 1
-    warning, *lines = result.stderr.splitlines()
-    assert warning == (
-        "warning: locales.es-US.voice: 'nobody' is not in the Waves voice catalog; "
-        "see `ivr-prompts voices`"
-    )
-    assert lines[-1] == "error: 5 prompt(s) failed; nothing was published"
-    assert all(line.startswith("error: ") for line in lines)
-    assert all("[es-US]" in line and "nobody" in line for line in lines[:-1])
-    assert all(line.count("[es-US]") == 1 for line in lines[:-1])  # the prompt, named once
-    assert len(lines) == 6
+    assert result.stderr.splitlines() == [
+        "error: locale es-US: Waves voice 'nobody' is not in the voice catalog; set its voice "
+        "to one that does (lucia; see `ivr-prompts voices --language es`)"
+    ]
+    assert server.tts_records() == []
     assert not (path.parent / "dist").exists()
 
 
@@ -286,16 +281,18 @@ def published_digests(dist: Path) -> dict[str, str]:
     return digests
 
 
-def test_waves_build_warns_when_voice_lacks_locale_language(
+def test_waves_build_refuses_voice_lacking_locale_language_before_any_synthesis(
     make_project: Project, server: WavesServer
 ) -> None:
     path = make_project(WAVES_TOML.replace('voice = "lucia"', 'voice = "olivia"'), FILES)
     result = cli(path, "build", url=server.url)
-    assert result.returncode == 0, result.stderr
-    assert (
-        "warning: locales.es-US.voice: 'olivia' does not list spanish "
-        "(it lists english); see `ivr-prompts voices --language es`"
-    ) in result.stderr.splitlines()
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: locale es-US: Waves voice 'olivia' does not speak spanish (its catalog entry "
+        "lists english); set its voice to one that does (lucia; see `ivr-prompts voices "
+        "--language es`)"
+    ]
+    assert server.tts_records() == []
 
 
 # Runs one command in this process, then says whether httpx was ever imported.

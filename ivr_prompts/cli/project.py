@@ -94,6 +94,11 @@ def _plan(config_path: Path | None, engine: str | None, fmt: Format, *, remote: 
     finally:
         store.close()
     issues, subjects = plan_issues(the_plan)
+    if fmt == "text":
+        for warning in the_plan.warnings:
+            output.warn(warning.text())
+    else:
+        issues = [*the_plan.warnings, *issues]
     if fmt == "json":
         click.echo(json.dumps(output.plan_json(the_plan), indent=2, ensure_ascii=False))
     elif fmt != "text":

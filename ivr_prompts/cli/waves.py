@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import time
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,6 +15,7 @@ import click
 from .. import config as config_mod
 from .. import selection
 from ..config import WavesSettings
+from ..engines.waves import catalog as cached_catalog
 from ..engines.waves import dicts, lock
 from ..engines.waves import voices as voice_catalog
 from ..engines.waves.guard import secret_problems
@@ -76,7 +78,10 @@ def voices(
 ) -> None:
     """List the Waves voice catalog; warn about locales whose voice lacks their language."""
     cfg, settings = _waves_settings(config_path)
-    catalog = _with_client(settings, voice_catalog.list_voices, cfg)
+    raw = _with_client(settings, lambda client: client.list_voices(), cfg)
+    if cfg is not None:  # plan, check and build check the project's voices against this copy
+        cached_catalog.save(cfg.project.cache, settings, raw, time.time())
+    catalog = voice_catalog.filter_voices([voice_catalog.parse_voice(v) for v in raw])
     shown = voice_catalog.filter_voices(catalog, language=language, gender=gender, accent=accent)
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(v) for v in shown], indent=2))

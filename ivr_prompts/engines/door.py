@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..config import Config, LocaleConfig, PromptConfig
     from ..settings import Key
     from .base import Engine
+    from .findings import Finding
 
 
 class EngineDoor(Protocol):
@@ -61,9 +62,9 @@ class EngineDoor(Protocol):
         answered without making the engine."""
         ...
 
-    def language_problem(self, config: Config, locale: LocaleConfig) -> tuple[str, str] | None:
-        """When it cannot speak the locale: the key under locales.<code> to point at and the
-        message; None when it can."""
+    def language_findings(self, config: Config, codes: Sequence[str]) -> list[Finding]:
+        """What it says about speaking these locales (all at once: one voice catalog for all):
+        an error where it cannot speak one, a warning where a voice misses its accent."""
         ...
 
     def config_problems(self, config: Config) -> list[tuple[tuple[str, ...], str]]:
@@ -96,8 +97,8 @@ class DoorDefaults:
     def request_chars(self, config: Config) -> int | None:
         return None
 
-    def language_problem(self, config: Config, locale: LocaleConfig) -> tuple[str, str] | None:
-        return None
+    def language_findings(self, config: Config, codes: Sequence[str]) -> list[Finding]:
+        return []
 
     def config_problems(self, config: Config) -> list[tuple[tuple[str, ...], str]]:
         return []

@@ -14,7 +14,7 @@ from ..errors import EngineError, EngineUnavailable
 from ..kinds import ResolvedEngine
 from ..lexicon import Lexicon
 from .base import Synthesis, SynthesisRequest
-from .local import INSTALL_HINT, available, espeak_identity
+from .local import INSTALL_HINT, available, espeak_identity, espeak_voice_id
 
 if TYPE_CHECKING:
     import numpy as np
@@ -104,6 +104,15 @@ class _Library:
         return (pcm.astype(np.float32) / 32768.0).astype(np.float32)
 
 
+def speak(text: str, voice: str, speed: float = 1.0) -> Synthesis:
+    """espeak-ng's rendering of `text`, now, in this thread: `voice` as `espeak-ng --voices`
+    lists it (a language such as "en-gb", a file such as "gmw/en", "+variant" allowed)."""
+    library = _Library.get()
+    words_per_minute = round(_WORDS_PER_MINUTE * speed)
+    samples = library.speak(text, espeak_voice_id(voice), words_per_minute)
+    return Synthesis(samples, library.rate, {"voice": voice})
+
+
 class EspeakEngine:
     """Engine Protocol implementation for espeak-ng; the library loads on first use."""
 
@@ -118,11 +127,8 @@ class EspeakEngine:
         return espeak_identity(request_voice)
 
     def _speak(self, request: SynthesisRequest) -> Synthesis:
-        library = _Library.get()
         self.calls += 1
-        words_per_minute = round(_WORDS_PER_MINUTE * request.speed)
-        samples = library.speak(request.text, request.voice, words_per_minute)
-        return Synthesis(samples, library.rate, {"voice": request.voice})
+        return speak(request.text, request.voice, request.speed)
 
     async def prepare(self, config: Config, lexicons: Mapping[str, Lexicon]) -> dict[str, str]:
         return {}  # dictionaries are applied to the text before it gets here

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import Config, LocaleConfig, PromptConfig
 from . import local
 from .base import Engine
 from .door import DoorDefaults
+from .findings import Finding
 
 
 @functools.cache
@@ -34,15 +36,20 @@ class EspeakDoor(DoorDefaults):
     def identity(self, config: Config, voice: str, model: str) -> dict[str, str]:
         return local.espeak_identity(voice)
 
-    def language_problem(self, config: Config, locale: LocaleConfig) -> tuple[str, str] | None:
-        voice = locale.espeak_voice or local.default_voice(locale.code, locale.language)
-        if not espeak_voices() or voice.lower() in espeak_voices():
-            return None
-        return "espeak_voice" if locale.espeak_voice else "language", (
-            f"locale {locale.code}: espeak-ng has no voice {voice!r} (language "
-            f"{locale.language!r}); set espeak_voice to one that "
-            "`espeak-ng --voices` lists, or use another engine"
-        )
+    def language_findings(self, config: Config, codes: Sequence[str]) -> list[Finding]:
+        """An error for a voice the bundled espeak-ng lacks, a warning for one that does not
+        speak the locale's language or accent (names as `espeak-ng --voices` lists them)."""
+        found: list[Finding] = []
+        if not local.espeak_voice_table():
+            return found  # no espeak-ng data to judge by: the build says what is missing
+        for code in codes:
+            locale = config.locales[code]
+            voice = locale.espeak_voice or local.default_voice(code, locale.language)
+            said = local.espeak_voice_problem(code, locale.language, voice)
+            if said is not None:
+                field = "espeak_voice" if locale.espeak_voice else "language"
+                found.append(Finding(said[0], said[1], code, field))
+        return found
 
     def create(self, config: Config) -> Engine:
         from .workers import local_engine  # in this process or pooled, as [synth] workers says

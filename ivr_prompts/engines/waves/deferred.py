@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from ...config import Config
-from ...errors import ConfigError, EngineUnavailable, IvrPromptsError
+from ...errors import ConfigError, EngineUnavailable, IvrPromptsError, PreflightFailed
 from ...kinds import ResolvedEngine
 from ...lexicon import Lexicon
 from ..base import Synthesis, SynthesisRequest
+from . import catalog
 from .dicts import attach_dictionaries
 from .guard import secret_problems
 from .identity import waves_identity
-from .voices import list_voices, voice_language_warnings
 
 if TYPE_CHECKING:  # the engine brings httpx, which plan, check and cached builds never load
     from .engine import WavesEngine
@@ -50,22 +51,43 @@ class DeferredWaves:
         return waves_identity(self.config.waves, request_voice, model, pause)
 
     async def prepare(self, config: Config, lexicons: Mapping[str, Lexicon]) -> dict[str, str]:
-        """Check the locales' voices against the catalog, then sync their dictionaries."""
+        """Check the speaking locales' voices against a freshly listed catalog (which also
+        proves the key), then sync their dictionaries."""
         engine = self.engine  # reads the key: nothing below may carry it to the server
         problems = secret_problems(config, lexicons)
         if problems:
             raise ConfigError(problems)
-        try:
-            for warning in voice_language_warnings(config, await list_voices(engine.client)):
-                log.warning("%s", warning)
-        except EngineUnavailable:
-            raise
-        except IvrPromptsError as exc:  # the catalog is advice; the build does not need it
-            log.info("could not list Waves voices to check them: %s", exc.message)
+        await self._check_voices(config, sorted(lexicons))
         with_words = {code: lx for code, lx in lexicons.items() if lx.entries}
         if not with_words or not config.waves.dictionaries:
             return {}
         return await attach_dictionaries(engine, with_words, config.lock_path)
+
+    async def _check_voices(self, config: Config, codes: list[str]) -> None:
+        """Refuse, before any synthesis, a voice whose catalog entry lacks its locale's language;
+        the catalog listed now is cached for plan and check."""
+        try:
+            raw = await self.engine.client.list_voices()
+        except EngineUnavailable:
+            raise  # a bad key or no server: one line, exit 2
+        except IvrPromptsError as exc:
+            cached = catalog.load_cached(config.project.cache, config.waves)
+            if cached is None:
+                raise PreflightFailed(
+                    [
+                        f"could not list the Waves voice catalog ({exc.message}), and none is "
+                        "cached: the voices cannot be checked against their locales' "
+                        "languages, so nothing was sent for synthesis; try again"
+                    ]
+                ) from exc
+            log.warning("could not refresh the Waves voice catalog: %s", exc.message)
+            listed = cached
+        else:
+            listed = catalog.save(config.project.cache, config.waves, raw, time.time())
+        found = catalog.voice_findings(config, listed, codes)  # the plan showed its warnings
+        errors = [f.message for f in found if f.severity == "error"]
+        if errors:
+            raise PreflightFailed(errors)
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
         return await self.engine.synthesize(request)

@@ -5,9 +5,12 @@ Light: no httpx, no key; the engine itself is made (and connects) only when it m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ...config import Config, LocaleConfig, PromptConfig
 from ..base import Engine
 from ..door import DoorDefaults
+from ..findings import Finding
 from .identity import waves_identity
 
 # Lightning v3.1's languages (shared/waves-api.md); the live catalog is checked when building.
@@ -36,14 +39,12 @@ class WavesDoor(DoorDefaults):
     def identity(self, config: Config, voice: str, model: str) -> dict[str, str]:
         return waves_identity(config.waves, voice, model, config.audio.sentence_pause_ms)
 
-    def language_problem(self, config: Config, locale: LocaleConfig) -> tuple[str, str] | None:
-        if config.synth.model != "lightning_v3.1" or locale.language in WAVES_LANGUAGES:
-            return None
-        return "language", (
-            f"locale {locale.code}: Waves {config.synth.model} does not speak language "
-            f"{locale.language!r}; it speaks {', '.join(WAVES_LANGUAGES)} (more "
-            f'on lightning_v3.1_pro), or use engine = "espeak"'
-        )
+    def language_findings(self, config: Config, codes: Sequence[str]) -> list[Finding]:
+        """The model's languages, and each voice against the voice catalog (cached with its
+        age in the project's cache, fetched again when a key is set)."""
+        from . import catalog  # the catalog's fetch is stdlib only, but read only when asked
+
+        return catalog.locale_findings(config, codes)
 
     def config_problems(self, config: Config) -> list[tuple[tuple[str, ...], str]]:
         rate = config.waves.sample_rate

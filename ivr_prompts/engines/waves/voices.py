@@ -59,7 +59,8 @@ def language_name(code_or_name: str) -> str:
     return LANGUAGE_NAMES.get(value.split("-")[0].split("_")[0], value)
 
 
-def _voice(raw: Mapping[str, object]) -> Voice:
+def parse_voice(raw: Mapping[str, object]) -> Voice:
+    """One catalog entry as Waves returns it (camelCase keys, tags possibly empty)."""
     tags = raw.get("tags")
     tags = tags if isinstance(tags, dict) else {}
     langs = tags.get("language")
@@ -87,7 +88,7 @@ async def list_voices(
     accent: str | None = None,
 ) -> list[Voice]:
     """The catalog, filtered (case-insensitive; language as a code or a name), sorted by id."""
-    voices = [_voice(v) for v in await client.list_voices()]
+    voices = [parse_voice(v) for v in await client.list_voices()]
     return filter_voices(voices, language=language, gender=gender, accent=accent)
 
 
