@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from ..config import Config, LocaleConfig, PromptConfig
 from . import local
 from .base import Engine
 from .door import DoorDefaults
 from .findings import Finding
-
-
-@functools.cache
-def espeak_voices() -> frozenset[str]:
-    """The voice names espeak-ng's bundled data holds (its lang/ tree, one file per voice)."""
-    try:
-        import espeakng_loader
-
-        root = Path(espeakng_loader.get_data_path()) / "lang"
-    except ImportError:
-        return frozenset()
-    return frozenset(name.lower() for _, _, files in os.walk(root) for name in files)
 
 
 class EspeakDoor(DoorDefaults):

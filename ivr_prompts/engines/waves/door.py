@@ -13,8 +13,6 @@ from ..door import DoorDefaults
 from ..findings import Finding
 from .identity import waves_identity
 
-# Lightning v3.1's languages (shared/waves-api.md); the live catalog is checked when building.
-WAVES_LANGUAGES = ("en", "hi", "mr", "kn", "ta", "bn", "gu", "te", "ml", "pa", "or", "es")
 # Waves splits text into requests of waves.max_chars, up to a whole prompt of this many.
 WAVES_MAX_CHARS = 20000
 
