@@ -248,7 +248,7 @@ async def _produce(
             elif entry is None and pair.action != "synthesize":
                 synth = await asyncio.to_thread(store.get, "synth", pair.synth_key)
             if entry is None and synth is None:
-                synth = await parts.once(pair, _request(pair, remote_ids))
+                synth = await parts.once(pair, build_parts.request(pair, remote_ids))
             problems, processed = await loop.run_in_executor(
                 pool, _stage, plan, pair, store, entry, synth, stager
             )
@@ -377,21 +377,6 @@ async def _prepare(plan: Plan, engines: Engines) -> dict[tuple[str, str], str]:
         found = await engines.get(name).prepare(plan.config, lexicons)
         ids.update(((name, code), dict_id) for code, dict_id in found.items())
     return ids
-
-
-def _request(pair: Pair, remote_ids: Mapping[tuple[str, str], str]) -> SynthesisRequest:
-    remote = remote_ids.get((pair.engine, pair.locale.code))
-    return SynthesisRequest(
-        prompt_id=pair.rendered.id,
-        locale=pair.locale.code,
-        text=pair.spoken,
-        language=pair.locale.language,
-        voice=pair.voice,
-        speed=pair.speed,
-        model=pair.model,
-        cache_key=pair.synth_key,
-        pronunciation_dicts=(remote,) if remote else (),
-    )
 
 
 def _process(config: Config, synth: cache.AudioEntry | list[Made]) -> cache.AudioEntry:

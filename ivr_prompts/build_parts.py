@@ -41,7 +41,7 @@ class Parts:
             # Off the event loop: a read may go to the remote cache.
             entry = await asyncio.to_thread(self.store.get, "synth", part.synth_key)
             if entry is None:
-                entry = await self.once(pair, part_request(pair, part, remote_ids))
+                entry = await self.once(pair, request(pair, remote_ids, part))
             found[part.synth_key] = entry
         return [p.ms if isinstance(p, Pause) else found[p.synth_key] for p in pair.parts]
 
@@ -69,19 +69,20 @@ class Parts:
         return made
 
 
-def part_request(
-    pair: Pair, part: SpokenPart, remote_ids: Mapping[tuple[str, str], str]
+def request(
+    pair: Pair, remote_ids: Mapping[tuple[str, str], str], part: SpokenPart | None = None
 ) -> SynthesisRequest:
+    """What the pair's engine is asked: the pair's whole text, or one of its spoken parts."""
     remote = remote_ids.get((pair.engine, pair.locale.code))
     return SynthesisRequest(
         prompt_id=pair.rendered.id,
         locale=pair.locale.code,
-        text=part.spoken,
+        text=part.spoken if part else pair.spoken,
         language=pair.locale.language,
         voice=pair.voice,
         speed=pair.speed,
         model=pair.model,
-        cache_key=part.synth_key,
+        cache_key=part.synth_key if part else pair.synth_key,
         pronunciation_dicts=(remote,) if remote else (),
     )
 

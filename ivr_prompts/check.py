@@ -124,7 +124,7 @@ def _lint(plan: Plan) -> list[Problem]:
                         "(matching is case-sensitive, whole words)",
                     )
                 )
-    for pair in plan.pairs:
+    for pair in (p for p in plan.pairs if not p.generated):  # silence is sent nowhere
         limit = door(pair.engine).request_chars(cfg)
         if limit is not None and len(pair.spoken) > limit:
             file, line = _where(plan, pair)
@@ -237,8 +237,8 @@ def plan_issues(plan: Plan) -> tuple[list[Problem], Sequence[str]]:
     for pair in plan.pairs:
         if pair.action in words:
             file, line = _where(plan, pair)
-            bills = door(pair.engine).bills_characters
-            billed = f" ({len(pair.spoken)} characters billed)" if bills else ""
+            bills = not pair.generated and door(pair.engine).bills_characters
+            billed = f" ({pair.characters} characters billed)" if bills else ""
             message = words[pair.action] + billed
             issues.append(_finding(file, line, "warning", pair.action, _pair(pair), message))
     for pid, code in plan.removed:
