@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import re
 import tarfile
 import zipfile
 from pathlib import Path
@@ -23,6 +24,14 @@ log = logging.getLogger(__name__)
 # The publisher's own bookkeeping, not part of the set.
 _SKIP = frozenset({".ivr-prompts-index.json"})
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def archive_top(name: str) -> str:
+    """The one folder every member goes under: the project's name with its path parts joined
+    by '-', so no name (`../../evil`, `/etc`) makes a member that lands outside it."""
+    parts = [p for p in re.split(r"[/\\]", _UNSAFE.sub("", name)) if p.strip(". ")]
+    return "-".join(parts) or "prompts"
 
 
 def archive_path(config: Config, fmt: ArchiveFormat) -> Path:
@@ -42,7 +51,7 @@ def members(out: Path) -> list[Path]:
 def archive_bytes(config: Config, fmt: ArchiveFormat) -> bytes:
     """The archive of the published set, every member under `<project name>/`."""
     out = config.project.output.resolve()
-    top = config.project.name
+    top = archive_top(config.project.name)
     buffer = io.BytesIO()
     if fmt == "zip":
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
