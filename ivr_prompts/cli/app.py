@@ -11,16 +11,25 @@ import click
 
 from .. import __version__
 from ..kinds import FORMATS
+from . import redact
 from .output import setup_logging
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _remember_key(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """The key the project names is a secret before anything of the project is read."""
+    redact.remember_configured(value)
+    return value
+
 
 config_option = click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=True),
     default=None,
+    callback=_remember_key,
     help="prompts.toml to use (default: ./prompts.toml).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
@@ -78,4 +87,5 @@ class Commands(click.Group):
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 def main(verbose: int) -> None:
     """Build telephony-ready IVR prompt sets from prompts.toml and templates/."""
+    redact.install()
     setup_logging(verbose)
