@@ -59,7 +59,17 @@ def build(
     remote_read_only: bool,
     as_json: bool,
 ) -> None:
-    """Render, synthesize, process, validate and publish the prompt set."""
+    """Render, synthesize, process, validate and publish the prompt set.
+
+    \b
+    Exit codes:
+      0  published, or nothing needed publishing
+      1  nothing was published (a prompt failed, or the output cannot be written)
+      2  usage or configuration error, or an engine that cannot run
+      3  when the set was published but an export after it (archive, upload, Connect)
+         failed: "published; upload failed: ..."; the next build retries it
+      130  interrupted
+    """
     cfg = config_mod.load(config_path)
     options = BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
     counts = answer_noop(cfg, options)
