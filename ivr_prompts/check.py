@@ -10,6 +10,7 @@ from pathlib import Path
 from . import cache
 from . import config as config_mod
 from .check_memo import CheckResult, memo_key, remember
+from .edits import edited_place
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
 from .export.archive import archive_problem
@@ -18,7 +19,6 @@ from .options import BuildOptions
 from .plan import Pair, Plan, make_plan, stale_reasons
 from .publish import layout
 from .publish.manifest import FINGERPRINT, INDEX, MANIFEST, file_problem, read_index
-from .sources import changed_variable
 from .validate.pace import pace_problem
 
 
@@ -176,14 +176,13 @@ def _staleness(plan: Plan) -> list[Problem]:
         reasons = stale_reasons(pair, record)
         if reasons:
             message = "; ".join(reasons)
-            changed = None
+            edited = None
             if record["text"] != pair.rendered.text:
-                changed = changed_variable(cfg, pair.rendered, record["text"])
-            if changed is not None:
-                # Point at the variable's line; name the template line that uses it.
-                file, line = cfg.path.name, changed.line or line
-                if changed.used_in != cfg.path.name:
-                    message += f" ({changed.name} is used at {changed.used_in}:{changed.used_line})"
+                edited = edited_place(cfg, pair.rendered, record["text"])
+            if edited is not None:
+                # Point at the edited template line, or the variable's (naming where it is used).
+                file, line = edited.file, edited.line or line
+                message += edited.note
             stale = _finding(file, line, "error", "stale", _pair(pair), message)
             issues.append(dataclasses.replace(stale, fix="run ivr-prompts build"))
             continue

@@ -21,6 +21,7 @@ from .options import BuildOptions
 from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
 from .publish.stage import check_output
+from .textdiff import word_diff_line
 from .validate.pace import words_per_minute
 
 # synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
@@ -281,7 +282,7 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
     """
     reasons: list[str] = []
     if record["text"] != pair.rendered.text:
-        reasons.append(f"text changed (published {record['text']!r}, now {pair.rendered.text!r})")
+        reasons.append(f"text changed: {word_diff_line(record['text'], pair.rendered.text)}")
     elif record["spoken_text"] != pair.spoken or (
         record["synth_key"] != pair.synth_key
         and pair.engine == record["engine"] == "waves"
