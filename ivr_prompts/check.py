@@ -13,6 +13,7 @@ from .check_memo import CheckResult, memo_key, remember
 from .edits import edited_place
 from .engines.registry import Engines
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
+from .export import cells
 from .export.archive import archive_problem
 from .kinds import Severity
 from .options import BuildOptions
@@ -123,6 +124,7 @@ def _lint(plan: Plan) -> list[Problem]:
                         "(matching is case-sensitive, whole words)",
                     )
                 )
+    issues.extend(_csv_formulas(plan))
     limit = cfg.waves.max_chars
     for pair in plan.pairs:
         if pair.engine == "waves" and len(pair.spoken) > limit:
@@ -138,6 +140,20 @@ def _lint(plan: Plan) -> list[Problem]:
                     "it will be split at sentences and joined (shorten it for the best prosody)",
                 )
             )
+    return issues
+
+
+def _csv_formulas(plan: Plan) -> list[Problem]:
+    """Texts whose Genesys CSV cell a spreadsheet would run as a formula."""
+    issues: list[Problem] = []
+    for pair in plan.pairs:
+        if not any(f.path == cells.CSV or f.path.startswith("genesys/") for f in pair.files):
+            continue
+        warning = cells.formula_warning(pair.locale.code, pair.rendered.text)
+        if warning is not None:
+            file, line = _where(plan, pair)
+            found = _finding(file, line, "warning", "csv-formula", _pair(pair), warning)
+            issues.append(dataclasses.replace(found, fix=cells.FIX))
     return issues
 
 

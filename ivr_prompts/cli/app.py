@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -70,8 +71,24 @@ COMMANDS: Mapping[str, str] = {
 }
 
 
+_VERBOSE = re.compile(r"-v+|--verbose")
+
+
+def hoist_verbose(args: Sequence[str]) -> list[str]:
+    """`-v`, `-vv`, `--verbose` moved in front of the subcommand, wherever they were typed
+    (up to a `--`): `ivr-prompts build -v` is `ivr-prompts -v build`."""
+    end = args.index("--") if "--" in args else len(args)
+    verbose = [a for a in args[:end] if _VERBOSE.fullmatch(a)]
+    rest = [a for a in args[:end] if not _VERBOSE.fullmatch(a)]
+    return [*verbose, *rest, *args[end:]]
+
+
 class Commands(click.Group):
-    """A group whose commands register themselves when their module (`COMMANDS`) is imported."""
+    """A group whose commands register themselves when their module (`COMMANDS`) is imported;
+    -v counts wherever it stands on the command line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_verbose(args))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(COMMANDS))
@@ -84,7 +101,12 @@ class Commands(click.Group):
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ivr-prompts")
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="More log output (-v info, -vv debug); anywhere on the command line.",
+)
 def main(verbose: int) -> None:
     """Build telephony-ready IVR prompt sets from prompts.toml and templates/."""
     redact.install()

@@ -138,6 +138,8 @@ def check(config_path: Path | None, no_remote: bool, remote_read_only: bool, fmt
     emit(report.render(result.issues, fmt, suite="ivr-prompts check", subjects=result.subjects))
     if fmt == "text" and not result.issues:
         click.echo(f"ok: {len(result.subjects)} prompt(s) match the published set")
+    elif fmt == "text":
+        click.echo(output.check_counts(result.issues, len(result.subjects)))
     sys.exit(1 if result.failed else 0)
 
 

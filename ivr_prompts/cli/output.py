@@ -10,14 +10,14 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
 from .. import secrets
-from ..errors import IvrPromptsError
+from ..errors import IvrPromptsError, Problem
 from ..outcome import BuildReport
 
 if TYPE_CHECKING:
@@ -92,6 +92,16 @@ def say(level: str, line: str) -> None:
 
 def warn(line: str) -> None:
     say("warning", secrets.redact(line))
+
+
+def check_counts(issues: Sequence[Problem], prompts: int) -> str:
+    """The line `check` ends with: how many errors and warnings, over how many prompts."""
+    errors = sum(i.severity == "error" for i in issues)
+    warnings = sum(i.severity == "warning" for i in issues)
+    return (
+        f"check: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
+        f"in {prompts} prompt(s)"
+    )
 
 
 def build_json(report: BuildReport, where: Path) -> dict[str, Any]:

@@ -21,8 +21,9 @@ from ..kinds import ArchiveFormat
 
 log = logging.getLogger(__name__)
 
-# The publisher's own bookkeeping, not part of the set.
-_SKIP = frozenset({".ivr-prompts-index.json"})
+# The publisher's own bookkeeping (stat index, input fingerprint: they hold mtimes and
+# digests of this machine's files), not part of the set: the archive depends on the set alone.
+_INTERNAL = ".ivr-prompts-"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -43,7 +44,7 @@ def archive_path(config: Config, fmt: ArchiveFormat) -> Path:
 def members(out: Path) -> list[Path]:
     """Every file of the published set, in archive order."""
     return sorted(
-        (p for p in out.rglob("*") if p.is_file() and p.name not in _SKIP),
+        (p for p in out.rglob("*") if p.is_file() and not p.name.startswith(_INTERNAL)),
         key=lambda p: p.relative_to(out).as_posix(),
     )
 
