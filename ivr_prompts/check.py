@@ -20,7 +20,7 @@ from .options import BuildOptions
 from .plan import Pair, Plan, make_plan, stale_reasons
 from .publish import layout
 from .publish.manifest import FINGERPRINT, INDEX, MANIFEST, file_problem, read_index
-from .validate.pace import pace_problem
+from .validate.pace import pace_band, pace_problem
 
 
 def _finding(
@@ -215,9 +215,8 @@ def _staleness(plan: Plan) -> list[Problem]:
                         f"{problem}; run ivr-prompts build to restore it",
                     )
                 )
-        lim = cfg.limits
         wpm = float(record.get("words_per_minute", 0.0))
-        pace = pace_problem(record["text"], wpm, lim.min_words_per_minute, lim.max_words_per_minute)
+        pace = pace_problem(record["text"], wpm, *pace_band(cfg.limits, pair.locale))
         if pace:
             issues.append(_finding(file, line, "warning", "pace", _pair(pair), pace))
     issues.extend(_strays(plan))

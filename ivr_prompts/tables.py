@@ -27,6 +27,10 @@ class LocaleConfig:
     piper_voice: str | None
     espeak_voice: str | None
     speed: float | None = None
+    # The pace band of this locale's language, when it differs from [limits]'s (German's long
+    # words make fewer words a minute at the same speed).
+    min_words_per_minute: float | None = None
+    max_words_per_minute: float | None = None
 
     @property
     def country(self) -> str:
@@ -68,6 +72,8 @@ _LOCALE_KEYS = (
     "pronunciations",
     "piper_voice",
     "espeak_voice",
+    "min_words_per_minute",
+    "max_words_per_minute",
 )
 
 
@@ -96,10 +102,26 @@ def read_locales(
             piper_voice=voice_path(r.get(loc, key, "piper_voice", str, synth.piper_voice), root),
             espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice, names.voice),
             speed=_opt_float(r.get(loc, key, "speed", (int, float), None, between(0.5, 2))),
+            min_words_per_minute=_pace(r, loc, key, "min_words_per_minute"),
+            max_words_per_minute=_pace(r, loc, key, "max_words_per_minute"),
         )
+        _check_band(r, key, out[code])
         if pron and not (root / pron).is_file():
             r.problem((*key, "pronunciations"), f"file not found: {pron}")
     return out
+
+
+def _pace(r: Reader, loc: dict[str, Any], key: KeyPath, name: str) -> float | None:
+    return _opt_float(r.get(loc, key, name, (int, float), None, between(30, 400)))
+
+
+def _check_band(r: Reader, key: KeyPath, locale: LocaleConfig) -> None:
+    low, high = locale.min_words_per_minute, locale.max_words_per_minute
+    if low is not None and high is not None and low >= high:
+        r.problem(
+            (*key, "min_words_per_minute"),
+            f"({low:g}) must be below max_words_per_minute ({high:g})",
+        )
 
 
 _PROMPT_KEYS = (

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from ivr_prompts import config
+from ivr_prompts.check import run_check
 from ivr_prompts.export.archive import archive_bytes
 
 from .conftest import BASE_TOML, Project
@@ -75,3 +76,31 @@ def test_check_genesys_csv_cell_read_as_formula_warned(make_project: Project, st
         "start the text with a word (or never open the CSV in a spreadsheet)"
         for code in ("en-US", "es-US")
     ]
+
+
+PACE = (
+    BASE_TOML
+    + """
+[[prompts]]
+id = "main/hold"
+text = "Please hold while we connect your call now."
+"""
+)
+
+
+def test_check_pace_band_per_locale_overrides_the_project_band(make_project: Project) -> None:
+    band = "max_seconds = 20\nmin_words_per_minute = 30\nmax_words_per_minute = 31"
+    toml = PACE.replace("max_seconds = 20", band).replace(
+        'language = "es"', 'language = "es"\nmin_words_per_minute = 31\nmax_words_per_minute = 400'
+    )
+    path = make_project(toml)
+    build_with(config.load(path), CountingEngine())
+
+    paces = [i for i in run_check(path).issues if i.code == "pace"]
+
+    assert [i.subject for i in paces] == ["main/hold [en-US]"]
+    assert "([limits].min_words_per_minute..max_words_per_minute: 30-31)" in paces[0].message
+    path.write_text(toml.replace("max_words_per_minute = 400", "max_words_per_minute = 32"))
+    paces = [i for i in run_check(path).issues if i.code == "pace"]
+    assert [i.subject for i in paces] == ["main/hold [en-US]", "main/hold [es-US]"]
+    assert "([locales.es-US].min_words_per_minute..max_words_per_minute: 31-32)" in paces[1].message
