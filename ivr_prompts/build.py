@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from . import audio, cache, export
+from . import audio, cache, export, usage
 from .audio import speech
 from .config import Config
 from .engines.base import SynthesisRequest
@@ -86,6 +86,8 @@ async def build(
                     _uncancel()
     finally:
         try:
+            if report is not None:
+                report.usage = usage.of_engines(engines.started.values())
             await engines.aclose()
             await asyncio.to_thread(store.close)  # uploads finish before the build returns
             if report is not None and report.published:

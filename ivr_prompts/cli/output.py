@@ -117,11 +117,14 @@ def build_json(report: BuildReport, where: Path) -> dict[str, Any]:
         "removed": [f"{i} [{loc}]" for i, loc in counts.removed],
         "published": report.published,
         "failures": report.failures,
+        **({"waves": report.usage.as_json()} if report.usage else {}),
         **(report.exports.as_json() if report.exports else {}),
     }
 
 
 def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
+    from ..plan_usage import planned_usage  # only when a plan was made
+
     return {
         "pairs": [
             {
@@ -138,4 +141,5 @@ def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
         ],
         "remove": [{"id": i, "locale": loc} for i, loc in the_plan.removed],
         "billed_characters": the_plan.billed_chars,
+        **({"waves": waves.as_json()} if (waves := planned_usage(the_plan)) else {}),
     }
