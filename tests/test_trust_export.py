@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -31,14 +32,20 @@ def test_build_cli_upload_fails_after_swap_says_published_exit_3(
 ) -> None:
     toml = make_project(PROJECT)  # no bucket on the server: the upload fails
 
-    result = run_cli("build", "--config", str(toml), env=cli_env(s3_server))
+    result = run_cli("build", "--config", str(toml), "--json", env=cli_env(s3_server))
 
     assert result.returncode == 3
-    assert result.stderr.strip() == (
-        "error: published; upload failed: publish.upload s3://ivr-prompts/acme/prod/: "
+    line = (
+        "published; upload failed: publish.upload s3://ivr-prompts/acme/prod/: "
         "NoSuchBucket: The specified bucket does not exist; create the bucket or fix the bucket "
         "name (0 file(s) uploaded before the error); the next build resumes"
     )
+    assert result.stderr.strip() == f"error: {line}"
+    assert json.loads(result.stdout) == {
+        "published": True,
+        "export_failed": "upload",
+        "error": line,
+    }
     assert (toml.parent / "dist" / "manifest.json").is_file()
     assert SECRET_KEY not in result.stdout + result.stderr
     assert ACCESS_KEY not in result.stdout + result.stderr

@@ -88,6 +88,7 @@ def _build(
 
     from .. import build as builder
     from ..cache import open_cache
+    from ..export.failure import ExportFailed
     from . import malloc, show
 
     malloc.tune()
@@ -98,6 +99,11 @@ def _build(
     except BuildFailed as exc:
         if quiet:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
+        raise
+    except ExportFailed as exc:
+        if quiet:
+            shown = {"published": True, "export_failed": exc.step, "error": exc.message}
+            click.echo(json.dumps(shown, indent=2))
         raise
 
 
