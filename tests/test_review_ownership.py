@@ -221,3 +221,21 @@ def test_review_cli_against_git_ref_with_symlink_one_line_no_traceback(
         "warning: --against HEAD: dist/asterisk/en/passwd.ulaw is a symlink at HEAD; not read "
         "(review reads only regular files inside the compared set)"
     )
+
+
+def test_review_page_of_an_older_version_replaced_without_force(make_project: Project) -> None:
+    cfg = _build(make_project())
+    older = cfg.root / "review.html"
+    older.write_text(
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>test-set: prompt '
+        "review</title><style></style></head><body></body></html>\n",
+        encoding="utf-8",
+    )
+    folder = cfg.root / "review_files"
+    folder.mkdir()
+    (folder / "0123456789abcdef.js").write_text('window.ivrReview.put("0","ulaw","");\n')
+
+    write_review(cfg)
+
+    assert PAGE_MARK in older.read_text(encoding="utf-8")
+    assert not folder.exists()  # the older page's clip folder, recognised by its shape
