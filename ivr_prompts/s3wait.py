@@ -56,6 +56,6 @@ def client_config(**extra: Any) -> Config:
     return Config(
         connect_timeout=per_attempt,
         read_timeout=per_attempt,
-        retries={"mode": "standard", "max_attempts": ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": ATTEMPTS},  # first one included
         **extra,
     )

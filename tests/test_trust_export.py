@@ -139,3 +139,10 @@ def test_after_build_archive_unwritable_says_published(make_project: Project) ->
         f"published; archive failed: publish.archive: cannot write {cfg.root / 'dist.zip'}"
     )
     assert Path(cfg.project.output / "manifest.json").is_file()
+
+
+def test_s3wait_client_config_two_attempts_of_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IVR_PROMPTS_S3_TIMEOUT", raising=False)
+    found = s3wait.client_config()
+    assert (found.connect_timeout, found.read_timeout) == (10.0, 10.0)
+    assert found.retries == {"mode": "standard", "total_max_attempts": 2}
