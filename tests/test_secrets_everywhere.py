@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr_prompts import secrets
+from ivr_prompts import config, secrets
 from ivr_prompts.cli import main
 from ivr_prompts.settings import KEYS
 
 from .conftest import run_cli
+from .engines import CountingEngine, build_with
 from .waves_server import WavesServer
 
 KEY = "sk_live_EVERYWHERE_7c1d93ab52e04f18"
@@ -145,3 +146,22 @@ def test_cli_process_key_in_variable_or_base_url_hidden(
     assert KEY not in done.stdout + done.stderr
     assert "<hidden>" in done.stdout + done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_check_memo_key_in_variable_not_stored_in_the_cache(tmp_path: Path) -> None:
+    """`check` remembers its findings in the cache; a finding quoting the key keeps <hidden>."""
+    path = project(tmp_path, "variable")
+    text = path.read_text(encoding="utf-8").replace('engine = "waves"', 'engine = "espeak"')
+    path.write_text(text.replace(f"Acme {KEY}", "Acme Bank"), encoding="utf-8")
+    build_with(config.load(path), CountingEngine())  # a published set to compare with
+    path.write_text(text, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMALLEST_")}
+    env[ENV] = KEY
+
+    first = run_cli("check", "--config", str(path), env=env)
+    again = run_cli("check", "--config", str(path), env=env)
+
+    assert first.stdout == again.stdout  # the second answered from the memo
+    stored = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert stored
+    assert not [p for p in stored if KEY.encode() in p.read_bytes()]
