@@ -34,6 +34,7 @@ from .publish.manifest import Manifest, PromptRecord, new_manifest
 from .publish.stage import PublishItem, Stager, output_lock
 from .publish.swap import Exchange, renameat2_exchange
 from .review.before import keep_before_image
+from .secret_guard import refuse_secrets
 
 Progress = Callable[[str, Pair], None]
 
@@ -69,6 +70,7 @@ async def build(
                 report = BuildReport(counts, _manifest_at=out)
             else:
                 plan = make_plan(config, options, engines, store)
+                refuse_secrets(config, plan.lexicons)  # before anything is spoken or written
                 report = BuildReport(Counts.of(plan), plan)
                 await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
             if export.wanted(config):

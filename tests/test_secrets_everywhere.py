@@ -165,3 +165,22 @@ def test_check_memo_key_in_variable_not_stored_in_the_cache(tmp_path: Path) -> N
     stored = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
     assert stored
     assert not [p for p in stored if KEY.encode() in p.read_bytes()]
+
+
+def test_build_offline_key_in_variable_refused_nothing_published(tmp_path: Path) -> None:
+    """Offline engines send nothing anywhere, but the manifest, the indexes and the audio would
+    carry the key: the build refuses it as a Waves build does."""
+    path = project(tmp_path, "variable")
+    text = path.read_text(encoding="utf-8").replace('engine = "waves"', 'engine = "espeak"')
+    path.write_text(text, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMALLEST_")}
+    env[ENV] = KEY
+
+    done = run_cli("build", "--config", str(path), env=env)
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: prompts.toml: locales.en-US.vars.company: holds the Waves API key; remove it: "
+        "the key belongs in the environment only"
+    ]
+    assert not (tmp_path / "dist").exists()
