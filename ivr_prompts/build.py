@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import audio, cache, export, usage
 from .audio import speech
@@ -22,6 +23,7 @@ from .errors import (
     UsageError,
 )
 from .export import hd
+from .export.recorded import forget, remember
 from .fingerprint import inputs_digest, record_noop, unchanged
 from .fingerprint import write as write_fingerprint
 from .kinds import ResolvedEngine
@@ -79,7 +81,7 @@ async def build(
                 manifest = report.manifest  # the fast no-op reads it here, only for exports
                 records = manifest["prompts"] if manifest else []
                 try:
-                    report.exports = await asyncio.to_thread(export.after_build, config, records)
+                    report.exports = await asyncio.to_thread(_export, config, records, inputs)
                 except asyncio.CancelledError:
                     # Ctrl-C after the swap: the set is published (and says so); the next
                     # build sees to the exports again.
@@ -100,6 +102,17 @@ async def build(
             if report is None or not report.published:
                 raise
             _uncancel()
+    return report
+
+
+def _export(
+    config: Config, records: Sequence[Mapping[str, Any]], inputs: str | None
+) -> export.ExportReport:
+    """Run the exports; record them when they succeed (a no-op after this one then makes no
+    request), forget the record when they do not."""
+    forget(config)
+    report = export.after_build(config, records)
+    remember(config, inputs, report)
     return report
 
 

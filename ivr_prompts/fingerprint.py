@@ -24,7 +24,7 @@ from .config import Config
 from .engines.registry import Engines, resolve, voice_for
 from .errors import IvrPromptsError
 from .options import BuildOptions
-from .outcome import Counts
+from .outcome import BuildReport, Counts
 from .publish.lock import check_location, output_lock_now, remove_leftovers
 from .publish.manifest import FINGERPRINT
 from .versions import MANIFEST_VERSION, PROCESSING_VERSION, SCHEMA_VERSION
@@ -175,13 +175,19 @@ def unchanged(root: Path, inputs: str | None) -> Counts | None:
 
 
 def answer_noop(
-    config: Config, options: BuildOptions, engines: Engines | None = None
-) -> Counts | None:
-    """A no-op build answered at once: the counts when the output holds the set these inputs
-    built, untouched, and no other build holds it; else None, and the full build looks (it
-    waits for the lock, plans, publishes). Imports nothing heavy: no numpy, no event loop."""
-    if config.publish.exports:
-        return None  # the archive and the upload check their own state inside the build
+    config: Config,
+    options: BuildOptions,
+    engines: Engines | None = None,
+    *,
+    verify_exports: bool = False,
+) -> BuildReport | None:
+    """A no-op build answered at once: its report when the output holds the set these inputs
+    built, untouched, no other build holds it, and the exports ([publish] archive, upload,
+    Connect) recorded their run for this very set; else None, and the full build looks (it
+    waits for the lock, plans, publishes, exports). Imports nothing heavy: no numpy, no event
+    loop, no boto3. `verify_exports`: never answer from the exports' record."""
+    if config.publish.exports and verify_exports:
+        return None
     out = check_location(config)
     if not out.is_dir():
         return None
@@ -189,7 +195,18 @@ def answer_noop(
         if not held:
             return None
         remove_leftovers(out)  # what a killed build left, as every build does first
-        return unchanged(out, inputs_digest(config, options, engines or Engines(config)))
+        inputs = inputs_digest(config, options, engines or Engines(config))
+        counts = unchanged(out, inputs)
+        if counts is None:
+            return None
+        report = BuildReport(counts, _manifest_at=out)
+        if config.publish.exports:
+            from .export.recorded import recall
+
+            report.exports = recall(config, inputs)
+            if report.exports is None:
+                return None
+        return report
 
 
 def record_noop(root: Path, inputs: str | None, plan: Plan) -> None:

@@ -174,7 +174,9 @@ def test_build_genesys_wav_names_pass_validate_profile(make_project: Project) ->
     )
     checked = cli("validate", "--profile", "genesys", str(wav))
     assert checked.returncode == 0, checked.stdout
-    assert checked.stdout == "ok: 4 file(s) pass\n"
+    assert checked.stdout == (
+        "ok: 4 audio file(s) checked, 4 pass; 1 index file(s) of the published set (not audio)\n"
+    )
 
 
 def test_plan_wav_name_giving_unsafe_name_refused(make_project: Project) -> None:

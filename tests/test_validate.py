@@ -113,7 +113,12 @@ def test_validate_paths_platform_format_passes_its_profile(
     write(tmp_path / "set" / name, data)
     write(tmp_path / "set" / "manifest.json", b"{}")
     write(tmp_path / "set" / "core-sounds-en.txt", b"welcome: Welcome\n")
-    assert validate_paths([tmp_path / "set"], profile) == []
+    found = validate_paths([tmp_path / "set"], profile)
+    # Files that are not audio are named, never skipped without a word: warnings only.
+    assert sorted((Path(f.path).name, f.check, f.severity) for f in found) == [
+        ("core-sounds-en.txt", "not-judged", "warning"),
+        ("manifest.json", "not-judged", "warning"),
+    ]
 
 
 def test_profile_rules_every_profile_names_its_platform() -> None:
@@ -345,10 +350,30 @@ def test_check_audio_build_rules_level_off_tolerance_is_an_error(
     )
 
 
-def test_check_audio_level_check_none_skips_it(tmp_path: Path, prompt: Processed) -> None:
-    x = speechlike(prompt) * np.float32(0.1)
+def test_check_audio_no_level_target_usual_level_passes(tmp_path: Path, prompt: Processed) -> None:
+    x = speechlike(prompt) * np.float32(0.5)  # 6 dB under the -26 dBov prompt
     wav = write(tmp_path / "soft.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
     assert "level" not in checks(check_file(wav, dataclasses.replace(RULES, level_dbov=None)))
+
+
+def test_check_audio_no_level_target_unusual_level_is_warning(
+    tmp_path: Path, prompt: Processed
+) -> None:
+    x = speechlike(prompt) * np.float32(0.2)  # 14 dB under the -26 dBov prompt
+    wav = write(tmp_path / "soft.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
+    f = only(check_file(wav, dataclasses.replace(RULES, level_dbov=None)), "level")
+    assert f.severity == "warning"
+    assert f.message.endswith(
+        "dBov, outside the usual -36 to -16 dBov (built in); check it, or give --level"
+    )
+
+
+def test_check_audio_no_level_target_inaudible_is_error(tmp_path: Path, prompt: Processed) -> None:
+    x = speechlike(prompt) * np.float32(0.01)  # 40 dB under the -26 dBov prompt
+    wav = write(tmp_path / "faint.wav", wavfile.pcm16_wav_bytes(pcm16(x)))
+    f = only(check_file(wav, dataclasses.replace(RULES, level_dbov=None)), "level")
+    assert f.severity == "error"
+    assert "a caller cannot hear it (floor -46 dBov, 20 dB under the -26 dBov nominal" in f.message
 
 
 def test_check_audio_text_far_longer_than_audio_is_speaking_rate_warning(
@@ -456,6 +481,7 @@ def test_validate_paths_collects_every_problem_without_raising(
     assert sorted((Path(f.path).name, f.check) for f in found) == [
         ("garbage.wav", "read"),
         ("hi.wav", "rate"),
+        ("manifest.json", "not-judged"),
         ("missing.ulaw", "read"),
     ]
     garbage = next(f for f in found if f.path.endswith("garbage.wav"))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 import struct
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +10,9 @@ import numpy as np
 
 from ..errors import AudioError
 from ..kinds import Codec, Container, FileCodec, RawCodec
+from . import g722
 from .dsp import to_pcm16
+from .foreign import read_with_ffmpeg
 from .g711 import RATE, Int16Audio, decode, encode, g711_decode
 
 RAW_EXTENSIONS: dict[str, RawCodec] = {
@@ -26,9 +25,19 @@ RAW_EXTENSIONS: dict[str, RawCodec] = {
     ".pcma": "alaw",
     ".sln": "pcm16",
     ".raw": "pcm16",
+    # Asterisk's signed-linear formats name their rate (format_sln: .sln12 ... .sln192).
+    **{f".sln{k}": "pcm16" for k in (12, 16, 24, 32, 44, 48, 96, 192)},
 }
+# Raw files whose extension says their rate; every other raw file is 8 kHz.
+RAW_RATES: dict[str, int] = {f".sln{k}": k * 1000 for k in (12, 16, 24, 32, 48, 96, 192)}
+RAW_RATES[".sln44"] = 44100
+# Asterisk's 16 kHz PCM WAV is named .wav16; G.722 is raw, one byte per two 16 kHz samples.
+WAV_EXTENSIONS = frozenset({".wav", ".wav16"})
+G722_EXTENSIONS = frozenset({".g722"})
 FFMPEG_EXTENSIONS = frozenset({".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma"})
-AUDIO_EXTENSIONS = frozenset({".wav", *RAW_EXTENSIONS, *FFMPEG_EXTENSIONS})
+AUDIO_EXTENSIONS = frozenset(
+    {*WAV_EXTENSIONS, *RAW_EXTENSIONS, *G722_EXTENSIONS, *FFMPEG_EXTENSIONS}
+)
 
 WAV_TAG_PCM = 1
 WAV_TAG_FLOAT = 3
@@ -118,8 +127,8 @@ def read_audio(
     ext = path.suffix.lower()
     if raw_codec is not None and raw_codec not in ("pcm16", "ulaw", "alaw"):
         raise AudioError(f"{path}: raw codec {raw_codec!r} is unknown; use ulaw, alaw or pcm16")
-    if raw_codec is None and ext not in RAW_EXTENSIONS and ext != ".wav":
-        return _read_with_ffmpeg(path, ffmpeg)
+    if raw_codec is None and ext not in AUDIO_EXTENSIONS - FFMPEG_EXTENSIONS:
+        return _read_foreign(path, ffmpeg)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -130,11 +139,46 @@ def read_audio(
         codec: RawCodec = RAW_EXTENSIONS.get(ext, "pcm16")
         if raw_codec is not None:
             codec = "ulaw" if raw_codec == "ulaw" else "alaw" if raw_codec == "alaw" else "pcm16"
-        return _read_raw(path, data, codec)
+        return _read_raw(path, data, codec, RAW_RATES.get(ext, RATE))
+    if ext in G722_EXTENSIONS:
+        return _read_g722(path, data)
     return _read_wav(path, data)
 
 
-def _read_raw(path: Path, data: bytes, codec: RawCodec) -> AudioFile:
+def _read_foreign(path: Path, ffmpeg: str | None) -> AudioFile:
+    got = read_with_ffmpeg(path, ffmpeg)
+    return AudioFile(
+        path=path,
+        container="other",
+        codec="other",
+        sample_rate=got.sample_rate,
+        channels=got.channels,
+        bits=16,
+        samples=got.samples,
+        file_size=got.file_size,
+        detail=f"{got.codec_name} {got.sample_rate} Hz {got.channels} ch",
+    )
+
+
+def _read_g722(path: Path, data: bytes) -> AudioFile:
+    findings: list[str] = []
+    if data[:4] in (b"RIFF", b"RIFX", b"RF64"):
+        findings.append("raw .g722 file starts with a WAV header; publish the bare G.722 bytes")
+    return AudioFile(
+        path=path,
+        container="raw",
+        codec="pcm16",
+        sample_rate=g722.RATE,
+        channels=1,
+        bits=16,
+        samples=g722.decode(data),
+        header_findings=findings,
+        file_size=len(data),
+        detail="G.722 64 kbit/s, decoded to 16000 Hz",
+    )
+
+
+def _read_raw(path: Path, data: bytes, codec: RawCodec, rate: int = RATE) -> AudioFile:
     findings: list[str] = []
     if data[:4] in (b"RIFF", b"RIFX", b"RF64"):
         findings.append(
@@ -154,13 +198,13 @@ def _read_raw(path: Path, data: bytes, codec: RawCodec) -> AudioFile:
         path=path,
         container="raw",
         codec=codec,
-        sample_rate=RATE,
+        sample_rate=rate,
         channels=1,
         bits=bits,
         samples=samples,
         header_findings=findings,
         file_size=len(data),
-        detail=f"raw {codec} 8000 Hz mono",
+        detail=f"raw {codec} {rate} Hz mono",
     )
 
 
@@ -296,87 +340,3 @@ def _decode_wav_payload(
     else:
         return "other", None
     return codec, np.ascontiguousarray(pcm.reshape(-1, channels)[:, 0])
-
-
-def _read_with_ffmpeg(path: Path, ffmpeg: str | None) -> AudioFile:
-    exe = shutil.which(ffmpeg) if ffmpeg else None
-    probe = shutil.which("ffprobe", path=str(Path(exe).parent)) if exe else None
-    if exe is None or probe is None:
-        raise AudioError(
-            f"{path}: reading {path.suffix or 'this'} files needs ffmpeg and ffprobe; "
-            "install ffmpeg or convert the file to WAV"
-        )
-    if not path.is_file():
-        raise AudioError(f"{path}: no such file; check the path")
-    try:
-        info = subprocess.run(
-            [probe, "-v", "error", "-select_streams", "a:0", "-show_entries",
-             "stream=codec_name,sample_rate,channels", "-of", "json", str(path)],
-            capture_output=True, check=True, text=True,
-        )  # fmt: skip
-        streams = json.loads(info.stdout).get("streams", [])
-        if not streams:
-            raise AudioError(f"{path}: no audio stream ({_sniff(path)}); check the file")
-        pcm = subprocess.run(
-            [exe, "-v", "error", "-i", str(path), "-map", "0:a:0", "-f", "s16le",
-             "-acodec", "pcm_s16le", "-"],
-            capture_output=True, check=True,
-        )  # fmt: skip
-    except subprocess.CalledProcessError as exc:
-        err = exc.stderr if isinstance(exc.stderr, str) else exc.stderr.decode(errors="replace")
-        detail = err.strip().splitlines()[-1] if err.strip() else f"exit {exc.returncode}"
-        kind = _sniff(path)
-        if kind != "unknown content":
-            raise AudioError(f"{path}: no audio stream ({kind}); check the file") from exc
-        detail = detail.removeprefix(f"{path}: ")
-        raise AudioError(f"{path}: ffmpeg cannot decode it ({detail}); check the file") from exc
-    stream = streams[0]
-    channels = int(stream.get("channels", 1)) or 1
-    rate = int(stream.get("sample_rate", 0))
-    samples = np.frombuffer(pcm.stdout[: len(pcm.stdout) // (2 * channels) * 2 * channels], "<i2")
-    name = str(stream.get("codec_name", "unknown"))
-    return AudioFile(
-        path=path,
-        container="other",
-        codec="other",
-        sample_rate=rate,
-        channels=channels,
-        bits=16,
-        samples=np.ascontiguousarray(samples.reshape(-1, channels)[:, 0]).astype(np.int16),
-        file_size=path.stat().st_size,
-        detail=f"{name} {rate} Hz {channels} ch",
-    )
-
-
-_MAGIC = (
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive (or an office document)"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"\x7fELF", "a program"),
-)
-
-
-def _sniff(path: Path) -> str:
-    """What a file that is not audio looks like, from its first bytes."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(512)
-    except OSError:
-        return "unreadable"
-    for magic, what in _MAGIC:
-        if head.startswith(magic):
-            return f"it is {what}"
-    if not head:
-        return "it is empty"
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 3:  # not just a character cut at the end of the sample
-            return "unknown content"
-        text = head[: exc.start].decode("utf-8")
-    if all(c.isprintable() or c in "\t\r\n" for c in text):
-        return "it is a text file"
-    return "unknown content"

@@ -47,6 +47,12 @@ from .output import boundary, emit
     default=None,
     help="Use this engine for every prompt ('local': offline, no key).",
 )
+@click.option(
+    "--verify-upload",
+    is_flag=True,
+    help="Ask the bucket (and Connect) again even when the last upload of this very set was "
+    "recorded; without it a no-op build makes no request.",
+)
 @remote_options
 @json_option
 @boundary
@@ -55,6 +61,7 @@ def build(
     only: tuple[str, ...],
     locales: tuple[str, ...],
     engine: str | None,
+    verify_upload: bool,
     no_remote: bool,
     remote_read_only: bool,
     as_json: bool,
@@ -72,9 +79,9 @@ def build(
     """
     cfg = config_mod.load(config_path)
     options = BuildOptions(only=only, locales=locales, engine=engine)  # type: ignore[arg-type]
-    counts = answer_noop(cfg, options)
-    if counts is not None:
-        _show_build(BuildReport(counts, _manifest_at=cfg.project.output), cfg, as_json)
+    noop = answer_noop(cfg, options, verify_exports=verify_upload)
+    if noop is not None:
+        _show_build(noop, cfg, as_json)
         return
     result = _build(cfg, options, remote=not no_remote, read_only=remote_read_only, quiet=as_json)
     _show_build(result, cfg, as_json)

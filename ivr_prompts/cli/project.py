@@ -18,6 +18,7 @@ from ..engines.registry import Engines
 from ..errors import Problem
 from ..kinds import ENGINE_NAMES, PROFILE_NAMES, Format, ProfileName
 from ..options import BuildOptions
+from ..publish.verify import published_sets
 from . import malloc, output, show
 from .app import config_option, format_option, json_option, main, remote_options
 from .output import boundary, emit
@@ -139,11 +140,24 @@ def validate_cmd(
     files = validate.require_audio(list(paths))
     sources = {"level_dbov": "--level"} if level_dbov is not None else {}
     rules = validate.Rules(level_dbov=level_dbov, sources=sources)
-    findings = validate.validate_paths(list(paths), profile, rules)
+    layout = published_sets(list(paths))
+    outcome = validate.validate_all(list(paths), profile, rules, layout=layout)
+    findings = outcome.findings
     issues = [Problem(f.message, file=f.path, severity=f.severity, code=f.check) for f in findings]
     subjects = [str(f) for f in files]
     emit(report.render(issues, fmt, suite="ivr-prompts validate", subjects=subjects))
-    if fmt == "text" and not issues:
-        click.echo(f"ok: {len(files)} file(s) pass")
+    if fmt == "text":
+        click.echo(_validate_summary(outcome))
     failing = ("error", "warning") if strict else ("error",)
     sys.exit(1 if any(f.severity in failing for f in findings) else 0)
+
+
+def _validate_summary(outcome: validate.Outcome) -> str:
+    """One line: how many files were judged, and how many were not and why."""
+    parts = [f"{outcome.checked} audio file(s) checked, {outcome.checked - outcome.failed} pass"]
+    if outcome.indexes:
+        parts.append(f"{outcome.indexes} index file(s) of the published set (not audio)")
+    if outcome.not_judged:
+        parts.append(f"{outcome.not_judged} file(s) not judged (listed above)")
+    clean = not any(f.severity == "error" for f in outcome.findings)
+    return ("ok: " if clean else "") + "; ".join(parts)

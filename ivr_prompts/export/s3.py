@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from .. import audio, s3wait, validate
+from .. import s3wait
 from ..config import Config
 from ..errors import IvrPromptsError
 
@@ -82,6 +82,8 @@ def default_client() -> S3Client:
 def wav_objects(config: Config, records: Sequence[Mapping[str, Any]]) -> list[LocalObject]:
     """The mu-law WAVs of the published set, each checked against its manifest hash and the
     amazon-connect profile; UploadError listing every file that fails."""
+    from .. import audio, validate  # not for a no-op answered from the record (recorded.py)
+
     assert config.publish.upload is not None
     dest = Destination.parse(config.publish.upload)
     out = config.project.output

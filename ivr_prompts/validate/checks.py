@@ -250,7 +250,7 @@ def _check_signal(file: AudioFile, rules: Rules, text: str | None) -> list[Findi
 def _check_level(where: str, level: float, rules: Rules) -> list[Finding]:
     target = rules.level_dbov
     if target is None:
-        return []
+        return _check_audible(where, level, rules)
     off = abs(level - target)
     if off <= rules.level_tolerance_db:
         return []
@@ -265,6 +265,33 @@ def _check_level(where: str, level: float, rules: Rules) -> list[Finding]:
             f"active speech level (P.56) is {level:.1f} dBov; target is {target:g} dBov "
             f"({rules.source('level_dbov')}) +/- {allowed:g} dB ({source}); "
             f"normalise it to {target:g} dBov",
+        )
+    ]
+
+
+def _check_audible(where: str, level: float, rules: Rules) -> list[Finding]:
+    """With no level target: an error when a caller cannot hear it, a warning when unusual."""
+    low, high = rules.usual_level_dbov
+    if level < rules.level_floor_dbov:
+        return [
+            Finding(
+                where,
+                "level",
+                "error",
+                f"active speech level (P.56) is {level:.1f} dBov: a caller cannot hear it "
+                f"(floor {rules.level_floor_dbov:g} dBov, 20 dB under the -26 dBov nominal, "
+                "built in); raise it to the nominal level, or give --level to check a target",
+            )
+        ]
+    if low <= level <= high:
+        return []
+    return [
+        Finding(
+            where,
+            "level",
+            "warning",
+            f"active speech level (P.56) is {level:.1f} dBov, outside the usual "
+            f"{low:g} to {high:g} dBov (built in); check it, or give --level",
         )
     ]
 

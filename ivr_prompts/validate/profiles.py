@@ -19,6 +19,8 @@ class Profile:
     formats: Mapping[str, tuple[FileCodec, ...]]
     convert_hint: str
     format_notes: Mapping[str, str] = field(default_factory=dict)
+    # The 16 kHz (wideband) files the platform plays; none: it plays 8 kHz only.
+    wideband: Mapping[str, tuple[FileCodec, ...]] = field(default_factory=dict)
     sample_rate: int | None = None
     channels: int | None = None
     # A cap: the stricter of this and the project's [limits].max_seconds applies.
@@ -44,6 +46,8 @@ PROFILES: Mapping[ProfileName, Profile] = {
             f'"Not a supported wav file format ({tag})"; ship raw .{ext} instead'
             for codec, tag, ext in (("ulaw", 7, "ulaw"), ("alaw", 6, "alaw"))
         },
+        # format_sln and format_wav: .sln16 raw, .wav16 PCM WAV; codec_g722: .g722.
+        wideband={".sln16": ("pcm16",), ".wav16": ("pcm16",), ".g722": ("pcm16",)},
         convert_hint="sox IN -r 8000 -c 1 -t ul OUT.ulaw, or -e signed -b 16 OUT.wav",
         sample_rate=8000,
         channels=1,
@@ -59,6 +63,8 @@ PROFILES: Mapping[ProfileName, Profile] = {
             ".alaw": ("alaw",),
             ".pcma": ("alaw",),
         },
+        # mod_sndfile reads <category>/16000/<name>.wav on a 16 kHz call.
+        wideband={".wav": ("pcm16",)},
         convert_hint="sox IN -r 8000 -c 1 -e signed -b 16 OUT.wav",
         sample_rate=8000,
         channels=1,

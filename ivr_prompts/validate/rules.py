@@ -22,6 +22,19 @@ GENERIC_FORMATS: dict[str, tuple[FileCodec, ...]] = {
     ".sln": ("pcm16",),
     ".raw": ("pcm16",),
 }
+WIDEBAND_RATE = 16000
+GENERIC_WIDEBAND: dict[str, tuple[FileCodec, ...]] = {
+    ".wav": ("pcm16",),
+    ".wav16": ("pcm16",),
+    ".sln16": ("pcm16",),
+    ".g722": ("pcm16",),
+}
+# With no level target, a prompt a caller cannot hear is an error: P.56 puts nominal speech at
+# -26 dBov, and 20 dB under it (-46 dBov) a prompt sinks toward the channel's own noise (G.712
+# allows idle-channel noise near -65 dBm0p, about -68 dBov, before any loss plan attenuates the
+# call further). More than 10 dB from nominal either way is unusual: a warning.
+LEVEL_FLOOR_DBOV = -46.0
+USUAL_LEVEL_DBOV = (-36.0, -16.0)
 
 
 class LevelSettings(Protocol):
@@ -70,6 +83,10 @@ class Rules:
     formats: Mapping[str, tuple[FileCodec, ...]] = field(
         default_factory=lambda: dict(GENERIC_FORMATS)
     )
+    # The formats of the platform's 16 kHz files (see `wideband`); empty: 8 kHz only.
+    wide_formats: Mapping[str, tuple[FileCodec, ...]] = field(
+        default_factory=lambda: dict(GENERIC_WIDEBAND)
+    )
     # Extra text for a codec refused in an extension, keyed "<ext>:<codec>".
     format_notes: Mapping[str, str] = field(default_factory=dict)
     convert_hint: str = "sox IN -r 8000 -c 1 -e u-law OUT.wav"
@@ -82,6 +99,9 @@ class Rules:
     # Off the target by more than this: a warning; by more than level_error_db: an error.
     level_tolerance_db: float = default("audio", "level_tolerance_db")
     level_error_db: float = 6.0
+    # Without a target: below the floor is an error, outside the usual range a warning.
+    level_floor_dbov: float = LEVEL_FLOOR_DBOV
+    usual_level_dbov: tuple[float, float] = USUAL_LEVEL_DBOV
     peak_headroom_db: float = default("audio", "peak_headroom_db")
     # Sound is what lies within silence_margin_db of the speech level, and above this floor.
     silence_threshold_dbfs: float = default("audio", "silence_threshold_dbfs")
@@ -108,6 +128,8 @@ class Rules:
             self.level_dbov,
             self.level_tolerance_db,
             self.level_error_db,
+            self.level_floor_dbov,
+            self.usual_level_dbov,
             self.peak_headroom_db,
             self.silence_threshold_dbfs,
             self.silence_margin_db,
@@ -190,6 +212,7 @@ def profile_rules(name: ProfileName, base: Rules) -> Rules:
         platform=name,
         formats=dict(profile.formats),
         format_notes=dict(profile.format_notes),
+        wide_formats=dict(profile.wideband),
         convert_hint=profile.convert_hint,
         sample_rate=profile.sample_rate if profile.sample_rate is not None else base.sample_rate,
         channels=profile.channels if profile.channels is not None else base.channels,
@@ -205,4 +228,25 @@ def profile_rules(name: ProfileName, base: Rules) -> Rules:
         else base.name_pattern,
         name_rule=profile.name_rule or base.name_rule,
         sources=sources,
+    )
+
+
+def at_rate(rules: Rules, rate: int) -> Rules:
+    """`rules` for a file that must be at `rate` (a 16 kHz file, a FreeSWITCH rate folder).
+
+    At the wideband rate a platform that plays 16 kHz files gets its 16 kHz formats; one that
+    does not keeps its own, so its format and rate checks say what it plays instead.
+    """
+    if rate == rules.sample_rate or not rules.wide_formats:
+        return rules
+    if rate != WIDEBAND_RATE:
+        platform = f"{rules.platform} ({rate} Hz)"
+        return dataclasses.replace(rules, sample_rate=rate, platform=platform)
+    return dataclasses.replace(
+        rules,
+        platform=f"{rules.platform} (16 kHz)",
+        formats=dict(rules.wide_formats),
+        format_notes={},
+        convert_hint=f"sox IN -r {WIDEBAND_RATE} -c 1 -e signed -b 16 OUT.wav",
+        sample_rate=WIDEBAND_RATE,
     )
