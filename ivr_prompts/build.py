@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import audio, build_parts, cache, export, generated, render
+from . import audio, build_parts, cache, export, generated, render, usage
 from .audio import speech
 from .build_parts import Made
 from .config import Config
@@ -38,6 +38,7 @@ from .publish.manifest import Manifest, PromptRecord, new_manifest
 from .publish.stage import PublishItem, Stager, output_lock
 from .publish.swap import Exchange, renameat2_exchange
 from .review.before import keep_before_image
+from .secret_guard import refuse_secrets
 from .selection import RenderAll
 
 Progress = Callable[[str, Pair], None]
@@ -80,6 +81,7 @@ async def build(
                 for warning in plan.warnings:
                     if warning.code != "catalog":  # the build lists the catalog itself
                         log.warning("%s", warning.text())
+                refuse_secrets(config, plan.lexicons)  # before anything is spoken or written
                 report = BuildReport(Counts.of(plan), plan)
                 await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
             if export.wanted(config):
@@ -97,6 +99,8 @@ async def build(
                     _uncancel()
     finally:
         try:
+            if report is not None:
+                report.usage = usage.of_engines(engines.started.values())
             await engines.aclose()
             await asyncio.to_thread(store.close)  # uploads finish before the build returns
             if report is not None and report.published:

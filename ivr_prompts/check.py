@@ -10,16 +10,17 @@ from pathlib import Path
 from . import cache
 from . import config as config_mod
 from .check_memo import CheckResult, memo_key, remember
+from .edits import edited_place
 from .engines.registry import Engines, door
 from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
+from .export import cells
 from .export.archive import archive_problem
 from .kinds import Severity
 from .options import BuildOptions
 from .plan import Pair, Plan, make_plan, stale_reasons
 from .publish import layout
 from .publish.manifest import FINGERPRINT, INDEX, MANIFEST, file_problem, read_index
-from .sources import changed_variable
-from .validate.pace import pace_problem
+from .validate.pace import pace_band, pace_problem
 
 
 def _finding(
@@ -124,6 +125,7 @@ def _lint(plan: Plan) -> list[Problem]:
                         "(matching is case-sensitive, whole words)",
                     )
                 )
+    issues.extend(_csv_formulas(plan))
     for pair in (p for p in plan.pairs if not p.generated):  # silence is sent nowhere
         limit = door(pair.engine).request_chars(cfg)
         if limit is not None and len(pair.spoken) > limit:
@@ -139,6 +141,20 @@ def _lint(plan: Plan) -> list[Problem]:
                     "it will be split at sentences and joined (shorten it for the best prosody)",
                 )
             )
+    return issues
+
+
+def _csv_formulas(plan: Plan) -> list[Problem]:
+    """Texts whose Genesys CSV cell a spreadsheet would run as a formula."""
+    issues: list[Problem] = []
+    for pair in plan.pairs:
+        if not any(f.path == cells.CSV or f.path.startswith("genesys/") for f in pair.files):
+            continue
+        warning = cells.formula_warning(pair.locale.code, pair.rendered.text)
+        if warning is not None:
+            file, line = _where(plan, pair)
+            found = _finding(file, line, "warning", "csv-formula", _pair(pair), warning)
+            issues.append(dataclasses.replace(found, fix=cells.FIX))
     return issues
 
 
@@ -177,14 +193,13 @@ def _staleness(plan: Plan) -> list[Problem]:
         reasons = stale_reasons(pair, record)
         if reasons:
             message = "; ".join(reasons)
-            changed = None
+            edited = None
             if record["text"] != pair.rendered.text:
-                changed = changed_variable(cfg, pair.rendered, record["text"])
-            if changed is not None:
-                # Point at the variable's line; name the template line that uses it.
-                file, line = cfg.path.name, changed.line or line
-                if changed.used_in != cfg.path.name:
-                    message += f" ({changed.name} is used at {changed.used_in}:{changed.used_line})"
+                edited = edited_place(cfg, pair.rendered, record["text"])
+            if edited is not None:
+                # Point at the edited template line, or the variable's (naming where it is used).
+                file, line = edited.file, edited.line or line
+                message += edited.note
             stale = _finding(file, line, "error", "stale", _pair(pair), message)
             issues.append(dataclasses.replace(stale, fix="run ivr-prompts build"))
             continue
@@ -201,10 +216,9 @@ def _staleness(plan: Plan) -> list[Problem]:
                         f"{problem}; run ivr-prompts build to restore it",
                     )
                 )
-        lim = cfg.limits
         wpm = float(record.get("words_per_minute", 0.0))
         spoken = record["spoken_text"]  # the words said, as words_per_minute counted them
-        pace = pace_problem(spoken, wpm, lim.min_words_per_minute, lim.max_words_per_minute)
+        pace = pace_problem(spoken, wpm, *pace_band(cfg.limits, pair.locale))
         if pace:
             issues.append(_finding(file, line, "warning", "pace", _pair(pair), pace))
     issues.extend(_strays(plan))

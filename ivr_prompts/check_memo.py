@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import secrets
 from .atomic import write_atomic
 from .config import Config
 from .engines.registry import Engines
@@ -96,4 +97,6 @@ def remember(config: Config, key: MemoKey, result: CheckResult) -> None:
     wait_past(key.newest)
     with contextlib.suppress(OSError):
         config.project.cache.mkdir(parents=True, exist_ok=True)
-        write_atomic(config.project.cache / MEMO, json.dumps(blob, ensure_ascii=False).encode())
+        # Findings quote texts and values: a key pasted in one is stored as <hidden>, by value.
+        text = secrets.redact(json.dumps(blob, ensure_ascii=False))
+        write_atomic(config.project.cache / MEMO, text.encode())

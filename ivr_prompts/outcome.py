@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .publish.manifest import Manifest, read_manifest
+from .usage import Usage
 
 if TYPE_CHECKING:
     from .export import ExportReport
@@ -69,6 +70,7 @@ class BuildReport:
     failures: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
     exports: ExportReport | None = None
+    usage: Usage | None = None  # what a metered engine (Waves) was asked, when one ran
     _manifest: Manifest | None = None
     _manifest_at: Path | None = None  # the fast no-op reads it only when asked
 

@@ -23,6 +23,7 @@ from .publish.stage import check_output
 from .selection import RenderAll, load_lexicons, select, selected
 from .spoken_parts import PlannedPart
 from .text.parts import Pause
+from .textdiff import word_diff_line
 from .validate.pace import words_per_minute
 
 # synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
@@ -295,7 +296,7 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
     """
     reasons: list[str] = []
     if record["text"] != pair.rendered.text:
-        reasons.append(f"text changed (published {record['text']!r}, now {pair.rendered.text!r})")
+        reasons.append(f"text changed: {word_diff_line(record['text'], pair.rendered.text)}")
     elif (published := record.get("parts")) != (said := pair.parts_record()):
         before, after = spoken_parts.pauses_of(published), spoken_parts.pauses_of(said)
         reasons.append(f"pauses changed (published {before} ms, now {after} ms)")

@@ -31,6 +31,10 @@ class LocaleConfig:
     # [locales.<code>.prompts."<id>"]: values for one prompt id in this locale, over its matrix
     # and vars (French "une" where the matrix gives 1).
     prompts: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    # The pace band of this locale's language, when it differs from [limits]'s (German's long
+    # words make fewer words a minute at the same speed).
+    min_words_per_minute: float | None = None
+    max_words_per_minute: float | None = None
 
     @property
     def country(self) -> str:
@@ -76,6 +80,8 @@ _LOCALE_KEYS = (
     "piper_voice",
     "espeak_voice",
     "prompts",
+    "min_words_per_minute",
+    "max_words_per_minute",
 )
 
 
@@ -105,10 +111,26 @@ def read_locales(
             espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice, names.voice),
             speed=_opt_float(r.get(loc, key, "speed", (int, float), None, between(0.5, 2))),
             prompts=_overrides(r, loc, key),
+            min_words_per_minute=_pace(r, loc, key, "min_words_per_minute"),
+            max_words_per_minute=_pace(r, loc, key, "max_words_per_minute"),
         )
+        _check_band(r, key, out[code])
         if pron and not (root / pron).is_file():
             r.problem((*key, "pronunciations"), f"file not found: {pron}")
     return out
+
+
+def _pace(r: Reader, loc: dict[str, Any], key: KeyPath, name: str) -> float | None:
+    return _opt_float(r.get(loc, key, name, (int, float), None, between(30, 400)))
+
+
+def _check_band(r: Reader, key: KeyPath, locale: LocaleConfig) -> None:
+    low, high = locale.min_words_per_minute, locale.max_words_per_minute
+    if low is not None and high is not None and low >= high:
+        r.problem(
+            (*key, "min_words_per_minute"),
+            f"({low:g}) must be below max_words_per_minute ({high:g})",
+        )
 
 
 _PROMPT_KEYS = (

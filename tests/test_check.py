@@ -52,7 +52,7 @@ def test_check_flags_exactly_the_changed_prompts(make_project: Project) -> None:
         "pronunciation dictionary changed; run ivr-prompts build"
     )
     assert reasons["main/hours [es-US]"] == (
-        "text changed (published 'de nueve a cinco', now 'de diez a seis'); "
+        "text changed: de [-nueve-]{+diez+} a [-cinco-]{+seis+}; "
         "voice changed ('es-419' -> 'es'); run ivr-prompts build"
     )
 
@@ -155,9 +155,9 @@ def test_check_cli_github_changed_variable_points_at_its_line(make_project: Proj
     assert result.returncode == 1
     line = toml.splitlines().index('vars = { company = "Acme Credit", hours = "nine to five" }') + 1
     assert result.stdout.splitlines() == [
-        f"::error file=prompts.toml,line={line},title=stale::main/welcome [en-US]: text changed "
-        "(published 'Hello. Welcome to Acme Bank.', now 'Hello. Welcome to Acme Credit.') "
-        "(company is used at templates/welcome.j2:2); run ivr-prompts build"
+        f"::error file=prompts.toml,line={line},title=stale::main/welcome [en-US]: text changed: "
+        "Hello. Welcome to Acme [-Bank-]{+Credit+}. (company is used at templates/welcome.j2:2); "
+        "run ivr-prompts build"
     ]
 
 

@@ -21,7 +21,7 @@ def published_files(out: Path) -> dict[str, bytes]:
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and p.name != ".ivr-prompts-index.json"
+        if p.is_file() and not p.name.startswith(".ivr-prompts-")
     }
 
 

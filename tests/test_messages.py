@@ -77,7 +77,8 @@ def test_check_stray_file_in_published_set_reported(make_project: Project) -> No
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "dist/asterisk/en/main/extra.ulaw: error: stray: not part of the published set; "
-        "delete it or run ivr-prompts build"
+        "delete it or run ivr-prompts build",
+        "check: 1 error, 0 warnings in 8 prompt(s)",
     ]
 
 

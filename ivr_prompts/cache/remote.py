@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import s3url, secrets
+from .. import s3url, s3wait, secrets
 from ..errors import UsageError
 from .keys import Kind, entry_name
 
@@ -205,7 +205,6 @@ def _default_client() -> BaseClient:
     botocore itself honours AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_S3) for the endpoint.
     """
     import boto3
-    from botocore.config import Config
 
     session = boto3.session.Session()
     credentials = session.get_credentials()
@@ -215,12 +214,7 @@ def _default_client() -> BaseClient:
         for value in found:
             if value:
                 secrets.remember(value)  # files, SSO, instance roles: not only the environment
-    config = Config(
-        connect_timeout=5,
-        read_timeout=30,
-        retries={"mode": "standard", "max_attempts": 3},
-        max_pool_connections=32,
-    )
+    config = s3wait.client_config(max_pool_connections=32)
     return session.client("s3", config=config)
 
 

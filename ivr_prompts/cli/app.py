@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -11,16 +12,25 @@ import click
 
 from .. import __version__
 from ..kinds import FORMATS
+from . import redact
 from .output import setup_logging
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _remember_key(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """The key the project names is a secret before anything of the project is read."""
+    redact.remember_configured(value)
+    return value
+
 
 config_option = click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=True),
     default=None,
+    callback=_remember_key,
     help="prompts.toml to use (default: ./prompts.toml).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
@@ -61,8 +71,24 @@ COMMANDS: Mapping[str, str] = {
 }
 
 
+_VERBOSE = re.compile(r"-v+|--verbose")
+
+
+def hoist_verbose(args: Sequence[str]) -> list[str]:
+    """`-v`, `-vv`, `--verbose` moved in front of the subcommand, wherever they were typed
+    (up to a `--`): `ivr-prompts build -v` is `ivr-prompts -v build`."""
+    end = args.index("--") if "--" in args else len(args)
+    verbose = [a for a in args[:end] if _VERBOSE.fullmatch(a)]
+    rest = [a for a in args[:end] if not _VERBOSE.fullmatch(a)]
+    return [*verbose, *rest, *args[end:]]
+
+
 class Commands(click.Group):
-    """A group whose commands register themselves when their module (`COMMANDS`) is imported."""
+    """A group whose commands register themselves when their module (`COMMANDS`) is imported;
+    -v counts wherever it stands on the command line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_verbose(args))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(COMMANDS))
@@ -75,7 +101,13 @@ class Commands(click.Group):
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ivr-prompts")
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="More log output (-v info, -vv debug); anywhere on the command line.",
+)
 def main(verbose: int) -> None:
     """Build telephony-ready IVR prompt sets from prompts.toml and templates/."""
+    redact.install()
     setup_logging(verbose)

@@ -67,7 +67,17 @@ def build(
     remote_read_only: bool,
     as_json: bool,
 ) -> None:
-    """Render, synthesize, process, validate and publish the prompt set."""
+    """Render, synthesize, process, validate and publish the prompt set.
+
+    \b
+    Exit codes:
+      0  published, or nothing needed publishing
+      1  nothing was published (a prompt failed, or the output cannot be written)
+      2  usage or configuration error, or an engine that cannot run
+      3  when the set was published but an export after it (archive, upload, Connect)
+         failed: "published; upload failed: ..."; the next build retries it
+      130  interrupted
+    """
     cfg = config_mod.load(config_path)
     options = BuildOptions(only=only, locales=locales, engine=engine)
     noop = answer_noop(cfg, options, verify_exports=verify_upload)
@@ -86,6 +96,7 @@ def _build(
 
     from .. import build as builder
     from ..cache import open_cache
+    from ..export.failure import ExportFailed
     from . import malloc, show
 
     malloc.tune()
@@ -96,6 +107,11 @@ def _build(
     except BuildFailed as exc:
         if quiet:
             click.echo(json.dumps({"published": False, "failures": exc.failures}, indent=2))
+        raise
+    except ExportFailed as exc:
+        if quiet:
+            shown = {"published": True, "export_failed": exc.step, "error": exc.message}
+            click.echo(json.dumps(shown, indent=2))
         raise
 
 
@@ -136,6 +152,8 @@ def check(config_path: Path | None, no_remote: bool, remote_read_only: bool, fmt
     emit(report.render(result.issues, fmt, suite="ivr-prompts check", subjects=result.subjects))
     if fmt == "text" and not result.issues:
         click.echo(f"ok: {len(result.subjects)} prompt(s) match the published set")
+    elif fmt == "text":
+        click.echo(output.check_counts(result.issues, len(result.subjects)))
     sys.exit(1 if result.failed else 0)
 
 

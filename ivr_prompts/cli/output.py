@@ -10,14 +10,14 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
 from .. import secrets
-from ..errors import IvrPromptsError
+from ..errors import IvrPromptsError, Problem
 from ..outcome import BuildReport
 
 if TYPE_CHECKING:
@@ -103,6 +103,16 @@ def spoken_line(row: dict[str, Any]) -> str:
     )
 
 
+def check_counts(issues: Sequence[Problem], prompts: int) -> str:
+    """The line `check` ends with: how many errors and warnings, over how many prompts."""
+    errors = sum(i.severity == "error" for i in issues)
+    warnings = sum(i.severity == "warning" for i in issues)
+    return (
+        f"check: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
+        f"in {prompts} prompt(s)"
+    )
+
+
 def build_json(report: BuildReport, where: Path) -> dict[str, Any]:
     counts = report.counts
     return {
@@ -116,11 +126,14 @@ def build_json(report: BuildReport, where: Path) -> dict[str, Any]:
         "removed": [f"{i} [{loc}]" for i, loc in counts.removed],
         "published": report.published,
         "failures": report.failures,
+        **({"waves": report.usage.as_json()} if report.usage else {}),
         **(report.exports.as_json() if report.exports else {}),
     }
 
 
 def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
+    from ..plan_usage import planned_usage  # only when a plan was made
+
     return {
         "pairs": [
             {
@@ -137,4 +150,5 @@ def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
         ],
         "remove": [{"id": i, "locale": loc} for i, loc in the_plan.removed],
         "billed_characters": the_plan.billed_chars,
+        **({"waves": waves.as_json()} if (waves := planned_usage(the_plan)) else {}),
     }

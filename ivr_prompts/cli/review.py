@@ -27,13 +27,23 @@ from .output import boundary
     default=None,
     help="Page to write (default: review.html beside prompts.toml).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing --out file that is not an earlier review page "
+    "(never a file of the project).",
+)
 @click.option("--open", "open_page", is_flag=True, help="Open the page in the browser.")
 @boundary
 def review_cmd(
-    config_path: Path | None, against: str | None, out_path: Path | None, open_page: bool
+    config_path: Path | None,
+    against: str | None,
+    out_path: Path | None,
+    force: bool,
+    open_page: bool,
 ) -> None:
     """Write a static HTML page to hear and compare every prompt of the built set."""
-    result = write_review(config_mod.load(config_path), against, out_path)
+    result = write_review(config_mod.load(config_path), against, out_path, force=force)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
     folder = f" + {result.folder}/" if result.folder else ""
     click.echo(f"wrote {result.path}{folder} ({result.total_bytes / 1e6:.1f} MB): {counts}")

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..outcome import BuildReport
+from ..plan_usage import planned_usage
 
 if TYPE_CHECKING:
     from .. import build as builder
@@ -72,6 +73,8 @@ def print_build(report: BuildReport, where: Path) -> None:
         click.echo(f"published {report.prompts} prompt(s) to {where}{removed}")
     else:
         click.echo(f"up to date: {where} already holds this set")
+    if report.usage is not None and report.usage.requests:
+        click.echo(report.usage.summary())
     for line in report.exports.summary() if report.exports else []:
         click.echo(line)
 
@@ -87,3 +90,6 @@ def print_plan(the_plan: planner.Plan, lines: list[tuple[str, str, str]]) -> Non
         f"by Waves){generate}, {counts['process'] + counts['cached']} from cache, "
         f"{counts['reuse']} unchanged, {len(the_plan.removed)} to remove"
     )
+    waves = planned_usage(the_plan)
+    if waves is not None and waves.requests:
+        click.echo(waves.summary())

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
+from ..errors import IvrPromptsError
 from .archive import write_archive
 from .connect import BotoPromptDirectory, ConnectReport, PromptDirectory, sync_prompts
+from .failure import ExportFailed
 from .s3 import S3Client, UploadReport, upload_set
 
 __all__ = ["ExportReport", "PromptDirectory", "S3Client", "after_build"]
@@ -67,16 +69,23 @@ def after_build(
     s3_client: S3Client | None = None,
     connect: PromptDirectory | None = None,
 ) -> ExportReport:
-    """Everything [publish] asks for beyond the published folder, once the set is in place."""
+    """Everything [publish] asks for beyond the published folder, once the set is in place;
+    ExportFailed (exit 3: "published; <step> failed: ...") when one of them fails."""
     report = ExportReport()
     publish = config.publish
-    if publish.archive is not None:
-        report.archive, report.archive_written = write_archive(config, publish.archive)
-    if publish.upload is not None:
-        report.upload = upload_set(config, records, s3_client)
-        if publish.connect_instance is not None:
-            directory = connect or BotoPromptDirectory(publish.connect_instance)
-            report.connect = sync_prompts(
-                directory, report.upload.destination, records, set(report.upload.uploaded)
-            )
+    step = "archive"
+    try:
+        if publish.archive is not None:
+            report.archive, report.archive_written = write_archive(config, publish.archive)
+        step = "upload"
+        if publish.upload is not None:
+            report.upload = upload_set(config, records, s3_client)
+            step = "Connect prompt update"
+            if publish.connect_instance is not None:
+                directory = connect or BotoPromptDirectory(publish.connect_instance)
+                report.connect = sync_prompts(
+                    directory, report.upload.destination, records, set(report.upload.uploaded)
+                )
+    except IvrPromptsError as exc:
+        raise ExportFailed(step, exc) from exc
     return report

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import re
 import tarfile
 import zipfile
 from pathlib import Path
@@ -20,9 +21,18 @@ from ..kinds import ArchiveFormat
 
 log = logging.getLogger(__name__)
 
-# The publisher's own bookkeeping, not part of the set.
-_SKIP = frozenset({".ivr-prompts-index.json"})
+# The publisher's own bookkeeping (stat index, input fingerprint: they hold mtimes and
+# digests of this machine's files), not part of the set: the archive depends on the set alone.
+_INTERNAL = ".ivr-prompts-"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def archive_top(name: str) -> str:
+    """The one folder every member goes under: the project's name with its path parts joined
+    by '-', so no name (`../../evil`, `/etc`) makes a member that lands outside it."""
+    parts = [p for p in re.split(r"[/\\]", _UNSAFE.sub("", name)) if p.strip(". ")]
+    return "-".join(parts) or "prompts"
 
 
 def archive_path(config: Config, fmt: ArchiveFormat) -> Path:
@@ -34,7 +44,7 @@ def archive_path(config: Config, fmt: ArchiveFormat) -> Path:
 def members(out: Path) -> list[Path]:
     """Every file of the published set, in archive order."""
     return sorted(
-        (p for p in out.rglob("*") if p.is_file() and p.name not in _SKIP),
+        (p for p in out.rglob("*") if p.is_file() and not p.name.startswith(_INTERNAL)),
         key=lambda p: p.relative_to(out).as_posix(),
     )
 
@@ -42,7 +52,7 @@ def members(out: Path) -> list[Path]:
 def archive_bytes(config: Config, fmt: ArchiveFormat) -> bytes:
     """The archive of the published set, every member under `<project name>/`."""
     out = config.project.output.resolve()
-    top = config.project.name
+    top = archive_top(config.project.name)
     buffer = io.BytesIO()
     if fmt == "zip":
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:

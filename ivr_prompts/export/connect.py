@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .. import s3wait
 from ..kinds import UPLOAD_TARGET
 from .names import flat_name, platform_language
 from .s3 import Destination, UploadError
@@ -31,7 +32,7 @@ class BotoPromptDirectory:
         if client is None:
             import boto3
 
-            client = boto3.client("connect")
+            client = boto3.client("connect", config=s3wait.client_config())
         self.client = client
         self.instance_id = instance_id
 

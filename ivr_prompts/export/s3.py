@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from .. import s3url
+from .. import s3url, s3wait
 from ..config import Config
 from ..errors import IvrPromptsError
 from ..kinds import UPLOAD_TARGET
@@ -77,7 +77,7 @@ def default_client() -> S3Client:
         import boto3
     except ImportError as exc:
         raise UploadError("publish.upload needs boto3: pip install 'ivr-prompts[s3]'") from exc
-    return cast(S3Client, boto3.client("s3"))
+    return cast(S3Client, boto3.client("s3", config=s3wait.client_config()))
 
 
 def wav_objects(config: Config, records: Sequence[Mapping[str, Any]]) -> list[LocalObject]:
@@ -189,7 +189,13 @@ def _describe(exc: Exception, dest: Destination, done: int) -> str:
             "SignatureDoesNotMatch": "check AWS_SECRET_ACCESS_KEY / the profile",
         }.get(code, "check the bucket and your permissions")
         return f"{where}: {code}: {message}; {fix}{tail}"
-    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"):
+    if name == "ReadTimeoutError":
+        return (
+            f"{where}: the S3 endpoint did not answer within {s3wait.timeout():g} s "
+            f"({s3wait.ATTEMPTS} attempts); check AWS_ENDPOINT_URL and the network, or set "
+            f"{s3wait.TIMEOUT_ENV}{tail}"
+        )
+    if name in ("EndpointConnectionError", "ConnectTimeoutError"):
         return (
             f"{where}: cannot reach the S3 endpoint; check AWS_ENDPOINT_URL and the network{tail}"
         )

@@ -81,7 +81,8 @@ def output_lock_now(out: Path) -> Iterator[bool]:
 def remove_leftovers(out: Path) -> None:
     """Undo what a killed build left beside the output (call with the output lock held, so no
     live build owns any of it): staging folders are removed; a previous set moved aside by an
-    interrupted two-rename swap is put back when the output is missing."""
+    interrupted two-rename swap is put back when the output is missing; a half-written or
+    set-aside before-image (what `review` compares with) is removed."""
     parent = out.parent
     if not parent.is_dir():
         return
@@ -92,6 +93,7 @@ def remove_leftovers(out: Path) -> None:
         else:
             log.info("removing %s left by an interrupted build", aside)
             shutil.rmtree(aside, ignore_errors=True)
-    for stale in parent.glob(f".{out.name}.staging-*"):
+    stale_dirs = (*parent.glob(f".{out.name}.staging-*"), *parent.glob(f".{out.name}.before-*"))
+    for stale in stale_dirs:
         log.info("removing %s left by an interrupted build", stale)
         shutil.rmtree(stale, ignore_errors=True)

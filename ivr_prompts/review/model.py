@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,10 @@ from ..kinds import Severity
 from ..publish.manifest import PromptRecord
 from .before import audio_file
 from .diff import Piece, substitutions, word_diff
+from .members import Refused, member, refusal_line
 from .sources import PublishedSet
+
+log = logging.getLogger(__name__)
 
 Change = Literal["new", "changed", "unchanged", "removed"]
 Status = Literal["new", "changed", "unchanged", "removed", "failing"]
@@ -104,10 +108,10 @@ def build_rows(current: PublishedSet, previous: PublishedSet | None, rules: Rule
     rows: list[Row] = []
     for key in sorted(now.keys() | old.keys()):
         rec_now, rec_old = now.get(key), old.get(key)
-        after = _version(current.root, rec_now, rules(key[0])) if rec_now is not None else None
+        after = _version(current, rec_now, rules(key[0])) if rec_now is not None else None
         before = None
         if rec_old is not None and previous is not None:
-            before = _before(previous.root, rec_old, after)
+            before = _before(previous, rec_old, after)
         change = _change(after, before)
         text_diff = (
             word_diff(before.record["text"], after.record["text"])
@@ -138,20 +142,23 @@ def _sha(record: PromptRecord) -> str | None:
     return None if f is None else f"{f['format']}:{f['sha256']}"
 
 
-def _before(root: Path, record: PromptRecord, after: Version | None) -> Version:
+def _before(source: PublishedSet, record: PromptRecord, after: Version | None) -> Version:
     """The previous version; a before-image keeps no audio of unchanged prompts: theirs is now's."""
-    clip = _load(root, record)
+    clip = _load(source, record)
     if clip is None and after is not None and _sha(record) == _sha(after.record):
         clip = after.clip
     return Version(record, clip)
 
 
-def _version(root: Path, record: PromptRecord, rules: validate.Rules) -> Version:
+def _version(source: PublishedSet, record: PromptRecord, rules: validate.Rules) -> Version:
     f = audio_file(record)
     if f is None:
         return Version(record, None, (Finding("error", "files", "no audio file published"),))
+    path = _member(source, record)
+    if isinstance(path, Refused):
+        return Version(record, None, (Finding("error", "files", f"{path.path!r}: {path.reason}"),))
     try:
-        decoded = audio.read_audio(root / f["path"])
+        decoded = audio.read_audio(path if path is not None else source.root / f["path"])
     except (IvrPromptsError, OSError) as exc:
         return Version(record, None, (Finding("error", "read", str(exc)),))
     findings = tuple(
@@ -161,10 +168,20 @@ def _version(root: Path, record: PromptRecord, rules: validate.Rules) -> Version
     return Version(record, _clip(decoded), findings)
 
 
-def _load(root: Path, record: PromptRecord) -> Clip | None:
+def _member(source: PublishedSet, record: PromptRecord) -> Path | Refused | None:
+    """The record's audio file inside `source`, or why not (logged once, one line)."""
     f = audio_file(record)
-    path = root / f["path"] if f is not None else None
-    if path is None or not path.is_file():
+    if f is None:
+        return None
+    found = member(source.root, f.get("path"))
+    if isinstance(found, Refused):
+        log.warning(refusal_line(source.label, f"{record['id']} [{record['locale']}]", found))
+    return found
+
+
+def _load(source: PublishedSet, record: PromptRecord) -> Clip | None:
+    path = _member(source, record)
+    if not isinstance(path, Path):
         return None
     try:
         return _clip(audio.read_audio(path))

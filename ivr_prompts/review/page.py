@@ -18,6 +18,7 @@ from typing import Any
 
 from .diff import Piece
 from .model import ORDER, Clip, Row, Version, totals
+from .ownership import PAGE_MARK
 
 _ASSETS = resources.files(__package__)
 
@@ -62,7 +63,7 @@ def render_page(
     clips_attr = f' data-clips="{escape(folder)}"' if folder else ""
     html = (
         "<!doctype html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f'<html lang="en"><head><meta charset="utf-8">{PAGE_MARK}<title>{escape(title)}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<style>{css}</style></head><body{clips_attr}>\n"

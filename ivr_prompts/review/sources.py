@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import subprocess
 import tarfile
 import tempfile
@@ -14,6 +15,9 @@ from pathlib import Path
 from ..errors import UsageError
 from ..publish.manifest import MANIFEST, Manifest, read_manifest
 from .before import before_dir
+from .members import Refused, member
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,12 @@ class PublishedSet:
 
 def read_folder(root: Path, label: str | None = None) -> PublishedSet:
     """The published set in `root`; a folder without our manifest is a usage error."""
+    found = member(root, MANIFEST)
+    if isinstance(found, Refused):
+        raise UsageError(
+            f"--against {root}: {MANIFEST} is {found.reason}; review reads only regular files "
+            "inside the compared set: give a published folder (e.g. dist)"
+        )
     manifest = read_manifest(root)
     if manifest is None:
         raise UsageError(
@@ -87,8 +97,7 @@ def git_set(ref: str, out_dir: Path, dest: Path) -> PublishedSet:
             f"--against {ref}: {rel}/ is not committed at {ref}; "
             "commit the published set, or give a published folder instead"
         )
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(dest, filter="data")
+    _extract(archive.stdout, dest, ref)
     manifest = read_manifest(dest / rel)
     if manifest is None:
         raise UsageError(
@@ -103,3 +112,29 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except FileNotFoundError as exc:
         raise UsageError("--against: git is not installed; install git or give a folder") from exc
+
+
+def _extract(data: bytes, dest: Path, ref: str) -> None:
+    """The regular files and folders of a `git archive` tar; anything else (a symlink) is one
+    warning line each, never followed."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            wanted = []
+            for entry in tar.getmembers():
+                if entry.isfile() or entry.isdir():
+                    wanted.append(entry)
+                    continue
+                kind = "symlink" if entry.issym() else "link" if entry.islnk() else "special file"
+                log.warning(
+                    "--against %s: %s is a %s at %s; not read (review reads only regular files "
+                    "inside the compared set)",
+                    ref,
+                    entry.name,
+                    kind,
+                    ref,
+                )
+            tar.extractall(dest, members=wanted, filter="data")
+    except (tarfile.TarError, OSError) as exc:
+        raise UsageError(
+            f"--against {ref}: cannot read the committed set ({exc}); give a published folder"
+        ) from exc

@@ -18,6 +18,14 @@ from ..atomic import write_atomic
 from ..config import Config
 from ..errors import UsageError
 from .model import RulesFor, Status, build_rows
+from .ownership import (
+    FOLDER_MARK,
+    FOLDER_MARK_TEXT,
+    check_folder_path,
+    check_page_path,
+    clip_folder,
+    is_review_folder,
+)
 from .page import clip_bytes, render_page
 from .sources import against_set, read_folder
 
@@ -45,27 +53,34 @@ def write_review(
     out: Path | None = None,
     *,
     inline_limit: int = INLINE_LIMIT,
+    force: bool = False,
 ) -> ReviewResult:
     """Write the review page of `config`'s published set (default `review.html` beside
     prompts.toml), compared with `against`: a folder, a git ref, or by default the set the
-    last build replaced. Big sets get their audio in `<page>_files/` beside the page."""
+    last build replaced. Big sets get their audio in `<page>_files/` beside the page.
+
+    Only an earlier review page is replaced (any other file with `force`), never a file of the
+    project; the audio folder is replaced or removed only when an earlier review wrote it."""
     output = config.project.output
     if not output.is_dir():
         raise UsageError(f"{output} does not exist; run `ivr-prompts build` first")
+    path = (out if out is not None else config.root / "review.html").resolve()
+    check_page_path(config, path, force=force)
     current = read_folder(output, str(output))
     rules = prompt_rules(config)
     with against_set(against, output) as previous:
         rows = build_rows(current, previous, rules)
         label = previous.label if previous is not None else None
-    path = (out if out is not None else config.root / "review.html").resolve()
-    folder = f"{path.stem}_files" if clip_bytes(rows) > inline_limit else None
+    folder = clip_folder(path).name if clip_bytes(rows) > inline_limit else None
+    if folder is not None:
+        check_folder_path(clip_folder(path))
     page = render_page(rows, project=config.project.name, against=label, folder=folder)
     if folder is not None:
-        _write_folder(path.parent / folder, page.clip_files)
+        _write_folder(clip_folder(path), page.clip_files)
     data = page.html.encode("utf-8")
     _write_atomic(path, data)
-    if folder is None:
-        shutil.rmtree(path.parent / f"{path.stem}_files", ignore_errors=True)  # an older page's
+    if folder is None and is_review_folder(clip_folder(path)):
+        shutil.rmtree(clip_folder(path), ignore_errors=True)  # an older page's, ours
     counts = Counter(r.status for r in rows)
     total = len(data) + sum(len(text) for text in page.clip_files.values())
     log.info("wrote %s (%d bytes, %d rows)", path, len(data), len(rows))
@@ -101,6 +116,7 @@ def _write_folder(folder: Path, files: Mapping[str, str]) -> None:
     aside = folder.parent / f".{folder.name}-old-{uuid.uuid4().hex[:12]}"
     try:
         temp.mkdir(parents=True)
+        (temp / FOLDER_MARK).write_text(FOLDER_MARK_TEXT, encoding="ascii")
         for name, text in files.items():
             (temp / name).write_text(text, encoding="ascii")
         if folder.exists():

@@ -17,6 +17,7 @@ from ... import secrets
 from ...config import WavesSettings
 from ...errors import EngineError, EngineUnavailable
 from ...kinds import Endpoint
+from ...usage import Usage
 from .attempt import Attempt, backoff_delay, give_up, timeout_error, transport_error
 from .decode import check_audio_body, truncated, tts_result
 from .errors import status_error, with_id
@@ -70,6 +71,7 @@ class WavesClient:
         self._rng = rng if rng is not None else random.Random()
         # early_retries False: every retry waits out its full backoff (for comparison).
         self.slots = Slots(settings.concurrency, sleep=sleep, clock=clock, early=early_retries)
+        self.usage = Usage()  # synthesis requests, characters billed, retries by status
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
@@ -259,15 +261,19 @@ class WavesClient:
                 ok = False
                 bound = min(self.settings.timeout_seconds, left)
                 attempt = Attempt(bound, by_deadline=bound < self.settings.timeout_seconds)
+                self.usage.requests += cost > 0  # synthesis only: cost is its text's length
                 try:
                     result = await self._translated(once, attempt)
                     ok = True
+                    self.usage.characters += int(cost)
                     return result
                 except EngineError as exc:
                     last = exc
             finally:
                 self.slots.release(ok)
             delay = self._retry_delay(last, attempt, number, deadline)
+            if cost > 0:
+                self.usage.retried(_reason(last, attempt))
             wait = (retry_floor(number, last.retry_after, delay), delay)
             logger.debug(
                 "%s: attempt %d failed (%s); retrying in %.2f-%.2f s (sooner on an idle slot)",
@@ -351,3 +357,10 @@ class WavesClient:
             redact=self._redact,
             now=self._wall_clock(),
         )
+
+
+def _reason(exc: EngineError, attempt: Attempt) -> str:
+    """Why an attempt failed, for the retry counts: its status, else timeout or network."""
+    if exc.status is not None:
+        return str(exc.status)
+    return "timeout" if attempt.timed_out else "network"

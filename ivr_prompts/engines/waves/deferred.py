@@ -11,6 +11,7 @@ from ...config import Config
 from ...errors import ConfigError, EngineUnavailable, IvrPromptsError, PreflightFailed
 from ...kinds import ResolvedEngine
 from ...lexicon import Lexicon
+from ...usage import Usage
 from ..base import Synthesis, SynthesisRequest
 from . import catalog
 from .dicts import attach_dictionaries
@@ -91,6 +92,11 @@ class DeferredWaves:
 
     async def synthesize(self, request: SynthesisRequest) -> Synthesis:
         return await self.engine.synthesize(request)
+
+    @property
+    def usage(self) -> Usage | None:
+        """The engine's usage once it has spoken (None: never connected, nothing asked)."""
+        return self._engine.usage if self._engine is not None else None
 
     async def aclose(self) -> None:
         if self._engine is not None:

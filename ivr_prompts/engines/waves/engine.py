@@ -14,6 +14,7 @@ from ... import secrets
 from ...config import Config
 from ...errors import EngineError, EngineUnavailable
 from ...kinds import ResolvedEngine
+from ...usage import Usage
 from ..base import Synthesis, SynthesisRequest
 from .client import Sleep, WavesClient
 from .errors import is_unknown_dictionary
@@ -50,6 +51,11 @@ class WavesEngine:
 
     def __repr__(self) -> str:
         return f"WavesEngine({self.client!r})"
+
+    @property
+    def usage(self) -> Usage:
+        """What this build asked of Waves: requests, characters billed, retries by status."""
+        return self.client.usage
 
     def identity(self, request_voice: str, model: str) -> dict[str, str]:
         """Fields that change the audio; never the key or the base URL."""
