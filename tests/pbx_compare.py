@@ -3,11 +3,14 @@ recording, sample by sample; split a set into calls of bounded length."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from ivr_prompts.config import Config
 
 Pcm = npt.NDArray[np.int16]
 
@@ -121,3 +124,9 @@ def match_frames(recording: Pcm, expected: Pcm, frame: int) -> FrameMatch:
             return FrameMatch(start, heard, lost, total, True)
         lost, j = lost + ahead - j, ahead
     return FrameMatch(start, heard, lost + (total - j), total, False)
+
+
+def published_pairs(cfg: Config, locale: str | None = None) -> int:
+    """How many prompt x locale pairs the set's manifest lists (of one locale, if given)."""
+    manifest = json.loads((cfg.project.output / "manifest.json").read_text(encoding="utf-8"))
+    return sum(1 for r in manifest["prompts"] if locale is None or r["locale"] == locale)

@@ -25,7 +25,15 @@ from ivr_prompts.config import Config
 from ivr_prompts.export.hd import g722_decode
 
 from .pbx import Asterisk, asterisk_install
-from .pbx_compare import Pcm, best_offset, chunks, locate, matched_prefix, snr_db
+from .pbx_compare import (
+    Pcm,
+    best_offset,
+    chunks,
+    locate,
+    matched_prefix,
+    published_pairs,
+    snr_db,
+)
 
 CALL_SECONDS = 20.0
 # channel codec -> the recording's extension (its rate)
@@ -169,7 +177,7 @@ def test_asterisk_every_prompt_plays_sample_exact(
         found = [locate(recording, want) is not None for want in wants]
         assert any(found), (where, [matched_prefix(recording, w) for w in wants])
         checked += len(call.names)
-    assert checked == 34  # 17 prompts x 2 language folders (en, es)
+    assert checked == published_pairs(cfg)  # every prompt, in its language folder (en, es)
 
 
 def test_asterisk_hd_default_channel_plays_the_plain_en_folder_8khz_render(
@@ -178,7 +186,7 @@ def test_asterisk_hd_default_channel_plays_the_plain_en_folder_8khz_render(
     """With hd = true, a channel left at its default language plays en/<id>.sln: the 8 kHz
     render, not Asterisk's resample of the 16 kHz file."""
     calls = [c for c in played if c.set_name == "hd" and c.language is None]
-    assert sum(len(c.names) for c in calls) == 17
+    assert sum(len(c.names) for c in calls) == published_pairs(hd_sample_set, locale="en-US")
     for call in calls:
         recording, want = recorded(call), expected(hd_sample_set, call, "sln")
         assert locate(recording, want) is not None, (call.names, matched_prefix(recording, want))

@@ -20,7 +20,7 @@ import soundfile
 
 from ivr_prompts.config import Config
 
-from .pbx_compare import Pcm, chunks, match_frames
+from .pbx_compare import Pcm, chunks, match_frames, published_pairs
 from .pbx_freeswitch import FreeSwitch, freeswitch
 from .pbx_g711 import round_trip
 
@@ -105,7 +105,7 @@ def expected(call: Call) -> Pcm:
 
 @pytest.mark.parametrize("codec", list(CODECS))
 def test_freeswitch_every_prompt_plays_sample_exact(
-    played: tuple[list[Call], FreeSwitch, Path], codec: str
+    played: tuple[list[Call], FreeSwitch, Path], codec: str, sample_set: Config
 ) -> None:
     """Every 20 ms frame that arrives equals the published audio's frame, in order. A loaded
     machine can make the loopback drop a whole frame now and then (seen at load 16 on 2 cores:
@@ -119,7 +119,7 @@ def test_freeswitch_every_prompt_plays_sample_exact(
         assert match.start is not None, (call, match)
         assert not match.differs, (call, match)
         checked, heard, lost = checked + len(call.names), heard + match.heard, lost + match.lost
-    assert checked == 34  # 17 prompts x 2 voice folders (en/us, es/us)
+    assert checked == published_pairs(sample_set)  # every prompt, in its voice folder
     assert lost <= heard // 100, (heard, lost)
 
 

@@ -142,7 +142,8 @@ def test_review_page_audio_in_a_folder_loads_on_demand_from_file_urls(
 ) -> None:
     result = write_review(reviewed.cfg, out=tmp_path / "big.html", inline_limit=0)
     assert result.folder == "big_files"
-    clips = sorted(p.name for p in (tmp_path / "big_files").iterdir())
+    folder = (tmp_path / "big_files").iterdir()
+    clips = sorted(p.name for p in folder if p.name != ".ivr-prompts-review")  # review's mark
     assert len(clips) == 40  # 38 current clips and the 2 replaced ones
     assert result.bytes < 200_000  # the page alone: markup, style and script
     opened = open_page(browser, result.path)
