@@ -1,7 +1,7 @@
 """Local engines on every core: synthesis wall time in-process vs a process pool of 1 and 2 workers.
 
 `benchmarks.run` measures a synthetic set of short prompts (section 7, `run`);
-`python -m benchmarks.local_pool` also speaks the sample set (prompts.toml: 17 Piper + 17 espeak-ng
+`python -m benchmarks.local_pool` also speaks the sample set (prompts.toml: 19 Piper + 19 espeak-ng
 pairs) and 100 short espeak-ng prompts, as a build would: as many requests in flight as the
 engine allows, Piper pooled with one onnxruntime thread per worker (what `[synth] workers`
 does), espeak-ng in-process. Wall time includes starting the workers and loading the model in

@@ -22,6 +22,7 @@ from .publish.layout import PlannedFile, planned_files
 from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
 from .publish.stage import check_output
 from .spoken_parts import PlannedPart
+from .text.parts import Pause
 from .validate.pace import words_per_minute
 
 # synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
@@ -88,7 +89,9 @@ class Pair:
             duration_s=float(meta.get("duration_s", 0.0)),
             level_dbov=float(meta.get("level_dbov", 0.0)),
             peak_dbfs=float(meta.get("peak_dbfs", 0.0)),
-            words_per_minute=words_per_minute(self.rendered.text, float(meta.get("speech_s", 0.0))),
+            words_per_minute=words_per_minute(
+                self.rendered.spoken, float(meta.get("speech_s", 0.0))
+            ),
             request_id=str(meta.get("request_id", "")),
             files=[],
         )
@@ -214,8 +217,9 @@ def make_plan(
         voice_key = spoken_parts.Voice(
             identities[ident_key], loc.language, speed, lexicons[r.locale], engine.remote_lexicon
         )
+        # The dictionary applies to the verbalized text: it can respell "twenty twenty-six".
         # A pair with pauses is keyed (and synthesized) part by part.
-        whole, parts = voice_key.key_pair(r.parts, r.text)
+        whole, parts = voice_key.key_pair(r.parts, r.spoken)
         files = planned_files(config, r.id, loc)
         checks_key = checks.key(files, prompt)  # most pairs share it: kept once (`shared`)
         pairs.append(
@@ -292,7 +296,11 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
         and pair.engine == record["engine"] == "waves"
         and pair.lexicon_words
     ):
-        reasons.append("pronunciation dictionary changed")
+        reasons.append(
+            "pronunciation dictionary changed"
+            if pair.lexicon_words
+            else "spoken text changed (markup, verbalization or pronunciation dictionary)"
+        )
     for name, now in (("engine", pair.engine), ("voice", pair.voice), ("model", pair.model)):
         was = record[name]  # type: ignore[literal-required]
         if was != now:
@@ -360,8 +368,9 @@ def synth_keys_of(pair: Pair) -> list[str]:
     return [p.synth_key for p in spoken_parts.speech_parts(pair.parts)]
 
 
-def review(config: Config, options: BuildOptions) -> list[dict[str, str]]:
-    """Each selected pair's text before and after its locale's pronunciation dictionary."""
+def review(config: Config, options: BuildOptions) -> list[dict[str, Any]]:
+    """Each selected pair's transcript, its spoken text (verbalized, then its locale's
+    pronunciation dictionary) and where its pauses fall."""
     lexicons = load_lexicons(config)
     return [
         {
@@ -369,7 +378,14 @@ def review(config: Config, options: BuildOptions) -> list[dict[str, str]]:
             "locale": r.locale,
             "source": r.source,
             "text": r.text,
-            "spoken_text": lexicons[r.locale].apply(r.text),
+            "verbalized": r.spoken,
+            "spoken_text": lexicons[r.locale].apply(r.spoken),
+            "parts": [
+                {"pause_ms": p.ms}
+                if isinstance(p, Pause)
+                else {"say": lexicons[r.locale].apply(p.text)}
+                for p in r.parts
+            ],
         }
         for r in select(config, options)
         if selected(r, options)

@@ -15,8 +15,13 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .config import Config, LocaleConfig, PromptConfig, check_prompt_id
-from .errors import ConfigError, Problem
+from .errors import ConfigError, PreflightFailed, Problem
+from .text import locate
+from .text.filters import FILTERS
+from .text.markup import MarkupError
+from .text.numbers import SayError
 from .text.parts import Part
+from .text.speak import speak
 
 _SPACE = re.compile(r"\s+")
 
@@ -27,7 +32,8 @@ class Rendered:
 
     id: str
     locale: str
-    text: str
+    text: str  # the transcript: what the prompt says, as a person reads it
+    spoken: str  # verbalized (numbers, dates... in words), markup gone; before the dictionary
     prompt: PromptConfig
     source: str  # "templates/<file>" or "prompts.toml" for inline text
     matrix: Mapping[str, Any]
@@ -75,6 +81,7 @@ class Renderer:
             keep_trailing_newline=False,
             auto_reload=False,
         )
+        self.env.filters.update(FILTERS)
         self._inline: dict[str, jinja2.Template] = {}
 
     def template_for(
@@ -137,6 +144,8 @@ class Renderer:
             if (why := check_prompt_id(pid)) is not None:
                 message = f"{where}: id expands to an unsafe name: {why}"
                 raise fail(message, toml, id_line, "config")
+        # [locales.<code>.prompts."<id>"]: this locale's own values for this one prompt id.
+        context.update(locale.prompts.get(pid, {}))
         if prompt.template is not None:
             name = prompt.template
             source = f"templates/{name}"
@@ -178,7 +187,9 @@ class Renderer:
             except Exception as exc:  # undefined names, or whatever the template's code raised
                 line = _template_line(exc.__traceback__, self.config.templates_dir / name)
                 at = f"{source}:{line}" if line else source
-                raise fail(f"{where}: {at}: {_describe(exc, locale)}", source, line or 0) from exc
+                code = "say" if isinstance(exc, SayError) else "template"
+                message = f"{where}: {at}: {_describe(exc, locale)}"
+                raise fail(message, source, line or 0, code) from exc
         else:
             assert prompt.text is not None
             source = toml
@@ -187,21 +198,34 @@ class Renderer:
             except Exception as exc:  # undefined names, or whatever the expression raised
                 at = f"{source}:{prompt.line}" if prompt.line else source
                 line = self.config.line("prompts", prompt.index, "text")
+                code = "say" if isinstance(exc, SayError) else "template"
                 message = f"{where}: {at}: text: {_describe(exc, locale)}"
-                raise fail(message, toml, line) from exc
-        text = normalise(text)
-        if not text:
+                raise fail(message, toml, line, code) from exc
+        try:
+            said = speak(text, locale.code, locale.language)
+        except MarkupError as exc:
+            if source == toml:
+                line = self.config.line("prompts", prompt.index, "text")
+            else:
+                line = locate.line(template, context, text, exc)
+            at = f"{source}:{line}" if line else source
+            raise fail(f"{where}: {at}: {exc.message}", source, line, "markup") from None
+        if not said.spoken:
             line = 0 if source != toml else self.config.line("prompts", prompt.index, "text")
             message = f"{where}: {source}: renders to empty text; give it words to speak"
             raise fail(message, source, line)
         # `matrix` is shared by the locales of one combination (expand makes a new one each).
-        return Rendered(pid, locale.code, text, prompt, source, matrix)
+        return Rendered(
+            pid, locale.code, said.text, said.spoken, prompt, source, matrix, said.parts
+        )
 
 
 def _describe(exc: Exception, locale: LocaleConfig | None = None) -> str:
     if isinstance(exc, jinja2.UndefinedError) and locale is not None:
         where = f"[locales.{locale.code}].vars"
         return f"{exc.message}; define it in {where}, the prompt's vars or its matrix"
+    if isinstance(exc, SayError):
+        return str(exc)
     if isinstance(exc, jinja2.TemplateError):
         return str(exc.message or exc)
     return f"{type(exc).__name__}: {exc}; fix the expression"
@@ -288,9 +312,36 @@ def render_all(config: Config) -> list[Rendered]:
                     continue
                 seen[pair] = prompt.index
                 out.append(rendered)
+    if not problems:
+        problems.extend(_unused_overrides(config, out))
     if problems:
-        raise ConfigError(problems)
+        # Values a filter cannot read and bad markup: the set cannot be built as written (exit
+        # 1, as pre-flight findings are); anything else is a broken configuration.
+        values = all(p.code in ("say", "markup") for p in problems)
+        raise (PreflightFailed if values else ConfigError)(problems)
     return out
+
+
+def _unused_overrides(config: Config, rendered: Sequence[Rendered]) -> list[Problem]:
+    """A [locales.<code>.prompts."<id>"] table must name an id that locale speaks."""
+    spoken = {(r.locale, r.id) for r in rendered}
+    problems: list[Problem] = []
+    for code, locale in config.locales.items():
+        for pid in locale.prompts:
+            if (code, pid) not in spoken:
+                key = ("locales", code, "prompts", pid)
+                problems.append(
+                    Problem(
+                        f"{config.path.name}: locales.{code}.prompts.{pid!r}: no prompt with id "
+                        f"{pid!r} is spoken in {code}; give an id as `render` lists it",
+                        file=config.path.name,
+                        line=config.line(*key),
+                        key=".".join(key),
+                        locale=code,
+                        named=True,
+                    )
+                )
+    return problems
 
 
 def _repeats(config: Config, prompt: PromptConfig, expanded: str) -> Problem:

@@ -27,6 +27,9 @@ class LocaleConfig:
     piper_voice: str | None
     espeak_voice: str | None
     speed: float | None = None
+    # [locales.<code>.prompts."<id>"]: values for one prompt id in this locale, over its matrix
+    # and vars (French "une" where the matrix gives 1).
+    prompts: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def country(self) -> str:
@@ -68,6 +71,7 @@ _LOCALE_KEYS = (
     "pronunciations",
     "piper_voice",
     "espeak_voice",
+    "prompts",
 )
 
 
@@ -96,6 +100,7 @@ def read_locales(
             piper_voice=voice_path(r.get(loc, key, "piper_voice", str, synth.piper_voice), root),
             espeak_voice=r.get(loc, key, "espeak_voice", str, synth.espeak_voice, names.voice),
             speed=_opt_float(r.get(loc, key, "speed", (int, float), None, between(0.5, 2))),
+            prompts=_overrides(r, loc, key),
         )
         if pron and not (root / pron).is_file():
             r.problem((*key, "pronunciations"), f"file not found: {pron}")
@@ -207,6 +212,22 @@ def _matrix(r: Reader, item: Mapping[str, Any], key: KeyPath) -> dict[str, tuple
             r.problem(where, f"expected a non-empty list of values, got {show(values)}")
         else:
             out[name] = tuple(values)
+    return out
+
+
+def _overrides(r: Reader, loc: Mapping[str, Any], key: KeyPath) -> dict[str, dict[str, Any]]:
+    """[locales.<code>.prompts."<id>"] tables: each a table of values by name."""
+    out: dict[str, dict[str, Any]] = {}
+    for pid, values in r.get(loc, key, "prompts", dict, {}).items():
+        where = (*key, "prompts", pid)
+        if not isinstance(values, dict):
+            r.problem(where, f'expected a table of values like {{ n = "une" }}, got {show(values)}')
+            continue
+        bad = [n for n in values if not names.IDENTIFIER.fullmatch(n)]
+        if bad:
+            r.problem(where, f"{bad[0]!r} is not a name a template can use (like 'n')")
+            continue
+        out[pid] = values
     return out
 
 

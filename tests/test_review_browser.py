@@ -103,7 +103,7 @@ def test_review_sample_set_marks_exactly_the_changed_prompts(
             r.dataset.status, r.querySelectorAll('audio[data-version="before"]').length,
             r.querySelectorAll('audio[data-version="after"]').length])"""
     )
-    assert len(rows) == len(reviewed.after) == 34
+    assert len(rows) == len(reviewed.after) == 38
     assert {(r[0], r[1]) for r in rows} == set(reviewed.after)
     assert {(r[0], r[1]) for r in rows if r[2] == "changed"} == changed
     assert {r[2] for r in rows if (r[0], r[1]) not in changed} == {"unchanged"}
@@ -115,7 +115,7 @@ def test_review_sample_set_marks_exactly_the_changed_prompts(
 
 
 def _assert_durations(reviewed: Reviewed, players: list[dict[str, Any]]) -> None:
-    assert len(players) == 34 + 2
+    assert len(players) == 38 + 2
     for p in players:
         records = reviewed.after if p["version"] == "after" else reviewed.before
         expected = records[(p["id"], p["locale"])]["duration_s"]

@@ -62,7 +62,7 @@ def soxi(path: Path, *args: str) -> str:
 def test_sample_set_every_file_read_right_by_independent_decoders(built: Config) -> None:
     out = built.project.output
     manifest = json.loads((out / "manifest.json").read_text())
-    assert len(manifest["prompts"]) == 34
+    assert len(manifest["prompts"]) == 38
     engines = {p["engine"] for p in manifest["prompts"]}
     assert engines == {"piper", "espeak"}
     checked = 0
@@ -107,7 +107,7 @@ def test_sample_set_every_file_read_right_by_independent_decoders(built: Config)
                 assert soxi(path, "-r") == "8000"
                 assert soxi(path, "-c") == "1"
             checked += 1
-    assert checked == 34 * 4
+    assert checked == 38 * 4
 
 
 def test_sample_set_second_build_creates_no_engine(built: Config) -> None:

@@ -94,19 +94,20 @@ def test_waves_sample_set_at_13_chars_a_second_builds_within_its_limits(
     assert result.returncode == 0, result.stderr
     manifest = json.loads((work / "dist" / "manifest.json").read_text())
     records = {(r["id"], r["locale"]): r for r in manifest["prompts"]}
-    assert len(records) == 34
+    assert len(records) == 38
     assert {r["engine"] for r in records.values()} == {"waves"}
     # The Spanish menu at a normal pace: about 22 s, under [limits].max_seconds.
     menu = records[("main/menu", "es-US")]
     assert 18.0 < menu["duration_s"] < 30.0
-    # The speed of each locale reached the voice: en-US asks for 0.75 of its pace.
+    # The speed of each locale reached the voice: en-US asks for 0.75 of its pace, and the
+    # balance prompt for 0.85 in both locales.
     speeds = {(r.body["text"][:20], r.body["speed"]) for r in server.tts_records()}
-    assert {s for _, s in speeds} == {0.75, 1.0}
-    # The stand-in voice speaks about 13 chars/s at speed 1.0, 0.75 of that for en-US.
+    assert {s for _, s in speeds} == {0.75, 0.85, 1.0}
+    # The stand-in voice speaks about 13 chars/s at speed 1.0 (of the spoken, verbalized text).
     for (pid, code), r in records.items():
-        words = len(r["text"].split())
+        words = len(r["spoken_text"].split())
         if words >= 5:
             speech_s = words * 60 / r["words_per_minute"]
-            cps = len(" ".join(r["text"].split())) / speech_s
-            expected = 13.0 * (0.75 if code == "en-US" else 1.0)
+            cps = len(" ".join(r["spoken_text"].split())) / speech_s
+            expected = 13.0 * r["speed"]
             assert cps == pytest.approx(expected, rel=0.2), (pid, code)

@@ -94,6 +94,15 @@ def warn(line: str) -> None:
     say("warning", secrets.redact(line))
 
 
+def spoken_line(row: dict[str, Any]) -> str:
+    """A prompt's spoken text with its pauses shown where they fall: "Hello. [pause 500 ms] ..."."""
+    if not row["parts"]:
+        return str(row["spoken_text"])
+    return " ".join(
+        f"[pause {p['pause_ms']} ms]" if "pause_ms" in p else str(p["say"]) for p in row["parts"]
+    )
+
+
 def build_json(report: BuildReport, where: Path) -> dict[str, Any]:
     counts = report.counts
     return {

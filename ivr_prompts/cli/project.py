@@ -34,7 +34,8 @@ from .output import boundary, emit
 def render_cmd(
     config_path: Path | None, only: tuple[str, ...], locales: tuple[str, ...], as_json: bool
 ) -> None:
-    """Show each prompt's text, before and after the pronunciation dictionary."""
+    """Show each prompt's transcript and what is spoken: verbalized, after the pronunciation
+    dictionary, with its pauses."""
     cfg = config_mod.load(config_path)
     rows = planner.review(cfg, BuildOptions(only=only, locales=locales))
     if as_json:
@@ -45,8 +46,9 @@ def render_cmd(
             f"{click.style(row['id'] + ' [' + row['locale'] + ']', bold=True)} ({row['source']})"
         )
         click.echo(f"  text:   {row['text']}")
-        if row["spoken_text"] != row["text"]:
-            click.echo(f"  spoken: {row['spoken_text']}")
+        spoken = output.spoken_line(row)
+        if spoken != row["text"]:
+            click.echo(f"  spoken: {spoken}")
 
 
 @main.command()
