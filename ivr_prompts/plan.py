@@ -66,6 +66,13 @@ class Pair:
         return self.rendered.pair
 
     @property
+    def characters(self) -> int:
+        """Characters an engine is sent for this pair: its spoken text, or its parts'."""
+        if not self.parts:
+            return len(self.spoken)
+        return sum(len(p.spoken) for p in spoken_parts.speech_parts(self.parts))
+
+    @property
     def key(self) -> tuple[str, str]:
         return (self.rendered.id, self.locale.code)
 

@@ -309,6 +309,8 @@ def test_plan_parts_bill_each_part_once_across_prompts(make_project: Project) ->
     # FIRST, SECOND (said by both prompts, sent once) and "Goodbye."
     assert plan.billed_chars == len(FIRST) + len(SECOND) + len("Goodbye.")
     assert plan.count("synthesize") == 2
+    menu = next(p for p in plan.pairs if p.rendered.id == "menu")
+    assert menu.characters == len(FIRST) + len(SECOND)  # the pause is not sent
 
 
 def test_plan_pair_without_pause_keeps_its_key_and_shares_it_with_a_part(

@@ -129,7 +129,7 @@ def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
                 "action": p.action,
                 "engine": p.engine,
                 "voice": p.voice,
-                "characters": len(p.spoken),
+                "characters": p.characters,
                 "cache_key": p.audio_key,
                 "files": [f.path for f in p.files],
             }
