@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -45,37 +46,24 @@ def said() -> tuple[Spoken, Spoken]:
     return speak("Welcome to Acme Bank."), speak("Press one for sales.")
 
 
-def through_sox(pcm: audio.Int16Audio, tmp_path: Path) -> npt.NDArray[np.int16]:
-    """The prompt as a published .ulaw file, decoded by sox."""
-    path = tmp_path / "p.ulaw"
-    path.write_bytes(audio.encode(pcm, "ulaw"))
+def through_sox(
+    pcm: audio.Int16Audio, tmp_path: Path, codec: Literal["ulaw", "alaw"] = "ulaw"
+) -> npt.NDArray[np.int16]:
+    """The prompt as a published .ulaw (.alaw) file, decoded by sox."""
+    path = tmp_path / f"p.{codec}"
+    path.write_bytes(audio.encode(pcm, codec))
+    kind = {"ulaw": "ul", "alaw": "al"}[codec]
     raw = subprocess.run(
-        [
-            "sox",
-            "-t",
-            "ul",
-            "-r",
-            "8000",
-            "-c",
-            "1",
-            str(path),
-            "-t",
-            "raw",
-            "-e",
-            "signed",
-            "-b",
-            "16",
-            "-",
-        ],
+        ["sox", "-t", kind, "-r", "8000", "-c", "1", str(path), *SOX_S16],
         capture_output=True,
         check=True,
     ).stdout
     return np.frombuffer(raw, dtype="<i2")
 
 
-def runs(x: npt.NDArray[np.int16], at_least: int) -> list[tuple[int, int]]:
-    """(start, length) of every run of samples within +-2 of zero, `at_least` long."""
-    quiet = np.concatenate(([0], (np.abs(x.astype(np.int32)) <= 2).astype(np.int8), [0]))
+def runs(x: npt.NDArray[np.int16], at_least: int, within: int = 2) -> list[tuple[int, int]]:
+    """(start, length) of every run of samples within +-`within` of zero, `at_least` long."""
+    quiet = np.concatenate(([0], (np.abs(x.astype(np.int32)) <= within).astype(np.int8), [0]))
     edges = np.flatnonzero(np.diff(quiet))
     found = [(int(a), int(b - a)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
     return [r for r in found if r[1] >= at_least]
@@ -98,6 +86,10 @@ def test_process_parts_pause_exact_and_outer_edges_pass(
     decoded = through_sox(done.pcm, tmp_path)
     # Inside the prompt (the outer pads are silence too); espeak-ng's own pauses are shorter.
     inner = [r for r in runs(decoded, 8 * 100) if r[0] > 0 and sum(r) < decoded.size]
+    assert [length for _, length in inner if length >= 8 * 120] == [8 * ms]
+    # A-law has no zero: its silence decodes to +8, and the pause is exact within that.
+    alaw = through_sox(done.pcm, tmp_path, "alaw")
+    inner = [r for r in runs(alaw, 8 * 100, 8) if r[0] > 0 and sum(r) < alaw.size]
     assert [length for _, length in inner if length >= 8 * 120] == [8 * ms]
     assert abs(done.level_dbov - SETTINGS.level_dbov) <= 0.5
     assert max(edge_peaks_dbfs(audio.to_float(decoded), 8000)) < -50
@@ -154,8 +146,8 @@ def test_process_parts_silent_part_refused(said: tuple[Spoken, Spoken]) -> None:
 
 
 def test_exact_pauses_counts_quiet_ramp_ends_in_the_pause() -> None:
-    loud = [900, -900]
-    pcm = np.array(loud + [4, -3, 1] + [0] * 10 + [2, -4] + loud, dtype=np.int16)
+    loud = [900, -17]
+    pcm = np.array(loud + [16, -3, 1] + [0] * 10 + [2, -16] + loud, dtype=np.int16)
     out = join.exact_pauses(pcm, [(5, 10)])
     np.testing.assert_array_equal(out, np.array(loud + [0] * 10 + loud, dtype=np.int16))
 

@@ -152,34 +152,21 @@ def project(make_project: Project, engine: str, **replace: str) -> Path:
 
 
 def decoded(path: Path) -> npt.NDArray[np.int16]:
-    """A published .ulaw file as 16-bit samples, decoded by sox (not by us)."""
+    """A published .ulaw or .alaw file as 16-bit samples, decoded by sox (not by us)."""
+    kind = {".ulaw": "ul", ".alaw": "al"}[path.suffix]
     raw = subprocess.run(
-        [
-            "sox",
-            "-t",
-            "ul",
-            "-r",
-            "8000",
-            "-c",
-            "1",
-            str(path),
-            "-t",
-            "raw",
-            "-e",
-            "signed",
-            "-b",
-            "16",
-            "-",
-        ],
+        ["sox", "-t", kind, "-r", "8000", "-c", "1", str(path), *SOX_S16],
         capture_output=True,
         check=True,
     ).stdout
     return np.frombuffer(raw, dtype="<i2")
 
 
-def silences(x: npt.NDArray[np.int16], at_least: int = 80) -> list[tuple[int, int]]:
-    """(start, length) of every run of samples within +-2 of zero, `at_least` long."""
-    quiet = np.concatenate(([0], (np.abs(x.astype(np.int32)) <= 2).astype(np.int8), [0]))
+def silences(
+    x: npt.NDArray[np.int16], at_least: int = 80, within: int = 2
+) -> list[tuple[int, int]]:
+    """(start, length) of every run of samples within +-`within` of zero, `at_least` long."""
+    quiet = np.concatenate(([0], (np.abs(x.astype(np.int32)) <= within).astype(np.int8), [0]))
     edges = np.flatnonzero(np.diff(quiet))
     runs = [(int(a), int(b - a)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
     return [r for r in runs if r[1] >= at_least]
@@ -211,6 +198,9 @@ def assert_one_exact_pause(cfg: Config, ms: int) -> tuple[int, int]:
     wav, rate = soundfile.read(cfg.project.output / "wav" / "en-US" / "menu.wav", dtype="int16")
     assert rate == RATE
     assert silences(wav, RATE * 2 // 5) == pauses
+    # A-law has no zero: its silence decodes to +8, and the pause is exact within that.
+    alaw = decoded(cfg.project.output / "asterisk" / "en" / "menu.alaw")
+    assert silences(alaw, RATE * 2 // 5, 8) == pauses
     edge = RATE // 50  # the validator's 20 ms: no click where prompts join
     assert dbfs(menu[:edge]) < -50
     assert dbfs(menu[-edge:]) < -50

@@ -5,9 +5,10 @@ resampled and high-passed by itself (the filter cannot ring into the pause), all
 gain (P.56 over the speech of all of them), each part is cut to its own speech with a
 raised-cosine ramp into true zeros at its cut edges (pads only at the prompt's outer edges), and
 the parts are joined with zeros. The final level + limit is a per-sample gain, so the zeros stay
-zeros. A pause of N ms is then exactly N ms of samples that decode to 0 in 16-bit PCM and in
-G.711 u-law: the quiet ends of the ramps (samples u-law codes as 0) are made 0 and counted in
-the pause, not added to it.
+zeros. A pause of N ms is then exactly N ms of digital silence in every published format: the
+quiet ends of the ramps (samples G.711 codes as its silence) are made 0 and counted in the
+pause, not added to it. 16-bit PCM and u-law decode the pause to 0; A-law has no code for 0, and
+decodes it to +8 (-72 dBFS), as it does every silence.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from .edges import cut, edge_threshold_dbfs, find_speech
 from .g711 import RATE, Int16Audio
 from .limiter import level_to_target
 
-# u-law codes every sample in [-4, 3] as 0 (and 16-bit PCM keeps it under +-5): a sample this
-# quiet beside a pause would decode as part of it.
-QUIET = 4
+# A-law codes every sample in [-16, 15] as its silence (+-8), u-law every one in [-4, 3] (0): a
+# sample this quiet beside a pause would decode as part of it. Made 0, it is part of it (at -66
+# dBFS, the last step of a ramp that ends in silence anyway).
+QUIET = 16
 
 # A part of a prompt: its speech (samples, sample rate) or a pause in milliseconds.
 Segment = tuple[FloatAudio, int] | int
