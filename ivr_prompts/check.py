@@ -105,7 +105,7 @@ def _lint(plan: Plan) -> list[Problem]:
                     )
                 )
     for code, lex in plan.lexicons.items():
-        texts = [p.rendered.text for p in plan.pairs if p.locale.code == code]
+        texts = [p.rendered.spoken for p in plan.pairs if p.locale.code == code]  # verbalized
         used: set[str] = set()
         for text in texts:
             used |= lex.words_used(text)
@@ -202,7 +202,8 @@ def _staleness(plan: Plan) -> list[Problem]:
                 )
         lim = cfg.limits
         wpm = float(record.get("words_per_minute", 0.0))
-        pace = pace_problem(record["text"], wpm, lim.min_words_per_minute, lim.max_words_per_minute)
+        spoken = record["spoken_text"]  # the words said, as words_per_minute counted them
+        pace = pace_problem(spoken, wpm, lim.min_words_per_minute, lim.max_words_per_minute)
         if pace:
             issues.append(_finding(file, line, "warning", "pace", _pair(pair), pace))
     issues.extend(_strays(plan))

@@ -27,6 +27,7 @@ from .options import BuildOptions
 from .outcome import Counts
 from .publish.lock import check_location, output_lock_now, remove_leftovers
 from .publish.manifest import FINGERPRINT
+from .text import libraries
 from .versions import MANIFEST_VERSION, PROCESSING_VERSION, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def inputs_digest(config: Config, options: BuildOptions, engines: Engines) -> st
         digest.update(data)
 
     versions = [__version__, SCHEMA_VERSION, PROCESSING_VERSION, MANIFEST_VERSION]
+    versions += libraries.versions()  # num2words, Babel...: an upgrade may say numbers anew
     add("tool", json.dumps(versions).encode())
     add("options", json.dumps([options.only, options.locales, options.engine]).encode())
     try:

@@ -79,7 +79,7 @@ class Pair:
     def record(self, meta: Mapping[str, Any]) -> PromptRecord:
         """This pair's manifest record, with the facts `meta` holds about its audio (no files
         yet: the stager lists them as it writes them)."""
-        return PromptRecord(
+        record = PromptRecord(
             id=self.rendered.id,
             locale=self.locale.code,
             language=self.locale.language,
@@ -102,6 +102,11 @@ class Pair:
             request_id=str(meta.get("request_id", "")),
             files=[],
         )
+        if self.rendered.parts:
+            record["parts"] = [
+                p.ms if isinstance(p, Pause) else p.text for p in self.rendered.parts
+            ]
+        return record
 
 
 @dataclass(repr=False)

@@ -141,7 +141,7 @@ def _languages(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
 def _texts(config: Config, pairs: Iterable[_Pair]) -> list[Problem]:
     found: list[Problem] = []
     for pair in pairs:
-        text = pair.rendered.text
+        text = pair.rendered.spoken  # what the engine is sent (verbalized)
         key = ("prompts", pair.rendered.prompt.index, "text")
         bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Cs")), None)
         if bad is not None:

@@ -210,3 +210,42 @@ def test_markup_the_spoken_text_keys_the_synthesis(make_project: Project, tmp_pa
     again = plan.make_plan(cfg, BuildOptions(), Engines(cfg)).pairs[0]
     assert again.rendered.text == "ACME"
     assert again.synth_key != key
+
+
+def test_markup_pauses_in_the_manifest_and_on_the_review_page(make_project: Project) -> None:
+    import json
+
+    from ivr_prompts.review.write import write_review
+
+    from .engines import CountingEngine, build_with
+
+    files = {"templates/welcome.j2": 'Main menu.<break time="600ms"/> Press {{ 1 | number }}.'}
+    cfg = config.load(make_project(files=files))
+    build_with(cfg, CountingEngine())
+    records = json.loads((cfg.project.output / "manifest.json").read_text(encoding="utf-8"))
+    welcome = next(r for r in records["prompts"] if r["id"] == "main/welcome")
+    assert (welcome["text"], welcome["spoken_text"], welcome["parts"]) == (
+        "Main menu. Press 1.",
+        "Main menu. Press one.",
+        ["Main menu.", 600, "Press one."],
+    )
+    assert all("parts" not in r for r in records["prompts"] if r is not welcome)
+    page = write_review(cfg).path.read_text(encoding="utf-8")
+    assert (
+        '<label>pauses</label><p class="parts">Main menu. '
+        '<span class="pause" title="silence">⏸ 600 ms</span> Press one.</p>'
+    ) in page
+
+
+def test_markup_dictionary_word_only_in_the_spoken_text_is_used(make_project: Project) -> None:
+    from ivr_prompts.check import run_check
+
+    files = {
+        "templates/welcome.j2": "Since {{ 2026 | number }}.",
+        "pron/en-US.toml": '"thousand" = "thouzand"\n"Acme" = "Ack-mee"\n',
+    }
+    issues = run_check(make_project(files=files)).issues
+    assert [i.message for i in issues if i.code == "unused-word"] == [
+        "'Acme' occurs in no en-US prompt; remove it or check its spelling (matching is "
+        "case-sensitive, whole words)"
+    ]

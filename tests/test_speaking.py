@@ -297,3 +297,15 @@ def test_speaking_per_locale_value_for_an_unknown_id_names_its_key(tmp_path: Pat
         "in fr-FR; give an id as `render` lists it",
     ]
     assert [p.line for p in info.value.found] == [8, 12]
+
+
+def test_speaking_library_versions_fingerprinted_as_installed() -> None:
+    from importlib.metadata import version
+
+    from ivr_prompts.text.libraries import versions
+
+    expected = {
+        f"{name}-{version(name)}.dist-info"
+        for name in ("num2words", "unicode_rbnf", "babel", "phonenumbers")
+    }
+    assert set(versions()) == expected

@@ -32,7 +32,13 @@ class FileRecord(TypedDict):
     sha256: str
 
 
-class PromptRecord(TypedDict):
+class _RecordOptions(TypedDict, total=False):
+    # A prompt with pauses: its spoken parts (verbalized, before the dictionary) and the
+    # milliseconds of each pause between them, in order (docs/speaking.md).
+    parts: list[str | int]
+
+
+class PromptRecord(_RecordOptions):
     id: str
     locale: str
     language: str
@@ -62,7 +68,7 @@ class Manifest(TypedDict):
     prompts: list[PromptRecord]
 
 
-_RECORD_KEYS = frozenset(PromptRecord.__annotations__)
+_RECORD_KEYS = PromptRecord.__required_keys__
 _FILE_KEYS = frozenset(FileRecord.__annotations__)
 
 

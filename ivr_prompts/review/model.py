@@ -62,7 +62,8 @@ class Version:
     @property
     def words_per_minute(self) -> float:
         seconds = self.record["duration_s"]
-        return len(_WORD.findall(self.record["text"])) * 60.0 / seconds if seconds > 0 else 0.0
+        words = len(_WORD.findall(self.record["spoken_text"]))  # as spoken: "$5" is two words
+        return words * 60.0 / seconds if seconds > 0 else 0.0
 
 
 @dataclass(frozen=True)

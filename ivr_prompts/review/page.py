@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
+from typing import Any
 
 from .diff import Piece
 from .model import ORDER, Clip, Row, Version, totals
@@ -154,7 +155,7 @@ data-warnings="{row.warnings}" data-search="{escape(search)}">
 {_stats(main)}{_deltas(row)}{_flags(row)}</header>
 <div class="body"><div class="texts">
 <div class="text"><label>transcript</label><p>{_marked(written)}</p></div>
-<div class="text"><label>spoken</label><p>{_marked(said)}</p></div>{diff}</div>
+<div class="text"><label>spoken</label><p>{_marked(said)}</p></div>{_pauses(rec)}{diff}</div>
 <div class="versions">{figures}</div>{findings}</div>
 </article>"""
 
@@ -212,6 +213,18 @@ def _flags(row: Row) -> str:
     if row.status == "failing" or not row.warnings:
         return ""
     return f'<span class="warn-flag">{row.warnings} warning{"s" if row.warnings > 1 else ""}</span>'
+
+
+def _pauses(record: Mapping[str, Any]) -> str:
+    """A prompt with pauses: its spoken parts with each pause marked where it falls."""
+    parts = record.get("parts")
+    if not parts:
+        return ""
+    shown = " ".join(
+        f'<span class="pause" title="silence">⏸ {p} ms</span>' if isinstance(p, int) else escape(p)
+        for p in parts
+    )
+    return f'<div class="text"><label>pauses</label><p class="parts">{shown}</p></div>'
 
 
 def _marked(pieces: Iterable[tuple[bool, str]]) -> str:

@@ -9,8 +9,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from num2words import CONVERTER_CLASSES, num2words
-
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 NUMBER_ACCEPTED = "a number like 1250.5 or -3 (digits, an optional minus sign and decimal point)"
 
@@ -43,7 +41,16 @@ def plain(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
+def num2words(number: int | Decimal, **options: Any) -> str:
+    """num2words, imported when a prompt first says a number (it loads every language)."""
+    from num2words import num2words as spell
+
+    return str(spell(number, **options))
+
+
 def _n2w_lang(code: str, language: str) -> str | None:
+    from num2words import CONVERTER_CLASSES
+
     regional = code.replace("-", "_")
     for name in (regional, language):
         if name in CONVERTER_CLASSES:
@@ -69,6 +76,7 @@ class Numbers:
         self.language = language
         self.n2w = _n2w_lang(code, language)
         self.rbnf = None if self.n2w else _rbnf(language)
+        self._digits: dict[str, str] = {}
 
     @property
     def library(self) -> str:
@@ -164,7 +172,10 @@ class Numbers:
         return _squash(str(words))
 
     def digit(self, digit: str) -> str:
-        return self.cardinal(Decimal(int(digit)))
+        words = self._digits.get(digit)
+        if words is None:
+            words = self._digits[digit] = self.cardinal(Decimal(int(digit)))
+        return words
 
 
 def _squash(text: str) -> str:

@@ -12,9 +12,12 @@ import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .numbers import Numbers, SayError, plain, read_number
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 DATE_ACCEPTED = "a date like 2026-04-03 (year-month-day)"
 TIME_ACCEPTED = "a time like 14:30 (24-hour hours:minutes)"
@@ -57,7 +60,7 @@ class Verbalizer:
         self._babel_name = _babel_locale(code, language)
 
     @property
-    def babel(self) -> str:
+    def babel(self) -> Locale:
         if self._babel_name is None:
             raise SayError(
                 f"CLDR (Babel) has no locale {self.code!r} or language {self.language!r} for "
@@ -66,7 +69,14 @@ class Verbalizer:
         return self._babel_name
 
     def say(self, kind: str, content: str, fmt: str = "") -> Said:
-        """The reading of one say-as; SayError naming the value and what is accepted."""
+        """The reading of one say-as; SayError naming the value and what is accepted.
+
+        Remembered: a filter says its value once to check it and the markup says it again, and
+        a set repeats its values (digits, amounts, hours) across prompts."""
+        return self._said(kind, content, fmt)
+
+    @functools.lru_cache(maxsize=1 << 16)  # noqa: B019  (one Verbalizer per locale, kept)
+    def _said(self, kind: str, content: str, fmt: str) -> Said:
         reader = getattr(self, f"_{kind}")
         result: Said = reader(content, fmt)
         return result
@@ -241,15 +251,15 @@ class Verbalizer:
         return Said(display, plus + self._groups(groups))
 
 
-def _babel_locale(code: str, language: str) -> str | None:
+def _babel_locale(code: str, language: str) -> Locale | None:
+    """Babel's locale (parsed once: every formatting call would parse a name again)."""
     from babel import Locale, UnknownLocaleError
 
     for name in (code.replace("-", "_"), language):
         try:
-            Locale.parse(name)
+            return Locale.parse(name)
         except (UnknownLocaleError, ValueError):
             continue
-        return name
     return None
 
 
@@ -311,10 +321,15 @@ def read_money(value: Any) -> tuple[Decimal, str]:
     return read_number(match[2]), check_currency(match[1] or match[3])
 
 
-def check_currency(code: Any) -> str:
+@functools.cache
+def _currencies() -> frozenset[str]:
     from babel.numbers import list_currencies
 
-    if not isinstance(code, str) or code.upper() not in list_currencies():
+    return frozenset(list_currencies())
+
+
+def check_currency(code: Any) -> str:
+    if not isinstance(code, str) or code.upper() not in _currencies():
         raise SayError(
             f"unknown currency code {code!r}; give an ISO 4217 code like EUR, USD or INR"
         )
