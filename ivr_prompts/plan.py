@@ -299,8 +299,8 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
     reasons: list[str] = []
     if record["text"] != pair.rendered.text:
         reasons.append(f"text changed (published {record['text']!r}, now {pair.rendered.text!r})")
-    elif (published := spoken_parts.pauses_in(record["spoken_text"])) != (
-        said := spoken_parts.pauses_in(pair.spoken)
+    elif (published := spoken_parts.pauses(record.get("parts", []))) != (
+        said := spoken_parts.pauses(pair.parts)
     ):
         reasons.append(f"pauses changed (published {published} ms, now {said} ms)")
     elif record["spoken_text"] != pair.spoken or (

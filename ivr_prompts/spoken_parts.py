@@ -10,7 +10,6 @@ its text, as before parts existed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -65,9 +64,6 @@ class Voice:
         planned = tuple(p if isinstance(p, Pause) else self.key_text(p.text) for p in parts)
         whole = SpokenPart(spoken_text(planned), composite_key(planned), lexicon_words(planned))
         return whole, planned
-
-
-_BREAK = re.compile(r'<break time="(\d+)ms"/>')
 
 
 def speech_key(
@@ -127,15 +123,14 @@ def composite_key(parts: Sequence[PlannedPart]) -> str:
 
 
 def spoken_text(parts: Sequence[PlannedPart]) -> str:
-    """The text a pair in parts is sent as, with each pause marked `<break time="Nms"/>`."""
-    return " ".join(
-        f'<break time="{p.ms}ms"/>' if isinstance(p, Pause) else p.spoken for p in parts
-    )
+    """The words a pair in parts says: its parts' spoken texts (the manifest records its pauses
+    beside them, in `parts`)."""
+    return " ".join(p.spoken for p in parts if isinstance(p, SpokenPart))
 
 
-def pauses_in(spoken: str) -> list[int]:
-    """The pauses (ms) marked in a spoken text written by `spoken_text`."""
-    return [int(ms) for ms in _BREAK.findall(spoken)]
+def pauses(parts: Iterable[PlannedPart | str | int]) -> list[int]:
+    """The pauses (ms) among parts: planned ones, or a manifest record's (texts and ms)."""
+    return [p if isinstance(p, int) else p.ms for p in parts if isinstance(p, (int, Pause))]
 
 
 def lexicon_words(parts: Sequence[PlannedPart]) -> tuple[str, ...]:

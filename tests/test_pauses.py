@@ -235,7 +235,8 @@ def test_build_pause_800ms_is_exact_silence_between_parts(
         for r in json.loads((cfg.project.output / "manifest.json").read_text())["prompts"]
     }["menu"]
     said = FIRST if engine == "waves" else SAID
-    assert record["spoken_text"] == f'{said} <break time="800ms"/> {SECOND}'
+    assert record["spoken_text"] == f"{said} {SECOND}"
+    assert record["parts"] == [FIRST, 800, SECOND]  # before the dictionary
 
 
 def test_build_again_without_output_synthesizes_nothing(make_project: Project) -> None:
