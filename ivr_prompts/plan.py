@@ -68,9 +68,7 @@ class Pair:
     @property
     def characters(self) -> int:
         """Characters an engine is sent for this pair: its spoken text, or its parts'."""
-        if not self.parts:
-            return len(self.spoken)
-        return sum(len(p.spoken) for p in spoken_parts.speech_parts(self.parts))
+        return spoken_parts.characters(self)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -361,23 +359,16 @@ def _decide(plan: Plan, store: cache.LayeredCache) -> None:
         p.name for p in rest if hd and hd_key(p.audio_key) not in audio_keys
     }
     unmade = [p for p in rest if p.name not in done]
-    synth_keys = store.present("synth", (k for p in unmade for k in synth_keys_of(p)))
-    plan.cached_parts = frozenset(k for p in unmade if p.parts for k in synth_keys_of(p))
-    plan.cached_parts &= synth_keys
+    synth_keys = store.present("synth", (k for p in unmade for k in spoken_parts.synth_keys(p)))
+    parts = (k for p in unmade if p.parts for k in spoken_parts.synth_keys(p))
+    plan.cached_parts = frozenset(parts) & synth_keys
     for pair in rest:
         if pair.name in done:
             pair.action = "cached"
-        elif all(k in synth_keys for k in synth_keys_of(pair)):
+        elif all(k in synth_keys for k in spoken_parts.synth_keys(pair)):
             pair.action = "process"
         else:
             pair.action = "synthesize"
-
-
-def synth_keys_of(pair: Pair) -> list[str]:
-    """The syntheses a pair is made from: its own, or each of its spoken parts'."""
-    if not pair.parts:
-        return [pair.synth_key]
-    return [p.synth_key for p in spoken_parts.speech_parts(pair.parts)]
 
 
 def review(config: Config, options: BuildOptions) -> list[dict[str, Any]]:

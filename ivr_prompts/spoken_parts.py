@@ -152,6 +152,20 @@ class Billable(Protocol):
     def parts(self) -> tuple[PlannedPart, ...]: ...
 
 
+def synth_keys(pair: Billable) -> list[str]:
+    """The syntheses a pair is made from: its own, or each of its spoken parts'."""
+    if not pair.parts:
+        return [pair.synth_key]
+    return [p.synth_key for p in speech_parts(pair.parts)]
+
+
+def characters(pair: Billable) -> int:
+    """Characters an engine is sent for a pair: its spoken text, or its parts'."""
+    if not pair.parts:
+        return len(pair.spoken)
+    return sum(len(p.spoken) for p in speech_parts(pair.parts))
+
+
 def billed(pairs: Iterable[Billable], cached: frozenset[str]) -> int:
     """Characters sent to synthesize these pairs: each text once, a pair with pauses part by
     part (the parts in `cached` are not sent)."""
