@@ -38,3 +38,13 @@ def test_benchmarks_smoke_run_reports_every_section(tmp_path: Path) -> None:
         "slots busy",
     ):
         assert figure in text, figure
+
+
+def test_benchmarks_verbalize_smoke_reports_both_costs(tmp_path: Path) -> None:
+    from benchmarks import verbalize
+
+    text = verbalize.markdown(verbalize.run(8, tmp_path, repeats=1))
+    assert text.startswith("## Saying numbers, amounts and pauses (issue 19)\n")
+    assert "| render every pair (in process) |" in text
+    assert "| `plan` (child process, wall) |" in text
+    assert "| verbalizing 8 pairs, against a no-op build of 10,000 (272 ms) |" in text

@@ -143,13 +143,13 @@ def test_review_page_audio_in_a_folder_loads_on_demand_from_file_urls(
     result = write_review(reviewed.cfg, out=tmp_path / "big.html", inline_limit=0)
     assert result.folder == "big_files"
     clips = sorted(p.name for p in (tmp_path / "big_files").iterdir())
-    assert len(clips) == 36  # 34 current clips and the 2 replaced ones
+    assert len(clips) == 40  # 38 current clips and the 2 replaced ones
     assert result.bytes < 200_000  # the page alone: markup, style and script
     opened = open_page(browser, result.path)
-    assert opened.page.evaluate("document.querySelectorAll('head script[src]').length") < 36
+    assert opened.page.evaluate("document.querySelectorAll('head script[src]').length") < 40
     _assert_durations(reviewed, _load_every_audio(opened.page))
     loaded = opened.page.evaluate("document.querySelectorAll('head script[src]').length")
-    assert loaded == 36
+    assert loaded == 40
     assert opened.errors == []
 
 

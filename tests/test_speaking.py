@@ -309,3 +309,38 @@ def test_speaking_library_versions_fingerprinted_as_installed() -> None:
         for name in ("num2words", "unicode_rbnf", "babel", "phonenumbers")
     }
     assert set(versions()) == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        (
+            "{{ 1000000000000000000000000 | number }}",
+            "number: 1000000000000000000000000 has too many digits to say; give at most 24",
+        ),
+        (
+            "{{ 5 | money }}",
+            'money: 5 has no currency; name it, like {{ 5 | money("EUR") }} (an ISO 4217 code)',
+        ),
+        (
+            '{{ 1.005 | money("EUR") }}',
+            "money: '1.005 EUR' has more decimals than EUR has (2)",
+        ),
+        (
+            '{{ "12:61" | time }}',
+            "time: cannot read '12:61' as a time; give a time like 14:30 (24-hour hours:minutes)",
+        ),
+        (
+            '{{ "1234" | digits("2-3") }}',
+            "digits: grouping 2-3 is for 5 digits; '1234' has 4",
+        ),
+        (
+            "{{ -2 | ordinal }}",
+            "ordinal: cannot read '-2' as an ordinal; give a whole number of 0 or more, like 3",
+        ),
+    ],
+)
+def test_speaking_bad_values_one_line_each(tmp_path: Path, expression: str, message: str) -> None:
+    assert errors(tmp_path, expression + "\n") == [
+        f"prompt 'account/balance' [en-US]: templates/acct.j2:1: {message}"
+    ]

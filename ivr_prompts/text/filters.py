@@ -81,6 +81,11 @@ def time(context: jinja2.runtime.Context, value: Any, hours: int | None = None) 
 @jinja2.pass_context
 def money(context: jinja2.runtime.Context, value: Any, currency: str | None = None) -> str:
     def read() -> str:
+        if currency is None and not isinstance(value, str):
+            raise SayError(
+                f'{value!r} has no currency; name it, like {{{{ {value!r} | money("EUR") }}}} '
+                "(an ISO 4217 code)"
+            )
         if currency is None:
             amount, code = read_money(value)
             return f"{plain(amount)} {code}"

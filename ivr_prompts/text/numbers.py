@@ -10,6 +10,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+# Within Decimal's default precision (28 digits) with room for the decimals Babel shows.
+MAX_DIGITS = 24
 NUMBER_ACCEPTED = "a number like 1250.5 or -3 (digits, an optional minus sign and decimal point)"
 
 
@@ -31,6 +33,8 @@ def read_number(value: Any) -> Decimal:
         raise SayError(f"cannot read {value!r} as a number; give {NUMBER_ACCEPTED}")
     if not number.is_finite():
         raise SayError(f"cannot read {value!r} as a number; give {NUMBER_ACCEPTED}")
+    if number.adjusted() >= MAX_DIGITS or len(number.as_tuple().digits) > MAX_DIGITS:
+        raise SayError(f"{value!r} has too many digits to say; give at most {MAX_DIGITS}")
     return number
 
 
@@ -92,7 +96,13 @@ class Numbers:
         if self.n2w is not None:
             return str(num2words(number, lang=self.n2w))
         if self.rbnf is not None:
-            return str(self.rbnf.format_number(number).text)
+            try:
+                return str(self.rbnf.format_number(number).text)
+            except Exception as exc:  # unicode-rbnf's NoRuleForNumberError and kin
+                raise SayError(
+                    f"unicode-rbnf has no rule for {number} in language {self.language!r} "
+                    f"({type(exc).__name__}); write the words in the text"
+                ) from None
         raise self._unsupported("numbers")
 
     @functools.cached_property

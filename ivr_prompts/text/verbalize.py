@@ -78,7 +78,10 @@ class Verbalizer:
     @functools.lru_cache(maxsize=1 << 16)  # noqa: B019  (one Verbalizer per locale, kept)
     def _said(self, kind: str, content: str, fmt: str) -> Said:
         reader = getattr(self, f"_{kind}")
-        result: Said = reader(content, fmt)
+        try:
+            result: Said = reader(content, fmt)
+        except ArithmeticError as exc:  # a library's Decimal arithmetic out of its precision
+            raise SayError(f"cannot say {content!r} ({type(exc).__name__})") from None
         return result
 
     # -- numbers
