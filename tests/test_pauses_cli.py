@@ -159,3 +159,22 @@ def test_cli_build_changed_break_and_edited_part(
     cli(path, server, "build")
     assert [r.body["text"] for r in server.tts_records()[before:]] == [edited]
     assert_pause(path, 1200)
+
+
+def test_cli_sample_set_menu_pauses_600ms_before_its_options(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    for name in ("templates", "pronunciations"):
+        shutil.copytree(root / name, tmp_path / name)
+    shutil.copy(root / "prompts.toml", tmp_path / "prompts.toml")
+    path = tmp_path / "prompts.toml"
+    done = run_cli("build", "--only", "main/menu", "--config", str(path))
+    assert done.returncode == 0, done.stderr
+    for folder in ("en", "es"):  # Piper, espeak-ng
+        x = decoded(tmp_path / "dist" / "asterisk" / folder / "main" / "menu.ulaw")
+        quiet = np.concatenate(([0], (np.abs(x.astype(np.int32)) <= 2).astype(np.int8), [0]))
+        edges = np.flatnonzero(np.diff(quiet))
+        runs = [(int(a), int(b - a)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+        # The first silence inside the prompt is the break after "Main menu." (two words).
+        start, length = next(r for r in runs if r[0] > 0 and r[1] >= RATE // 10)
+        assert length == 600 * RATE // 1000
+        assert start < 2 * RATE  # "Main menu." / "Menú principal." at an IVR pace
