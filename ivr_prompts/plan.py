@@ -203,6 +203,7 @@ def make_plan(
         voice_key = spoken_parts.Voice(
             identities[ident_key], loc.language, speed, lexicons[r.locale], engine.remote_lexicon
         )
+        # The dictionary applies to the verbalized text: it can respell "twenty twenty-six".
         # A pair with pauses is keyed (and synthesized) part by part.
         whole, parts = voice_key.key_pair(r.parts, r.spoken)
         files = planned_files(config, r.id, loc)

@@ -236,7 +236,7 @@ def test_build_pause_800ms_is_exact_silence_between_parts(
     }["menu"]
     said = FIRST if engine == "waves" else SAID
     assert record["spoken_text"] == f"{said} {SECOND}"
-    assert [p for p in record["parts"] if isinstance(p, int)] == [800]
+    assert record["parts"] == [FIRST, 800, SECOND]  # before the dictionary
 
 
 def test_build_again_without_output_synthesizes_nothing(make_project: Project) -> None:
