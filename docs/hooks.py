@@ -36,7 +36,7 @@ HELP_WIDTH = 100
 
 def keys_reference() -> str:
     """Every declared settings key: a `### [section]` heading and a table per section."""
-    from ivr_prompts import settings
+    from ivr_prompts.config import settings
 
     header, rule, *rows = settings.markdown_table().splitlines()
     parts = []
