@@ -1,7 +1,7 @@
 """MkDocs hooks: the parts of the docs that the code declares are generated from it at build time.
 
 - `<!-- generated: keys -->` becomes the configuration reference, one table per settings section,
-  from the key declarations in `ivr_prompts/settings.py` (`KEYS`);
+  from the key declarations in `ivr_prompts/config/settings.py` (`KEYS`);
 - `<!-- generated: help build -->` (or `help dicts sync`, or `help` alone for the group) becomes
   that command's `--help` text, as click prints it;
 - the repository's CONTRIBUTING.md, CHANGELOG.md and BENCHMARKS.md become pages of the site,
