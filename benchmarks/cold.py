@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 
-from ivr_prompts import build as builder
 from ivr_prompts.engines.registry import Engines
 from ivr_prompts.errors import BuildFailed, IvrPromptsError
-from ivr_prompts.options import BuildOptions
-from ivr_prompts.outcome import BuildReport
+from ivr_prompts.flow import build as builder
+from ivr_prompts.flow.options import BuildOptions
+from ivr_prompts.flow.outcome import BuildReport
 
 from .config import Sizes
 from .measure import profile_text

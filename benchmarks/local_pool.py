@@ -31,10 +31,10 @@ from ivr_prompts.engines.espeak import EspeakEngine
 from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.engines.pool import PooledEngine
 from ivr_prompts.engines.registry import Engines
+from ivr_prompts.flow.options import BuildOptions
+from ivr_prompts.flow.plan import make_plan
 from ivr_prompts.kinds import ResolvedEngine
-from ivr_prompts.lexicon import Lexicon
-from ivr_prompts.options import BuildOptions
-from ivr_prompts.plan import make_plan
+from ivr_prompts.text.lexicon import Lexicon
 
 from .config import Sizes
 from .model import Section, Table, Target, fmt_s

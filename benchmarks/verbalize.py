@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ivr_prompts import config as config_mod
-from ivr_prompts import render
+from ivr_prompts.text import render
 
 from .measure import PYTHON, child_env, median, run_child
 from .model import Section, Table, Target, fmt_pct, fmt_s

@@ -1,7 +1,7 @@
 """MkDocs hooks: the parts of the docs that the code declares are generated from it at build time.
 
 - `<!-- generated: keys -->` becomes the configuration reference, one table per settings section,
-  from the key declarations in `ivr_prompts/settings.py` (`KEYS`);
+  from the key declarations in `ivr_prompts/config/settings.py` (`KEYS`);
 - `<!-- generated: help build -->` (or `help dicts sync`, or `help` alone for the group) becomes
   that command's `--help` text, as click prints it;
 - the repository's CONTRIBUTING.md, CHANGELOG.md and BENCHMARKS.md become pages of the site,
@@ -36,7 +36,7 @@ HELP_WIDTH = 100
 
 def keys_reference() -> str:
     """Every declared settings key: a `### [section]` heading and a table per section."""
-    from ivr_prompts import settings
+    from ivr_prompts.config import settings
 
     header, rule, *rows = settings.markdown_table().splitlines()
     parts = []

@@ -143,8 +143,8 @@ def build_sample_set(work: Path, *, hd: bool = False, cache: Path | None = None)
     import asyncio
     import shutil
 
-    from ivr_prompts import build as builder
     from ivr_prompts import config
+    from ivr_prompts.flow import build as builder
 
     root = Path(__file__).resolve().parent.parent
     toml = (root / "prompts.toml").read_text(encoding="utf-8")

@@ -13,8 +13,9 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from ivr_prompts import build, config, importers
-from ivr_prompts.options import BuildOptions
+from ivr_prompts import config, importers
+from ivr_prompts.flow import build
+from ivr_prompts.flow.options import BuildOptions
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 CORE_SOUNDS_EN = REAL / "asterisk" / "core-sounds-en.txt"

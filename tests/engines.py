@@ -6,16 +6,16 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ivr_prompts.build import build
 from ivr_prompts.config import Config
 from ivr_prompts.engines.base import Engine, Synthesis, SynthesisRequest
 from ivr_prompts.engines.espeak import EspeakEngine
 from ivr_prompts.engines.registry import Engines
 from ivr_prompts.errors import EngineError
+from ivr_prompts.flow.build import build
+from ivr_prompts.flow.options import BuildOptions
+from ivr_prompts.flow.outcome import BuildReport
 from ivr_prompts.kinds import ResolvedEngine
-from ivr_prompts.lexicon import Lexicon
-from ivr_prompts.options import BuildOptions
-from ivr_prompts.outcome import BuildReport
+from ivr_prompts.text.lexicon import Lexicon
 
 
 @dataclass

@@ -15,10 +15,10 @@ import pytest
 from ivr_prompts import audio, validate
 from ivr_prompts.audio import join
 from ivr_prompts.audio.edges import edge_peaks_dbfs
+from ivr_prompts.config.settings import AudioSettings, LimitSettings
 from ivr_prompts.engines.base import SynthesisRequest
 from ivr_prompts.engines.espeak import EspeakEngine
 from ivr_prompts.errors import AudioError
-from ivr_prompts.settings import AudioSettings, LimitSettings
 
 SETTINGS = AudioSettings()
 # A part's speech: samples and their rate.

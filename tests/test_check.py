@@ -5,7 +5,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ivr_prompts import config
-from ivr_prompts.check import run_check
+from ivr_prompts.flow.check import run_check
 
 from .conftest import BASE_TOML, Project
 from .conftest import run_cli as cli

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr_prompts import config, settings, tomlpos
+from ivr_prompts import config
+from ivr_prompts.config import settings, tomlpos
 from ivr_prompts.errors import ConfigError
 
 from .conftest import BASE_TOML, Project

@@ -19,7 +19,7 @@ from ivr_prompts.engines.waves.client import WavesClient
 from ivr_prompts.engines.waves.engine import WavesEngine
 from ivr_prompts.engines.waves.lock import load_lock, read_lock
 from ivr_prompts.errors import ConfigError, EngineError
-from ivr_prompts.lexicon import Lexicon
+from ivr_prompts.text.lexicon import Lexicon
 from tests.waves_server import WavesServer
 
 T = TypeVar("T")

@@ -21,8 +21,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from ivr_prompts import __version__, settings, tables
+from ivr_prompts import __version__
 from ivr_prompts.cli.app import main
+from ivr_prompts.config import settings, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 
 from ivr_prompts import config
-from ivr_prompts.check_memo import MEMO
 from ivr_prompts.engines.espeak import EspeakEngine
 from ivr_prompts.engines.local import installed_voices, piper_available
 from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.engines.registry import Engines, default_identity
 from ivr_prompts.engines.waves.deferred import DeferredWaves
+from ivr_prompts.flow.check_memo import MEMO
 
 from .conftest import BASE_TOML, Project
 from .conftest import run_cli as cli
 
 # What a no-op must not load: the numeric stack, the event loop, templates, drawing, HTTP.
-HEAVY = ("numpy", "asyncio", "jinja2", "rich", "httpx", "boto3", "ivr_prompts.plan")
+HEAVY = ("numpy", "asyncio", "jinja2", "rich", "httpx", "boto3", "ivr_prompts.flow.plan")
 
 # Runs one command in this process, then prints its exit code and the heavy modules it loaded.
 PROBE = """
@@ -162,7 +162,7 @@ def test_check_after_template_edit_looks_again(make_project: Project) -> None:
     (path.parent / "templates/welcome.j2").write_text("Welcome to {{ company }}!\n")
     code, heavy, out = probe("check", "--config", str(path))
     assert code == 1
-    assert "ivr_prompts.plan" in heavy
+    assert "ivr_prompts.flow.plan" in heavy
     assert "main/welcome [en-US]: stale: text changed" in out
 
 
@@ -187,7 +187,7 @@ def test_check_with_unreadable_memo_looks_again(make_project: Project) -> None:
     (path.parent / "cache" / MEMO).write_text("{not json")
     code, heavy, out = probe("check", "--config", str(path))
     assert code == 0
-    assert "ivr_prompts.plan" in heavy
+    assert "ivr_prompts.flow.plan" in heavy
     assert out.strip() == "ok: 8 prompt(s) match the published set"
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ivr_prompts import config, importers, render
+from ivr_prompts import config, importers
 from ivr_prompts.errors import ConfigError, UsageError
+from ivr_prompts.text import render
 
 from .conftest import Project, run_cli
 from .engines import CountingEngine, build_with

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr_prompts import config, importers, render
+from ivr_prompts import config, importers
+from ivr_prompts.text import render
 
 from .conftest import run_cli
 

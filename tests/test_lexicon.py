@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr_prompts import lexicon
 from ivr_prompts.errors import ConfigError
+from ivr_prompts.text import lexicon
 
 
 def lex(entries: dict[str, str]) -> lexicon.Lexicon:

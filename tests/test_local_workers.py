@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from ivr_prompts import build as builder
 from ivr_prompts import config
 from ivr_prompts.config import Config
 from ivr_prompts.engines.base import Engine, Synthesis, SynthesisRequest
@@ -26,6 +25,7 @@ from ivr_prompts.engines.pool import PooledEngine
 from ivr_prompts.engines.registry import Engines, default_factory
 from ivr_prompts.engines.workers import workers_for
 from ivr_prompts.errors import BuildFailed, ConfigError
+from ivr_prompts.flow import build as builder
 from ivr_prompts.kinds import ResolvedEngine
 
 from .conftest import BASE_TOML, Project, run_cli

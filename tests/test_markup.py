@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ivr_prompts import config, plan, render, selection
+from ivr_prompts import config
 from ivr_prompts.errors import PreflightFailed
-from ivr_prompts.options import BuildOptions
+from ivr_prompts.flow import plan, selection
+from ivr_prompts.flow.options import BuildOptions
+from ivr_prompts.text import render
 from ivr_prompts.text.parts import Pause, Speech
 
 from .conftest import BASE_TOML, Project, run_cli
@@ -238,7 +240,7 @@ def test_markup_pauses_in_the_manifest_and_on_the_review_page(make_project: Proj
 
 
 def test_markup_dictionary_word_only_in_the_spoken_text_is_used(make_project: Project) -> None:
-    from ivr_prompts.check import run_check
+    from ivr_prompts.flow.check import run_check
 
     files = {
         "templates/welcome.j2": "Since {{ 2026 | number }}.",

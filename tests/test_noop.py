@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from ivr_prompts import build as builder
 from ivr_prompts import config
-from ivr_prompts.options import BuildOptions
-from ivr_prompts.outcome import BuildReport
+from ivr_prompts.flow import build as builder
+from ivr_prompts.flow.options import BuildOptions
+from ivr_prompts.flow.outcome import BuildReport
 
 from .conftest import Project
 from .engines import CountingEngine, engines_with

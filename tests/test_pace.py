@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from ivr_prompts import config
-from ivr_prompts.check import run_check
 from ivr_prompts.errors import ConfigError
+from ivr_prompts.flow.check import run_check
 from ivr_prompts.validate.pace import pace_problem, words_per_minute
 
 from .conftest import Project

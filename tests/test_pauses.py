@@ -21,19 +21,20 @@ import numpy.typing as npt
 import pytest
 import soundfile
 
-from ivr_prompts import build as builder
-from ivr_prompts import cache, config, render
+from ivr_prompts import cache, config
 from ivr_prompts.config import Config
 from ivr_prompts.engines.base import Engine, Synthesis, SynthesisRequest
 from ivr_prompts.engines.local import piper_available
 from ivr_prompts.engines.registry import Engines, default_factory
 from ivr_prompts.engines.waves.deferred import DeferredWaves
 from ivr_prompts.engines.waves.engine import make_waves_engine
+from ivr_prompts.flow import build as builder
+from ivr_prompts.flow.options import BuildOptions
+from ivr_prompts.flow.outcome import BuildReport
+from ivr_prompts.flow.plan import make_plan, stale_reasons
 from ivr_prompts.kinds import ResolvedEngine
-from ivr_prompts.lexicon import Lexicon
-from ivr_prompts.options import BuildOptions
-from ivr_prompts.outcome import BuildReport
-from ivr_prompts.plan import make_plan, stale_reasons
+from ivr_prompts.text import render
+from ivr_prompts.text.lexicon import Lexicon
 from ivr_prompts.text.parts import Pause, Speech
 
 from .conftest import Project

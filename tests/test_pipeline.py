@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from ivr_prompts import build as builder
 from ivr_prompts import cache, config
 from ivr_prompts.engines.piper import PiperEngine
 from ivr_prompts.errors import BuildFailed, ConfigError, UsageError
-from ivr_prompts.options import BuildOptions
-from ivr_prompts.outcome import BuildReport
-from ivr_prompts.plan import make_plan
+from ivr_prompts.flow import build as builder
+from ivr_prompts.flow.options import BuildOptions
+from ivr_prompts.flow.outcome import BuildReport
+from ivr_prompts.flow.plan import make_plan
 from ivr_prompts.publish.manifest import FINGERPRINT, INDEX, read_manifest
 
 from .conftest import BASE_TOML, Project

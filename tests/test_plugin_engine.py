@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ivr_prompts import config
-from ivr_prompts.render import render_all
+from ivr_prompts.text.render import render_all
 
 from .conftest import run_cli
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivr_prompts import build as builder
 from ivr_prompts import config
 from ivr_prompts.errors import PublishError, UsageError
-from ivr_prompts.outcome import BuildReport
+from ivr_prompts.flow import build as builder
+from ivr_prompts.flow.outcome import BuildReport
 from ivr_prompts.publish.layout import PlannedFile
 from ivr_prompts.publish.manifest import PromptRecord
 from ivr_prompts.publish.stage import PublishItem, Stager

@@ -14,12 +14,13 @@ from typing import Any
 import boto3
 import pytest
 
-from ivr_prompts import build as builder
-from ivr_prompts import cache, config, plan
+from ivr_prompts import cache, config
 from ivr_prompts.cache.layered import MAX_PENDING_UPLOADS
 from ivr_prompts.cache.remote import RemoteCache
-from ivr_prompts.options import BuildOptions
-from ivr_prompts.outcome import BuildReport
+from ivr_prompts.flow import build as builder
+from ivr_prompts.flow import plan
+from ivr_prompts.flow.options import BuildOptions
+from ivr_prompts.flow.outcome import BuildReport
 
 from .conftest import BASE_TOML, DEFAULT_FILES
 from .engines import CountingEngine, engines_with

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from ivr_prompts import config, render
+from ivr_prompts import config
 from ivr_prompts.errors import ConfigError
+from ivr_prompts.text import render
 
 from .conftest import BASE_TOML, Project
 

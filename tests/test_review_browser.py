@@ -16,7 +16,7 @@ from PIL import Image
 from playwright.sync_api import Browser
 
 from ivr_prompts import audio, config
-from ivr_prompts import build as builder
+from ivr_prompts.flow import build as builder
 from ivr_prompts.review.model import Clip, Row, Version
 from ivr_prompts.review.page import render_page
 from ivr_prompts.review.write import write_review

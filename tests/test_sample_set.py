@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from ivr_prompts import build as builder
 from ivr_prompts.audio.dsp import active_level_dbov
 from ivr_prompts.config import Config
 from ivr_prompts.engines.registry import Engines
+from ivr_prompts.flow import build as builder
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from ivr_prompts import config, secrets
 from ivr_prompts.cli import main
-from ivr_prompts.settings import KEYS
+from ivr_prompts.config.settings import KEYS
 
 from .conftest import run_cli
 from .engines import CountingEngine, build_with

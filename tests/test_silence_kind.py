@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from ivr_prompts import config, plan
+from ivr_prompts import config
 from ivr_prompts.engines.registry import Engines
 from ivr_prompts.errors import ConfigError
-from ivr_prompts.options import BuildOptions
+from ivr_prompts.flow import plan
+from ivr_prompts.flow.options import BuildOptions
 
 from .conftest import Project, run_cli
 from .engines import CountingEngine, build_with

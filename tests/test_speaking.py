@@ -13,9 +13,10 @@ from babel.numbers import format_currency, get_currency_name
 from num2words import num2words
 from unicode_rbnf import FormatPurpose, RbnfEngine
 
-from ivr_prompts import config, render
+from ivr_prompts import config
 from ivr_prompts.errors import ConfigError, PreflightFailed
-from ivr_prompts.render import Rendered
+from ivr_prompts.text import render
+from ivr_prompts.text.render import Rendered
 
 LOCALES = {"en-US": "en", "es-ES": "es", "de-DE": "de", "fr-FR": "fr", "hi-IN": "hi", "ta-IN": "ta"}
 N2W = ("en", "es", "de", "fr")  # num2words speaks these; unicode-rbnf hi and ta

@@ -10,11 +10,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr_prompts import build as builder
 from ivr_prompts import config
 from ivr_prompts.engines.base import Synthesis, SynthesisRequest
-from ivr_prompts.options import BuildOptions
-from ivr_prompts.plan import make_plan
+from ivr_prompts.flow import build as builder
+from ivr_prompts.flow.options import BuildOptions
+from ivr_prompts.flow.plan import make_plan
 from ivr_prompts.publish.manifest import (
     INDEX,
     MANIFEST,

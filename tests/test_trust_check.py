@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ivr_prompts import config
-from ivr_prompts.edits import changed_words
-from ivr_prompts.textdiff import word_diff_line
+from ivr_prompts.text.edits import changed_words
+from ivr_prompts.text.textdiff import word_diff_line
 
 from .conftest import Project
 from .conftest import run_cli as cli

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from ivr_prompts import config
-from ivr_prompts.check import run_check
 from ivr_prompts.export.archive import archive_bytes
+from ivr_prompts.flow.check import run_check
 
 from .conftest import BASE_TOML, Project
 from .conftest import run_cli as cli

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ivr_prompts.usage import Usage
+from ivr_prompts.flow.usage import Usage
 
 from .conftest import Project
 from .test_waves_build import FILES, WAVES_TOML, cli

@@ -24,7 +24,7 @@ from .g711 import RATE, Int16Audio
 from .limiter import level_to_target
 
 if TYPE_CHECKING:
-    from ..settings import AudioSettings
+    from ..config.settings import AudioSettings
 
 # G.711 decodes to the middle of a quantisation step: up to half a top-segment step (512 of
 # 32768) above the encoded sample. Limiting this much under the ceiling keeps decoded peaks

@@ -15,12 +15,12 @@ import click
 
 from .. import config as config_mod
 from .. import report
-from ..check_memo import CheckResult, recall
 from ..errors import BuildFailed, ConfigError
-from ..fingerprint import answer_noop
+from ..flow.check_memo import CheckResult, recall
+from ..flow.fingerprint import answer_noop
+from ..flow.options import BuildOptions
+from ..flow.outcome import BuildReport
 from ..kinds import Format
-from ..options import BuildOptions
-from ..outcome import BuildReport
 from ..plugins import ENGINE_NAMES
 from . import output
 from .app import config_option, format_option, json_option, main, remote_options
@@ -94,9 +94,9 @@ def _build(
     """The whole build: everything it needs is imported here, once it is known to be needed."""
     import asyncio
 
-    from .. import build as builder
     from ..cache import open_cache
     from ..export.failure import ExportFailed
+    from ..flow import build as builder
     from . import malloc, show
 
     malloc.tune()
@@ -144,7 +144,7 @@ def check(config_path: Path | None, no_remote: bool, remote_read_only: bool, fmt
     """
     result = _recalled(config_path)
     if result is None:
-        from ..check import run_check
+        from ..flow.check import run_check
         from . import malloc
 
         malloc.tune()

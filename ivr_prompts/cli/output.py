@@ -18,10 +18,10 @@ import click
 
 from .. import secrets
 from ..errors import IvrPromptsError, Problem
-from ..outcome import BuildReport
+from ..flow.outcome import BuildReport
 
 if TYPE_CHECKING:
-    from .. import plan as planner
+    from ..flow import plan as planner
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -132,7 +132,7 @@ def build_json(report: BuildReport, where: Path) -> dict[str, Any]:
 
 
 def plan_json(the_plan: planner.Plan) -> dict[str, Any]:
-    from ..plan_usage import planned_usage  # only when a plan was made
+    from ..flow.plan_usage import planned_usage  # only when a plan was made
 
     return {
         "pairs": [

@@ -10,14 +10,15 @@ from pathlib import Path
 import click
 
 from .. import config as config_mod
-from .. import plan as planner
-from .. import report, selection, validate
+from .. import report, validate
 from ..cache import open_cache
-from ..check import plan_issues
 from ..engines.registry import Engines
 from ..errors import Problem
+from ..flow import plan as planner
+from ..flow import selection
+from ..flow.check import plan_issues
+from ..flow.options import BuildOptions
 from ..kinds import PROFILE_NAMES, Format, ProfileName
-from ..options import BuildOptions
 from ..plugins import ENGINE_NAMES
 from ..publish.verify import published_sets
 from . import malloc, output, show

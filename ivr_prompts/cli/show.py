@@ -14,12 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from ..outcome import BuildReport
-from ..plan_usage import planned_usage
+from ..flow.outcome import BuildReport
+from ..flow.plan_usage import planned_usage
 
 if TYPE_CHECKING:
-    from .. import build as builder
-    from .. import plan as planner
+    from ..flow import build as builder
+    from ..flow import plan as planner
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)

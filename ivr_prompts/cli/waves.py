@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .. import config as config_mod
-from .. import selection
 from ..config import WavesSettings
 from ..engines.waves import catalog as cached_catalog
 from ..engines.waves import dicts, lock
 from ..engines.waves import voices as voice_catalog
 from ..engines.waves.guard import secret_problems
 from ..errors import ConfigError, UsageError
-from ..lexicon import Lexicon
+from ..flow import selection
+from ..text.lexicon import Lexicon
 from . import output, show
 from .app import config_option, json_option, main
 from .output import boundary

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # numpy is imported by what makes audio, not by what names en
     import numpy.typing as npt
 
     from ..config import Config
-    from ..lexicon import Lexicon
+    from ..text.lexicon import Lexicon
 
     FloatAudio = npt.NDArray[np.float32]
 

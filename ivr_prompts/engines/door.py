@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ..config import Config, LocaleConfig, PromptConfig
-    from ..settings import Key
+    from ..config.settings import Key
     from .base import Engine
     from .findings import Finding
 

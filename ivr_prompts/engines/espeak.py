@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import Config
 from ..errors import EngineError, EngineUnavailable
 from ..kinds import ResolvedEngine
-from ..lexicon import Lexicon
+from ..text.lexicon import Lexicon
 from .base import Synthesis, SynthesisRequest
 from .local import INSTALL_HINT, available, espeak_identity, espeak_voice_id
 

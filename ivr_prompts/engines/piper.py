@@ -13,7 +13,7 @@ from typing import Any
 from ..config import Config
 from ..errors import EngineError, EngineUnavailable
 from ..kinds import ResolvedEngine
-from ..lexicon import Lexicon
+from ..text.lexicon import Lexicon
 from .base import Synthesis, SynthesisRequest
 from .local import INSTALL_HINT, PiperVoiceFile, piper_available, piper_identity, voice_file
 

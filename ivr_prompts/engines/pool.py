@@ -27,7 +27,7 @@ from .base import Synthesis, SynthesisRequest
 
 if TYPE_CHECKING:
     from ..config import Config
-    from ..lexicon import Lexicon
+    from ..text.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import preflight, render
 from ..config import Config
 from ..errors import Problem
 from ..export.names import name_problems
+from ..flow import preflight
+from ..text import render
 from .model import Entry, ImportResult, shown
 
 

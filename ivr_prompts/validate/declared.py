@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ..nonspeech import check
+from ..flow.nonspeech import check
 from .checks import Finding
 
 MANIFEST = "manifest.json"

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..config.settings import default
 from ..kinds import FileCodec, ProfileName, Severity
-from ..settings import default
 from .profiles import PROFILES
 
 GENERIC_FORMATS: dict[str, tuple[FileCodec, ...]] = {

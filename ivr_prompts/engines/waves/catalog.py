@@ -207,7 +207,7 @@ def obtain(
 
 def _refuse_holders(config: Config, key: str) -> None:
     """A project holding the key is refused before any request (as the build's own guard)."""
-    from ...lexicon import load
+    from ...text.lexicon import load
     from .guard import secret_problems
 
     secrets.remember(key)

@@ -16,8 +16,8 @@ import httpx
 from ... import secrets
 from ...config import WavesSettings
 from ...errors import EngineError, EngineUnavailable
+from ...flow.usage import Usage
 from ...kinds import Endpoint
-from ...usage import Usage
 from .attempt import Attempt, backoff_delay, give_up, timeout_error, transport_error
 from .decode import check_audio_body, truncated, tts_result
 from .errors import status_error, with_id

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from ...config import Config
 from ...errors import ConfigError, EngineUnavailable, IvrPromptsError, PreflightFailed
+from ...flow.usage import Usage
 from ...kinds import ResolvedEngine
-from ...lexicon import Lexicon
-from ...usage import Usage
+from ...text.lexicon import Lexicon
 from ..base import Synthesis, SynthesisRequest
 from . import catalog
 from .dicts import attach_dictionaries

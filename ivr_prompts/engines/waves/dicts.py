@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...errors import EngineError, UsageError
-from ...lexicon import Lexicon
+from ...text.lexicon import Lexicon
 from .errors import is_unknown_dictionary
 from .lock import Lock, LockEntry, load_lock, write_lock
 from .shapes import DictItem, RemoteDict

@@ -13,8 +13,8 @@ import numpy as np
 from ... import secrets
 from ...config import Config
 from ...errors import EngineError, EngineUnavailable
+from ...flow.usage import Usage
 from ...kinds import ResolvedEngine
-from ...usage import Usage
 from ..base import Synthesis, SynthesisRequest
 from .client import Sleep, WavesClient
 from .errors import is_unknown_dictionary

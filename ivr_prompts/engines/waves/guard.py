@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from ... import secrets
 from ...config import Config
-from ...lexicon import Lexicon
+from ...text.lexicon import Lexicon
 
 FIX = "holds the Waves API key; remove it: the key belongs in the environment only"
 

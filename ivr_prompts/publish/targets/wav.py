@@ -8,7 +8,7 @@ from typing import cast
 
 from ...config import Config, LocaleConfig
 from ...kinds import FileFormat, ProfileName
-from ...render import wav_name
+from ...text.render import wav_name
 from .base import Records, TargetDefaults, by_locale
 
 

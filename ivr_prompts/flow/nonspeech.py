@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .kinds import PromptKind
+from ..kinds import PromptKind
 
 # A-law's quietest code decodes to +/-8 (of 32768): exact silence stays within that step.
 SILENCE_TOLERANCE = 8

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import cache
-from .lexicon import Lexicon
-from .text.parts import Part, Pause, Speech
+from .. import cache
+from ..text.lexicon import Lexicon
+from ..text.parts import Part, Pause, Speech
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,14 +13,14 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from . import validate
-from .config import Config, LocaleConfig
-from .engines.findings import Finding
-from .engines.registry import door, engine_for
-from .errors import PreflightFailed, Problem
-from .kinds import EngineName, ProfileName, ResolvedEngine
-from .publish import layout, targets
-from .render import Rendered
+from .. import validate
+from ..config import Config, LocaleConfig
+from ..engines.findings import Finding
+from ..engines.registry import door, engine_for
+from ..errors import PreflightFailed, Problem
+from ..kinds import EngineName, ProfileName, ResolvedEngine
+from ..publish import layout, targets
+from ..text.render import Rendered
 
 # Contact-center prompt libraries are flat: a locale's WAVs share one folder of names.
 FLAT_PROFILES: tuple[ProfileName, ...] = ("amazon-connect", "genesys", "cisco-uccx", "avaya")

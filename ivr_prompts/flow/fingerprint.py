@@ -18,17 +18,17 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .atomic import write_atomic
-from .config import Config
-from .engines.registry import Engines, speaker
-from .errors import IvrPromptsError
+from .. import __version__
+from ..atomic import write_atomic
+from ..config import Config
+from ..engines.registry import Engines, speaker
+from ..errors import IvrPromptsError
+from ..publish.lock import check_location, output_lock_now, remove_leftovers
+from ..publish.manifest import FINGERPRINT
+from ..text import libraries
+from ..versions import MANIFEST_VERSION, PROCESSING_VERSION, SCHEMA_VERSION
 from .options import BuildOptions
 from .outcome import BuildReport, Counts
-from .publish.lock import check_location, output_lock_now, remove_leftovers
-from .publish.manifest import FINGERPRINT
-from .text import libraries
-from .versions import MANIFEST_VERSION, PROCESSING_VERSION, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -202,7 +202,7 @@ def answer_noop(
             return None
         report = BuildReport(counts, _manifest_at=out)
         if config.publish.exports:
-            from .export.recorded import recall
+            from ..export.recorded import recall
 
             report.exports = recall(config, inputs)
             if report.exports is None:

@@ -14,15 +14,15 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .config import Config, LocaleConfig, PromptConfig, check_prompt_id
-from .errors import ConfigError, PreflightFailed, Problem
-from .nonspeech import describe
-from .text import locate
-from .text.filters import FILTERS
-from .text.markup import MarkupError
-from .text.numbers import SayError
-from .text.parts import Part
-from .text.speak import speak
+from ..config import Config, LocaleConfig, PromptConfig, check_prompt_id
+from ..errors import ConfigError, PreflightFailed, Problem
+from ..flow.nonspeech import describe
+from . import locate
+from .filters import FILTERS
+from .markup import MarkupError
+from .numbers import SayError
+from .parts import Part
+from .speak import speak
 
 _SPACE = re.compile(r"\s+")
 

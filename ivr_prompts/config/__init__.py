@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import plugins, s3url
-from .errors import ConfigError, ConfigNotFound, Problem
-from .kinds import UPLOAD_TARGET, RemoteCacheMode
+from .. import plugins, s3url
+from ..errors import ConfigError, ConfigNotFound, Problem
+from ..kinds import UPLOAD_TARGET, RemoteCacheMode
+from ..plugins import ENGINE_NAMES, TARGET_NAMES
 from .names import check_prompt_id
-from .plugins import ENGINE_NAMES, TARGET_NAMES
 from .reader import Reader
 from .settings import (
     KEYS,

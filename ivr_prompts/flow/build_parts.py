@@ -6,15 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from . import audio, cache
-from .audio import join
-from .config import AudioSettings, Config
-from .engines.base import SynthesisRequest
-from .errors import IvrPromptsError
-from .export import hd
+from .. import audio, cache
+from ..audio import join
+from ..config import AudioSettings, Config
+from ..engines.base import SynthesisRequest
+from ..errors import IvrPromptsError
+from ..export import hd
+from ..text.parts import Pause
 from .plan import Pair
 from .spoken_parts import SpokenPart, speech_parts
-from .text.parts import Pause
 
 # A pair's parts as made: each spoken part's synthesis, or a pause in milliseconds.
 Made = cache.AudioEntry | int

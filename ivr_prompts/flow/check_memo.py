@@ -16,15 +16,15 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import secrets
-from .atomic import write_atomic
-from .config import Config
-from .engines.registry import Engines
-from .engines.waves.catalog import memo_state
-from .errors import Problem
+from .. import secrets
+from ..atomic import write_atomic
+from ..config import Config
+from ..engines.registry import Engines
+from ..engines.waves.catalog import memo_state
+from ..errors import Problem
+from ..versions import CHECK_VERSION
 from .fingerprint import inputs_digest, tree_state, wait_past
 from .options import BuildOptions
-from .versions import CHECK_VERSION
 
 log = logging.getLogger(__name__)
 

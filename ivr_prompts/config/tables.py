@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..kinds import PROMPT_KINDS, EngineName, PromptKind
+from ..plugins import ENGINE_NAMES
 from . import names
-from .kinds import PROMPT_KINDS, EngineName, PromptKind
 from .names import check_prompt_id
-from .plugins import ENGINE_NAMES
 from .reader import Reader, between, positive, show
 from .settings import SynthSettings
 from .tomlpos import KeyPath

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
+from ..errors import Problem
 from .settings import KEYS, Key
 from .tomlpos import KeyPath, key_lines, line_of
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import ConfigError, Problem
-from .tomlpos import error_line, key_lines
+from ..config.tomlpos import error_line, key_lines
+from ..errors import ConfigError, Problem
 
 
 @dataclass(frozen=True)

@@ -7,20 +7,20 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cache
-from . import config as config_mod
+from .. import cache
+from .. import config as config_mod
+from ..engines.registry import Engines, door
+from ..errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
+from ..export import cells
+from ..export.archive import archive_problem
+from ..kinds import Severity
+from ..publish import layout
+from ..publish.manifest import FINGERPRINT, INDEX, MANIFEST, file_problem, read_index
+from ..text.edits import edited_place
+from ..validate.pace import pace_band, pace_problem
 from .check_memo import CheckResult, memo_key, remember
-from .edits import edited_place
-from .engines.registry import Engines, door
-from .errors import ConfigError, ConfigNotFound, EngineUnavailable, Problem
-from .export import cells
-from .export.archive import archive_problem
-from .kinds import Severity
 from .options import BuildOptions
 from .plan import Pair, Plan, make_plan, stale_reasons
-from .publish import layout
-from .publish.manifest import FINGERPRINT, INDEX, MANIFEST, file_problem, read_index
-from .validate.pace import pace_band, pace_problem
 
 
 def _finding(

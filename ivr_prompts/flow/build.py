@@ -10,13 +10,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import audio, build_parts, cache, export, generated, render, usage
-from .audio import speech
-from .build_parts import Made
-from .config import Config
-from .engines.base import SynthesisRequest
-from .engines.registry import Engines
-from .errors import (
+from .. import audio, cache, export
+from ..audio import speech
+from ..config import Config
+from ..engines.base import SynthesisRequest
+from ..engines.registry import Engines
+from ..errors import (
     BuildFailed,
     EngineError,
     EngineUnavailable,
@@ -24,20 +23,23 @@ from .errors import (
     PublishError,
     UsageError,
 )
-from .export import hd
-from .export.recorded import forget, remember
+from ..export import hd
+from ..export.recorded import forget, remember
+from ..kinds import ResolvedEngine
+from ..publish.layout import PlannedFile
+from ..publish.lock import check_location, remove_leftovers
+from ..publish.manifest import Manifest, PromptRecord, new_manifest
+from ..publish.stage import PublishItem, Stager, output_lock
+from ..publish.swap import Exchange, renameat2_exchange
+from ..review.before import keep_before_image
+from ..text import render
+from . import build_parts, generated, usage
+from .build_parts import Made
 from .fingerprint import inputs_digest, record_noop, unchanged
 from .fingerprint import write as write_fingerprint
-from .kinds import ResolvedEngine
 from .options import BuildOptions
 from .outcome import BuildReport, Counts
 from .plan import BUSY, Pair, Plan, make_plan
-from .publish.layout import PlannedFile
-from .publish.lock import check_location, remove_leftovers
-from .publish.manifest import Manifest, PromptRecord, new_manifest
-from .publish.stage import PublishItem, Stager, output_lock
-from .publish.swap import Exchange, renameat2_exchange
-from .review.before import keep_before_image
 from .secret_guard import refuse_secrets
 from .selection import RenderAll
 

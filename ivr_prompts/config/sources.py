@@ -11,8 +11,8 @@ import jinja2
 from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .config import Config
-from .render import Rendered
+from ..text.render import Rendered
+from . import Config
 
 _ENV = ImmutableSandboxedEnvironment()
 

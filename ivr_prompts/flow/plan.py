@@ -7,24 +7,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import cache, lexicon, nonspeech, preflight, render, spoken_parts
-from .audio.chain import settings_key
+from .. import cache
+from ..audio.chain import settings_key
+from ..config import Config, LocaleConfig
+from ..engines.registry import Engines, door, speaker
+from ..errors import ConfigError, Problem
+from ..export.hd import hd_key
+from ..kinds import NonSpeechKind, ResolvedEngine
+from ..publish import targets
+from ..publish.layout import PlannedFile, planned_files
+from ..publish.manifest import Manifest, PromptRecord, intact, read_manifest
+from ..publish.stage import check_output
+from ..text import lexicon, render
+from ..text.parts import Pause
+from ..text.textdiff import word_diff_line
+from ..validate.pace import words_per_minute
+from . import nonspeech, preflight, spoken_parts
 from .build_rules import Checks
-from .config import Config, LocaleConfig
-from .engines.registry import Engines, door, speaker
-from .errors import ConfigError, Problem
-from .export.hd import hd_key
-from .kinds import NonSpeechKind, ResolvedEngine
 from .options import BuildOptions
-from .publish import targets
-from .publish.layout import PlannedFile, planned_files
-from .publish.manifest import Manifest, PromptRecord, intact, read_manifest
-from .publish.stage import check_output
 from .selection import RenderAll, load_lexicons, select, selected
 from .spoken_parts import PlannedPart
-from .text.parts import Pause
-from .textdiff import word_diff_line
-from .validate.pace import words_per_minute
 
 # synthesize: the engine speaks; process: re-made from the cached synthesis; cached: the processed
 # audio is cached; reuse: the published files are current; keep: not selected, published files

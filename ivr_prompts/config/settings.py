@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .kinds import (
+from ..kinds import (
     ARCHIVE_FORMATS,
     CODECS,
     DEFAULT_TARGETS,
@@ -27,8 +27,8 @@ from .kinds import (
     WavesFormat,
     WavesModel,
 )
+from ..plugins import ENGINE_NAMES, TARGET_NAMES
 from .names import safe_segment, voice
-from .plugins import ENGINE_NAMES, TARGET_NAMES
 
 Check = Callable[[Any], str | None]
 

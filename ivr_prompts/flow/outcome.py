@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .publish.manifest import Manifest, read_manifest
+from ..publish.manifest import Manifest, read_manifest
 from .usage import Usage
 
 if TYPE_CHECKING:
-    from .export import ExportReport
+    from ..export import ExportReport
     from .plan import Plan
 
 

@@ -8,10 +8,11 @@ target and format like spoken audio, and checked by build_rules.Checks (containe
 
 from __future__ import annotations
 
-from . import cache, nonspeech
-from .export import hd
+from .. import cache
+from ..export import hd
+from ..publish.stage import PublishItem, Stager
+from . import nonspeech
 from .plan import Pair, Plan
-from .publish.stage import PublishItem, Stager
 
 
 def audio(pair: Pair, store: cache.LayeredCache, rate: int, key: str) -> cache.AudioEntry:

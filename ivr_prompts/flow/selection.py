@@ -7,11 +7,11 @@ import fnmatch
 from collections.abc import Callable
 from typing import Any
 
-from . import lexicon, render
-from .config import Config
-from .errors import ConfigError, Problem
+from ..config import Config
+from ..errors import ConfigError, Problem
+from ..text import lexicon, render
+from ..text.parts import Pause
 from .options import BuildOptions
-from .text.parts import Pause
 
 # Renders every pair of a config (render.render_all; tests give rendered pairs their parts).
 RenderAll = Callable[[Config], list[render.Rendered]]

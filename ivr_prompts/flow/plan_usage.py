@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .engines.registry import door
-from .engines.waves.text import split_text
+from ..engines.registry import door
+from ..engines.waves.text import split_text
 from .spoken_parts import speech_parts
 from .usage import Usage
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .config import Config
-from .engines.waves.guard import secret_problems
-from .errors import ConfigError
-from .lexicon import Lexicon
+from ..config import Config
+from ..engines.waves.guard import secret_problems
+from ..errors import ConfigError
+from ..text.lexicon import Lexicon
 
 
 def refuse_secrets(config: Config, lexicons: Mapping[str, Lexicon]) -> None:

@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .config import Config
+from ..config import Config
+from ..config.sources import changed_variable
 from .render import Rendered
-from .sources import changed_variable
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .kinds import EngineName
+from ..kinds import EngineName
 
 
 @dataclass(frozen=True)
