@@ -176,7 +176,13 @@ KEYS: tuple[Key, ...] = (
         "",
         "each WAV's name: a Jinja expression over `id` (default: the id as a path)",
     ),
-    Key("publish", "hd", bool, False, "also 16 kHz: .sln16/.wav16/.g722, FreeSWITCH 16000/"),
+    Key(
+        "publish",
+        "hd",
+        bool,
+        False,
+        "also 16 kHz: .sln16/.wav16/.g722 (+ the 8 kHz .sln), FreeSWITCH 16000/",
+    ),
     Key(
         "publish",
         "asterisk_plain",
