@@ -15,7 +15,7 @@ from ..plugins import TARGET_NAMES
 from ..validate import Finding, Rules, profile_rules
 from ..validate.rules import WIDEBAND_RATE, at_rate
 from . import targets
-from .manifest import FINGERPRINT, INDEX, MANIFEST, read_manifest
+from .manifest import FINGERPRINT, INDEX, MANIFEST, PromptRecord, read_manifest
 
 # The 16 kHz formats a set publishes with [publish] hd = true.
 _WIDE_FORMATS = frozenset({"sln16", "pcm16-wav16", "g722"})
@@ -33,6 +33,7 @@ def _index_names() -> re.Pattern[str]:
 class _Entry:
     target: str
     format: str
+    silence_s: float | None = None  # a non-speech prompt (kind = "silence"): its seconds
 
 
 class _Set:
@@ -81,6 +82,11 @@ class PublishedSets:
         rel = found[1]
         return rel in (MANIFEST, INDEX, FINGERPRINT) or _index_names().fullmatch(rel) is not None
 
+    def silence(self, path: Path) -> float | None:
+        found = self._find(path)
+        entry = found[0].files.get(found[1]) if found is not None else None
+        return entry.silence_s if entry is not None else None
+
     def missing(self, paths: Sequence[Path]) -> list[Finding]:
         found: list[Finding] = []
         for path in paths:
@@ -103,6 +109,10 @@ class PublishedSets:
         return found
 
 
+def _silence(record: PromptRecord) -> float | None:
+    return record["duration_s"] if record.get("kind") == "silence" else None
+
+
 def published_sets(paths: Sequence[Path]) -> PublishedSets | None:
     """The published sets (folders holding our manifest) that `paths` lie in; None if none."""
     roots: dict[Path, _Set] = {}
@@ -114,7 +124,7 @@ def published_sets(paths: Sequence[Path]) -> PublishedSets | None:
             manifest = read_manifest(folder) if (folder / MANIFEST).is_file() else None
             if manifest is not None:
                 files = {
-                    f["path"]: _Entry(f["target"], f["format"])
+                    f["path"]: _Entry(f["target"], f["format"], _silence(record))
                     for record in manifest["prompts"]
                     for f in record["files"]
                 }

@@ -17,7 +17,7 @@ from ..audio.wavfile import AUDIO_EXTENSIONS, RAW_RATES, read_audio
 from ..errors import AudioError, UsageError
 from ..kinds import ProfileName
 from .checks import Finding, check_audio
-from .declared import declared_silence, silence_findings
+from .declared import silence_findings
 from .inputs import unreadable
 from .rules import WIDEBAND_RATE, Rules, at_rate, profile_rules
 
@@ -34,6 +34,10 @@ class Layout(Protocol):
 
     def is_index(self, path: Path) -> bool:
         """True for the set's own files that are not audio (manifest, transcript indexes)."""
+        ...
+
+    def silence(self, path: Path) -> float | None:
+        """The seconds of a file the set declares as silence (kind = "silence"), else None."""
         ...
 
     def missing(self, paths: Sequence[Path]) -> list[Finding]:
@@ -134,7 +138,6 @@ def validate_all(
     chosen = profile_rules(profile, base) if profile is not None else base
     found = scan(paths)
     outcome = Outcome(list(found.missing))
-    silence = declared_silence(paths)  # non-speech prompts of our own sets: exact silence
     for path in found.audio:
         problem = unreadable(path)
         if problem is not None:
@@ -147,7 +150,8 @@ def validate_all(
             outcome.findings.append(Finding(str(path), "read", "error", exc.message))
             continue
         outcome.checked += 1
-        seconds = silence.get(path.resolve())
+        # A non-speech prompt of one of our sets (its manifest says so) is judged as silence.
+        seconds = layout.silence(path) if layout is not None else None
         if seconds is None:
             judged = check_audio(file, effective)
         else:  # its container by the rules, its sound as the silence its set declares
