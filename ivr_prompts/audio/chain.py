@@ -121,11 +121,11 @@ def process(
         duration_s=pcm.size / rate_out,
         speech_s=(bounds[1] - bounds[0] + 1) / rate_out,
     )
-    _verify(done, final, settings, rate_out)
+    verify(done, final, settings, rate_out)
     return done
 
 
-def _verify(
+def verify(
     done: Processed, final: FloatAudio, settings: ProcessSettings, rate: int = RATE
 ) -> None:
     """The chain's own promise, checked: level, headroom and quiet edges."""

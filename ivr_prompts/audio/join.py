@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import AudioError
-from .chain import G711_MARGIN_DB, Processed, ProcessSettings, _verify
+from .chain import G711_MARGIN_DB, Processed, ProcessSettings, verify
 from .dsp import (
     FloatAudio,
     active_level_dbov,
@@ -106,7 +106,7 @@ def process_parts(
         duration_s=pcm.size / rate_out,
         speech_s=speech_samples / rate_out,
     )
-    _verify(done, final, settings, rate_out)
+    verify(done, final, settings, rate_out)
     return done
 
 
