@@ -125,9 +125,7 @@ def process(
     return done
 
 
-def verify(
-    done: Processed, final: FloatAudio, settings: ProcessSettings, rate: int = RATE
-) -> None:
+def verify(done: Processed, final: FloatAudio, settings: ProcessSettings, rate: int = RATE) -> None:
     """The chain's own promise, checked: level, headroom and quiet edges."""
     target = settings.level_dbov
     problems: list[str] = []
