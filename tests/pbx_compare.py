@@ -77,53 +77,91 @@ def best_offset(recording: npt.NDArray[np.floating], reference: npt.NDArray[np.f
 
 @dataclass(frozen=True)
 class FrameMatch:
-    """`expected` found in a recording frame by frame: `heard` frames equal, in order, to frames
-    of `expected`; `lost` frames of it never arrived (whole frames a loaded machine dropped)."""
+    """`expected` found in a recording: `heard` of its `total` frames arrived, equal sample for
+    sample and in order; `lost` frames never arrived (whole frames a loaded machine dropped);
+    `padded` joins between files came with the player's padded short frame (see match_frames)."""
 
     start: int | None
     heard: int
     lost: int
     total: int
-    differs: bool  # a recorded frame equal to no nearby frame of `expected`
+    differs: bool  # a recorded sample that neither a dropped run nor a padded join explains
+    padded: int = 0
 
     @property
     def exact(self) -> bool:
         return self.start is not None and not self.differs and self.heard == self.total
 
 
-def match_frames(recording: Pcm, expected: Pcm, frame: int) -> FrameMatch:
+def _resumes(recording: Pcm, pos: int, expected: Pcm, at: int, span: int) -> bool:
+    """Whether the recording from `pos` equals `expected` from `at` (over `span` samples, or
+    what is left of either)."""
+    if at >= expected.size:
+        return False
+    got = recording[pos : pos + span]
+    want = expected[at : at + got.size]
+    return got.size > 0 and np.array_equal(got[: want.size], want)
+
+
+def match_frames(
+    recording: Pcm, expected: Pcm, frame: int, joins: Sequence[int] = (), probe: int = 4
+) -> FrameMatch:
     """Compare `expected` (played as one stream in `frame`-sample frames) with the recording,
-    allowing whole frames to be missing but never a frame that differs: every recorded frame
-    from the first must equal the next expected frame, or one a few frames later."""
+    allowing two things a real player does under load, and never a sample that differs:
+
+    - a dropped run of whole frames. It need not start on a frame of the file: the recorder
+      drops frames on its own grid, which starts wherever the recording began (seen: 3 frames,
+      480 samples, dropped from sample 80 of a 160-sample frame).
+    - a padded join. `joins` are the offsets in `expected` where one file ends and the next
+      begins. FreeSWITCH 1.10.12's player, when a read at the end of a file leaves it fewer than
+      a frame of samples (r), sends a full frame anyway: the r samples, from byte r on 0xFF, and
+      the rest of the frame what its buffer held before (`memset(dp + olen, 255, llen - olen)`
+      in switch_ivr_play_file). So within the last frame before a join the recording may differ,
+      and the next file then starts up to a frame later than it would have.
+
+    At the first differing sample the rest of the recording must equal `expected` 1 to 50 whole
+    frames later, or (within a frame before a join) from the join on, up to a frame later;
+    checked over `probe` frames."""
     total = -(-expected.size // frame)
-    head = expected[: min(expected.size, 4 * frame)]
-    start = locate(recording, head)
+    start = locate(recording, expected[: min(expected.size, probe * frame)])
     if start is None:
         return FrameMatch(None, 0, total, total, True)
-    heard = lost = 0
-    j = 0  # the next expected frame
-    pos = start
-    while j < total and pos < recording.size:
-        want = expected[j * frame : (j + 1) * frame]
-        got = recording[pos : pos + want.size]
-        if np.array_equal(got, want):
-            heard, j, pos = heard + 1, j + 1, pos + frame
-            continue
-        ahead = next(
-            (
-                k
-                for k in range(j + 1, min(total, j + 50))
-                if np.array_equal(
-                    recording[pos : pos + expected[k * frame : (k + 1) * frame].size],
-                    expected[k * frame : (k + 1) * frame],
-                )
-            ),
+    lost = padded = 0
+    i, pos = 0, start  # the next expected sample, and where it should be in the recording
+    span = probe * frame
+    while i < expected.size and pos < recording.size:
+        size = min(expected.size - i, recording.size - pos)
+        diff = np.flatnonzero(recording[pos : pos + size] != expected[i : i + size])
+        if not diff.size:
+            i += size
+            break
+        i, pos = i + int(diff[0]), pos + int(diff[0])
+        skip = next(
+            (n for n in range(1, 51) if _resumes(recording, pos, expected, i + n * frame, span)),
             None,
         )
-        if ahead is None:  # a frame that is no frame of the file: a real difference
-            return FrameMatch(start, heard, lost, total, True)
-        lost, j = lost + ahead - j, ahead
-    return FrameMatch(start, heard, lost + (total - j), total, False)
+        if skip is not None:
+            lost, i = lost + skip, i + skip * frame
+            continue
+        join = next((j for j in joins if j - frame <= i <= j), None)
+        extra = (
+            None
+            if join is None
+            else next(
+                (
+                    e
+                    for e in range(frame + 1)
+                    if _resumes(recording, pos + join - i + e, expected, join, span)
+                ),
+                None,
+            )
+        )
+        if join is None or extra is None:
+            left = -(-(expected.size - i) // frame)
+            return FrameMatch(start, total - lost - left, lost, total, True, padded)
+        padded, pos, i = padded + 1, pos + join - i + extra, join
+    lost += -(-(expected.size - i) // frame)  # what the recording ended before
+    return FrameMatch(start, total - lost, lost, total, False, padded)
 
 
 def published_pairs(cfg: Config, locale: str | None = None) -> int:

@@ -133,7 +133,10 @@ class FreeSwitch:
         uuid once answered."""
         self.api(f"global_setvar loopback_initial_codec={codec}")
         var = "play_phrase" if extension == "phrase" else "play_file"
-        variables = f"{var}='{play}'" + (f",sound_prefix='{prefix}'" if prefix else "")
+        # RECORD_READ_ONLY: the recording is what this end reads (what a caller hears), not a
+        # mix with what it writes (nothing), whose buffer can fall behind under load.
+        variables = f"RECORD_READ_ONLY=true,{var}='{play}'"
+        variables += f",sound_prefix='{prefix}'" if prefix else ""
         reply = self.api(
             f"originate {{{variables}}}loopback/{extension}/default &record({out})"
         ).strip()

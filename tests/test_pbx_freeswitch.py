@@ -90,9 +90,9 @@ def read_pcm(path: Path) -> tuple[Pcm, int]:
     return np.asarray(data, dtype=np.int16), int(rate)
 
 
-def expected(call: Call) -> Pcm:
+def expected(call: Call) -> tuple[Pcm, list[int]]:
     """What the call should carry: the files of its rate folder back to back (file_string plays
-    each file whole), through FreeSWITCH's G.711 on PCMU/PCMA."""
+    each file whole), through FreeSWITCH's G.711 on PCMU/PCMA; and where each file ends."""
     _, rate, law = CODECS[call.codec]
     parts = []
     for name in call.names:
@@ -100,27 +100,34 @@ def expected(call: Call) -> Pcm:
         pcm, file_rate = read_pcm(call.voice_dir / category / str(rate) / f"{base}.wav")
         assert file_rate == rate
         parts.append(round_trip(pcm, law) if law else pcm)
-    return np.concatenate(parts)
+    return np.concatenate(parts), np.cumsum([p.size for p in parts]).tolist()
 
 
 @pytest.mark.parametrize("codec", list(CODECS))
 def test_freeswitch_every_prompt_plays_sample_exact(
     played: tuple[list[Call], FreeSwitch, Path], codec: str, sample_set: Config
 ) -> None:
-    """Every 20 ms frame that arrives equals the published audio's frame, in order. A loaded
-    machine can make the loopback drop a whole frame now and then (seen at load 16 on 2 cores:
-    3 of 1,190); that is allowed up to 1%, a frame that differs never is."""
+    """Every sample that arrives equals the published audio's, in order. A loaded machine can
+    make the recorder drop a run of whole frames now and then (seen at load 16 on 2 cores: 3 of
+    1,190), and FreeSWITCH's player can pad a short frame at a join between two files (seen on
+    one or two calls of eight, depending on the build's file lengths; pbx_compare.match_frames
+    says what it sends). Dropped frames are allowed up to 1%, padded joins on at most one call in four; a
+    sample that differs anywhere else never is."""
     calls, _, _ = played
-    checked = heard = lost = 0
-    for call in (c for c in calls if c.codec == codec):
+    checked = heard = lost = padded = 0
+    mine = [c for c in calls if c.codec == codec]
+    for call in mine:
         recording, rate = read_pcm(call.recording)
         assert rate == CODECS[codec][1], call
-        match = match_frames(recording, expected(call), rate // 50)
+        pcm, ends = expected(call)
+        match = match_frames(recording, pcm, rate // 50, joins=ends[:-1])
         assert match.start is not None, (call, match)
         assert not match.differs, (call, match)
         checked, heard, lost = checked + len(call.names), heard + match.heard, lost + match.lost
+        padded += match.padded
     assert checked == published_pairs(sample_set)  # every prompt, in its voice folder
     assert lost <= heard // 100, (heard, lost)
+    assert padded <= len(mine) // 4, (padded, len(mine))
 
 
 def test_freeswitch_phrase_index_loads_beside_a_phrase_macro(
