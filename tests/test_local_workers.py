@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ import pytest
 
 from ivr_prompts import config
 from ivr_prompts.config import Config
+from ivr_prompts.engines import pool
 from ivr_prompts.engines.base import Engine, Synthesis, SynthesisRequest
 from ivr_prompts.engines.espeak import EspeakEngine
 from ivr_prompts.engines.piper import PiperEngine
@@ -307,3 +309,21 @@ def test_cli_build_interrupted_leaves_no_worker_process(make_project: Project, h
         return [p for p, (s, _, sid) in processes().items() if sid == build.pid and s != "Z"]
 
     wait_for("the build's processes to end", lambda: not left(), timeout=30)
+
+
+def test_a_workers_stderr_goes_quiet_once_its_build_has_ended_even_unreaped() -> None:
+    """What a worker writes passes while its build lives; once the build is gone (here a
+    SIGKILLed process its parent has not reaped yet: a zombie, as a killed build is while the
+    terminal still reads its pipe) it is dropped, so no traceback reaches the terminal."""
+    build = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        sink = io.StringIO()
+        stderr = pool._WhileAlive(sink, pool._Build(build.pid))
+        stderr.write("while alive\n")
+        build.send_signal(signal.SIGKILL)
+        wait_for("the build to end", lambda: pool._Build(build.pid).ended())
+        stderr.write("Traceback (most recent call last):\n")
+        assert sink.getvalue() == "while alive\n"
+    finally:
+        build.kill()
+        build.wait()

@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import io
 import logging
 import multiprocessing
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from ..errors import EngineError
 from ..kinds import ResolvedEngine
@@ -57,8 +59,56 @@ def _start_worker(factory: LocalFactory, build_pid: int) -> None:
     # waits, pending, and is dropped here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    threading.Thread(target=_end_with, args=(build_pid,), daemon=True).start()
+    build = _Build(build_pid)
+    sys.stderr = _WhileAlive(sys.stderr, build)
+    threading.Thread(target=build.end_with, daemon=True).start()
     _worker = factory()
+
+
+class _Build:
+    """The build process a worker serves, watched through a pidfd (Linux 5.3+; else by its
+    pid, once a second). A pidfd is readable once the process has ended, zombie or not."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        try:
+            self.handle: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self.handle = None
+
+    def ended(self) -> bool:
+        if self.handle is None:
+            return not _alive(self.pid)
+        return bool(select.select([self.handle], [], [], 0)[0])
+
+    def end_with(self) -> None:
+        """End this worker when the build's process ends, however it ends.
+
+        A build killed outright (SIGKILL, the OOM killer) never shuts its pool down, and an
+        idle worker waits for work forever, holding its model (and keeping the forkserver
+        alive)."""
+        if self.handle is None:
+            while _alive(self.pid):
+                time.sleep(1.0)
+        else:
+            select.select([self.handle], [], [])
+        os._exit(1)
+
+
+class _WhileAlive(io.TextIOBase):
+    """A worker's stderr that goes quiet once its build has ended. A build killed outright
+    closes the pipe a waiting worker reads its work from: the worker's loop raises EOFError and
+    multiprocessing prints its traceback into the terminal, racing `end_with`'s exit. Nothing a
+    worker could say then is for anyone; while the build lives, everything passes."""
+
+    def __init__(self, stream: TextIO, build: _Build) -> None:
+        self.stream, self.build = stream, build
+
+    def write(self, text: str) -> int:
+        return len(text) if self.build.ended() else self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 @contextlib.contextmanager
@@ -72,22 +122,6 @@ def _sigint_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
-
-def _end_with(build_pid: int) -> None:
-    """End this worker when the build's process ends, however it ends.
-
-    A build killed outright (SIGKILL, the OOM killer) never shuts its pool down, and an idle
-    worker waits for work forever, holding its model (and keeping the forkserver alive).
-    """
-    try:
-        handle = os.pidfd_open(build_pid)
-    except (AttributeError, OSError):  # not Linux 5.3+: look once a second
-        while _alive(build_pid):
-            time.sleep(1.0)
-    else:
-        select.select([handle], [], [])  # readable when the process has ended
-    os._exit(1)
 
 
 def _alive(pid: int) -> bool:
