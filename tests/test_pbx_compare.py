@@ -21,14 +21,18 @@ def played(*parts: Pcm, lead: int = 2000) -> Pcm:
 def test_an_exact_recording_is_exact() -> None:
     a = signal(10_000, 1)
     match = match_frames(played(a), a, FRAME)
-    assert match.exact and match.start == 2000 and match.lost == 0
+    assert match.exact
+    assert match.start == 2000
+    assert match.lost == 0
 
 
 def test_a_run_of_whole_frames_dropped_off_the_files_grid_is_lost_not_different() -> None:
     a = signal(20_000, 2)
     cut = 80 + 60 * FRAME  # sample 80 of frame 60: the recorder's grid
     match = match_frames(played(a[:cut], a[cut + 3 * FRAME :]), a, FRAME)
-    assert not match.differs and match.lost == 3 and match.heard == match.total - 3
+    assert not match.differs
+    assert match.lost == 3
+    assert match.heard == match.total - 3
 
 
 def test_one_changed_sample_differs() -> None:
@@ -62,7 +66,9 @@ def test_a_padded_join_is_accepted_only_at_a_join() -> None:
     expected = np.concatenate([a, b])
     rec = played(padded_join(a, 125), b)
     match = match_frames(rec, expected, FRAME, joins=[a.size])
-    assert not match.differs and match.padded == 1 and match.lost == 0
+    assert not match.differs
+    assert match.padded == 1
+    assert match.lost == 0
     assert match_frames(rec, expected, FRAME).differs  # not where no file ends
     assert match_frames(rec, expected, FRAME, joins=[a.size + 2 * FRAME]).differs
 

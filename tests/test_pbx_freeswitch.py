@@ -111,8 +111,8 @@ def test_freeswitch_every_prompt_plays_sample_exact(
     make the recorder drop a run of whole frames now and then (seen at load 16 on 2 cores: 3 of
     1,190), and FreeSWITCH's player can pad a short frame at a join between two files (seen on
     one or two calls of eight, depending on the build's file lengths; pbx_compare.match_frames
-    says what it sends). Dropped frames are allowed up to 1%, padded joins on at most one call in four; a
-    sample that differs anywhere else never is."""
+    says what it sends). Dropped frames are allowed up to 1%, padded joins on at most one call
+    in four; a sample that differs anywhere else never is."""
     calls, _, _ = played
     checked = heard = lost = padded = 0
     mine = [c for c in calls if c.codec == codec]
