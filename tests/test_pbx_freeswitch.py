@@ -111,10 +111,11 @@ def test_freeswitch_every_prompt_plays_sample_exact(
     make the recorder drop a run of whole frames now and then (seen at load 16 on 2 cores: 3 of
     1,190), and FreeSWITCH's player can pad a short frame at a join between two files (seen on
     one or two calls of eight, depending on the build's file lengths; pbx_compare.match_frames
-    says what it sends). Dropped frames are allowed up to 1%, padded joins on at most one call
-    in four; a sample that differs anywhere else never is."""
+    says what it sends). Dropped frames are allowed up to 1%, padded joins at most at half the
+    joins (a player that padded them all would be broken); a sample that differs anywhere
+    else never is."""
     calls, _, _ = played
-    checked = heard = lost = padded = 0
+    checked = heard = lost = padded = joins = 0
     mine = [c for c in calls if c.codec == codec]
     for call in mine:
         recording, rate = read_pcm(call.recording)
@@ -124,10 +125,10 @@ def test_freeswitch_every_prompt_plays_sample_exact(
         assert match.start is not None, (call, match)
         assert not match.differs, (call, match)
         checked, heard, lost = checked + len(call.names), heard + match.heard, lost + match.lost
-        padded += match.padded
+        padded, joins = padded + match.padded, joins + len(ends) - 1
     assert checked == published_pairs(sample_set)  # every prompt, in its voice folder
     assert lost <= heard // 100, (heard, lost)
-    assert padded <= len(mine) // 4, (padded, len(mine))
+    assert padded <= joins // 2, (padded, joins)
 
 
 def test_freeswitch_phrase_index_loads_beside_a_phrase_macro(
