@@ -133,9 +133,7 @@ def require_writable(config: Config, store: cache.LayeredCache, shard: Shard) ->
             "(every shard and the final build must use it)"
         )
     if store.remote is None:
-        raise UsageError(
-            f"--shard {shard}: --no-remote leaves the shards nothing to share; drop it"
-        )
+        raise UsageError(f"--shard {shard}: --no-remote leaves nothing to share; drop --no-remote")
     if store.read_only:
         raise UsageError(
             f"--shard {shard}: the shared cache is read-only here (--remote-read-only or "
