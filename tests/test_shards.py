@@ -9,10 +9,8 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
 from pathlib import Path
 
-import boto3
 import numpy as np
 import pytest
 
@@ -24,7 +22,7 @@ from ivr_prompts.flow.plan import make_plan
 
 from .conftest import run_cli
 from .s3_server import S3Server
-from .test_remote_cache_cli import KEY_ID, SECRET, aws_env
+from .test_remote_cache_cli import aws_env
 from .waves_server import WavesServer
 
 KEY = "sk_test_0123456789abcdef"
@@ -94,16 +92,8 @@ def make(root: Path, remote: str | None, menu: int = MENU) -> Path:
 
 
 @pytest.fixture
-def remote(s3: S3Server) -> str:
-    name = f"shards-{uuid.uuid4().hex[:12]}"
-    boto3.client(
-        "s3",
-        endpoint_url=s3.endpoint,
-        aws_access_key_id=KEY_ID,
-        aws_secret_access_key=SECRET,
-        region_name="us-east-1",
-    ).create_bucket(Bucket=name)
-    return f"s3://{name}/ci"
+def remote(bucket: str) -> str:
+    return f"s3://{bucket}/ci"
 
 
 def env(s3: S3Server, waves: WavesServer) -> dict[str, str]:

@@ -261,14 +261,8 @@ async def _produce(
     # A fixed number of workers, each taking the next pair when it is done with one: the pairs
     # under way (and their audio) are as many as the engines can serve plus a few per thread,
     # whatever the size of the set, and no engine waits for work.
-    tasks = [asyncio.create_task(worker()) for _ in range(window(plan, engines))]
     try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+        await speak.together(worker, window(plan, engines))
     finally:
         report.synthesized += speaker.synthesized
         pool.shutdown(wait=True, cancel_futures=True)

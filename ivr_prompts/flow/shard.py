@@ -226,13 +226,7 @@ async def _synthesize(
 
     used = {s.pair.engine for s in todo}
     slots = sum(engines.get(e).max_concurrency for e in used)
-    tasks = [asyncio.create_task(worker()) for _ in range(max(1, slots))]
     try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+        await speak.together(worker, slots)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from typing import Any
 
 from .. import audio, cache
 from ..audio import speech
@@ -69,6 +70,19 @@ def not_speech(pair: Pair, verdict: speech.SpeechVerdict, meta: Mapping[str, str
         "it was neither cached nor published. Check the voice and the text; if they are right, "
         "the engine is at fault: rebuild, or report the answer to its vendor"
     )
+
+
+async def together(worker: Callable[[], Coroutine[Any, Any, None]], count: int) -> None:
+    """Run `count` workers at once (each takes the next job from a shared iterator); when one
+    raises, the others are cancelled and awaited before the error goes on."""
+    tasks = [asyncio.create_task(worker()) for _ in range(max(1, count))]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def prepare(
