@@ -140,5 +140,16 @@ class BuildFailed(IvrPromptsError):
         return [*self.failures, self.message]
 
 
+class ShardFailed(BuildFailed):
+    """Some syntheses of a shard's share failed; the rest of its share is cached."""
+
+    def __init__(self, shard: str, failures: Sequence[str], prompts: int) -> None:
+        super().__init__(failures, prompts)
+        self.message = (
+            f"shard {shard}: {prompts} synthesis(es) failed; the rest of its share is cached; "
+            "run the shard again to make only what is missing"
+        )
+
+
 class PublishError(IvrPromptsError):
     """The output cannot be written (disk full, name too long, not a folder, no permission)."""

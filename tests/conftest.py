@@ -137,6 +137,29 @@ def s3() -> Iterator[S3Server]:
     server.stop()
 
 
+# Test credentials for the S3 server (the shape of an AWS key id and secret key).
+KEY_ID = "AKIAEXAMPLEKEYID4242"
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+
+
+@pytest.fixture
+def bucket(s3: S3Server) -> str:
+    """A new bucket on the module's S3 server."""
+    import uuid
+
+    import boto3
+
+    name = f"cli-{uuid.uuid4().hex[:12]}"
+    boto3.client(
+        "s3",
+        endpoint_url=s3.endpoint,
+        aws_access_key_id=KEY_ID,
+        aws_secret_access_key=SECRET,
+        region_name="us-east-1",
+    ).create_bucket(Bucket=name)
+    return name
+
+
 def build_sample_set(work: Path, *, hd: bool = False, cache: Path | None = None) -> Config:
     """The repository's own sample set (prompts.toml, templates, pronunciations) built in `work`
     on the real local engines; `hd` adds the 16 kHz files, `cache` shares a synthesis cache."""

@@ -16,26 +16,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from .conftest import BASE_TOML, DEFAULT_FILES, run_cli
+from .conftest import BASE_TOML, DEFAULT_FILES, KEY_ID, SECRET, run_cli
 from .s3_server import S3Server
 
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"  # the shape of an AWS secret key
 TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKENvalue0123456789"
-KEY_ID = "AKIAEXAMPLEKEYID4242"
 API_KEY = "sk_live_remote_cache_test_0123456789abcdef"
-
-
-@pytest.fixture
-def bucket(s3: S3Server) -> str:
-    name = f"cli-{uuid.uuid4().hex[:12]}"
-    boto3.client(
-        "s3",
-        endpoint_url=s3.endpoint,
-        aws_access_key_id=KEY_ID,
-        aws_secret_access_key=SECRET,
-        region_name="us-east-1",
-    ).create_bucket(Bucket=name)
-    return name
 
 
 def aws_env(endpoint: str) -> dict[str, str]:

@@ -33,17 +33,22 @@ __all__ = [
 
 
 def open_cache(
-    project: ProjectSettings, *, remote: bool = True, read_only: bool = False
+    project: ProjectSettings,
+    *,
+    remote: bool = True,
+    read_only: bool = False,
+    required: bool = False,
 ) -> LayeredCache:
     """The project's cache; `remote=False` (--no-remote) never contacts the remote one.
 
     `read_only` (--remote-read-only) or remote_cache_mode = "read-only" reads the remote cache
-    and never writes to it.
+    and never writes to it. `required` (or remote_cache_required = true) fails instead of going
+    on without an unreachable remote cache.
     """
     url = project.remote_cache if remote else None
     return LayeredCache(
         Cache(project.cache),
         RemoteCache(url) if url else None,
         read_only=read_only or project.remote_cache_mode == "read-only",
-        required=project.remote_cache_required,
+        required=required or project.remote_cache_required,
     )

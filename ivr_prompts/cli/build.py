@@ -15,7 +15,7 @@ import click
 
 from .. import config as config_mod
 from .. import report
-from ..errors import BuildFailed, ConfigError
+from ..errors import BuildFailed, ConfigError, ShardFailed
 from ..flow.check_memo import CheckResult, recall
 from ..flow.fingerprint import answer_noop
 from ..flow.options import BuildOptions
@@ -54,6 +54,15 @@ from .output import boundary, emit
     help="Ask the bucket (and Connect) again even when the last upload of this very set was "
     "recorded; without it a no-op build makes no request.",
 )
+@click.option(
+    "--shard",
+    metavar="K/N",
+    default=None,
+    help="Synthesize and cache only share K of N of this build's syntheses (a CI matrix, a "
+    "Kubernetes Indexed Job) and publish nothing; a plain build after the N shards publishes "
+    "with none. Needs a project.remote_cache this job can write; every shard and the final "
+    "build must be given the same --only, --locale and --engine.",
+)
 @remote_options
 @json_option
 @boundary
@@ -63,6 +72,7 @@ def build(
     locales: tuple[str, ...],
     engine: str | None,
     verify_upload: bool,
+    shard: str | None,
     no_remote: bool,
     remote_read_only: bool,
     as_json: bool,
@@ -71,13 +81,16 @@ def build(
 
     \b
     Exit codes:
-      0  published, or nothing needed publishing
+      0  published, or nothing needed publishing (--shard: its share is in the shared cache)
       1  nothing was published (a prompt failed, or the output cannot be written)
       2  usage or configuration error, or an engine that cannot run
       3  when the set was published but an export after it (archive, upload, Connect)
          failed: "published; upload failed: ..."; the next build retries it
       130  interrupted
     """
+    if shard is not None:
+        _shard(config_path, shard, only, locales, engine, no_remote, remote_read_only, as_json)
+        return
     cfg = config_mod.load(config_path)
     options = BuildOptions(only=only, locales=locales, engine=engine)
     noop = answer_noop(cfg, options, verify_exports=verify_upload)
@@ -113,6 +126,42 @@ def _build(
             shown = {"published": True, "export_failed": exc.step, "error": exc.message}
             click.echo(json.dumps(shown, indent=2))
         raise
+
+
+def _shard(
+    config_path: Path | None,
+    spec: str,
+    only: tuple[str, ...],
+    locales: tuple[str, ...],
+    engine: str | None,
+    no_remote: bool,
+    read_only: bool,
+    as_json: bool,
+) -> None:
+    """`build --shard K/N`: this job's share of the syntheses, into the shared cache."""
+    import asyncio
+
+    from ..cache import open_cache
+    from ..flow import shard as sharding
+    from . import malloc, show
+
+    shard = sharding.Shard.parse(spec)  # before anything is read, started or billed
+    cfg = config_mod.load(config_path)
+    options = BuildOptions(only=only, locales=locales, engine=engine)
+    malloc.tune()
+    store = open_cache(cfg.project, remote=not no_remote, read_only=read_only, required=True)
+    try:
+        with show.progress(not as_json and show.err.is_terminal) as progress:
+            run = sharding.run_shard(cfg, shard, options, store=store, progress=progress)
+            done = asyncio.run(run)
+    except ShardFailed as exc:
+        if as_json:
+            click.echo(json.dumps({"shard": spec, "failures": exc.failures}, indent=2))
+        raise
+    if as_json:
+        click.echo(json.dumps(output.shard_json(done), indent=2))
+    else:
+        click.echo(output.shard_line(done))
 
 
 def _show_build(result: BuildReport, cfg: config_mod.Config, as_json: bool) -> None:

@@ -22,6 +22,7 @@ from ..flow.outcome import BuildReport
 
 if TYPE_CHECKING:
     from ..flow import plan as planner
+    from ..flow.shard import ShardReport
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -128,6 +129,25 @@ def build_json(report: BuildReport, where: Path) -> dict[str, Any]:
         "failures": report.failures,
         **({"waves": report.usage.as_json()} if report.usage else {}),
         **(report.exports.as_json() if report.exports else {}),
+    }
+
+
+def shard_line(report: ShardReport) -> str:
+    """The line `build --shard` ends with: its share, and what it made of it."""
+    return (
+        f"shard {report.shard}: {report.share} of {report.units} syntheses are this shard's; "
+        f"{report.synthesized} synthesized, {report.already} already cached; nothing published"
+    )
+
+
+def shard_json(report: ShardReport) -> dict[str, Any]:
+    return {
+        "shard": str(report.shard),
+        "syntheses": report.units,
+        "share": report.share,
+        "synthesized": report.synthesized,
+        "already_cached": report.already,
+        "published": False,
     }
 
 

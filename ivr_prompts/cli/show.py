@@ -18,15 +18,15 @@ from ..flow.outcome import BuildReport
 from ..flow.plan_usage import planned_usage
 
 if TYPE_CHECKING:
-    from ..flow import build as builder
     from ..flow import plan as planner
+    from ..flow import speak
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def progress(enabled: bool) -> Iterator[builder.Progress]:
+def progress(enabled: bool) -> Iterator[speak.Progress]:
     if not enabled:
         yield lambda event, pair: None
         return

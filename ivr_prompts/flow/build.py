@@ -6,18 +6,15 @@ import asyncio
 import concurrent.futures
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import audio, cache, export
-from ..audio import speech
 from ..config import Config
-from ..engines.base import SynthesisRequest
 from ..engines.registry import Engines
 from ..errors import (
     BuildFailed,
-    EngineError,
     EngineUnavailable,
     IvrPromptsError,
     PublishError,
@@ -25,7 +22,6 @@ from ..errors import (
 )
 from ..export import hd
 from ..export.recorded import forget, remember
-from ..kinds import ResolvedEngine
 from ..publish.layout import PlannedFile
 from ..publish.lock import check_location, remove_leftovers
 from ..publish.manifest import Manifest, PromptRecord, new_manifest
@@ -33,7 +29,7 @@ from ..publish.stage import PublishItem, Stager, output_lock
 from ..publish.swap import Exchange, renameat2_exchange
 from ..review.before import keep_before_image
 from ..text import render
-from . import build_parts, generated, usage
+from . import build_parts, generated, speak, usage
 from .build_parts import Made
 from .fingerprint import inputs_digest, record_noop, unchanged
 from .fingerprint import write as write_fingerprint
@@ -42,8 +38,7 @@ from .outcome import BuildReport, Counts
 from .plan import BUSY, Pair, Plan, make_plan
 from .secret_guard import refuse_secrets
 from .selection import RenderAll
-
-Progress = Callable[[str, Pair], None]
+from .speak import Progress, Speaker
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +80,9 @@ async def build(
                         log.warning("%s", warning.text())
                 refuse_secrets(config, plan.lexicons)  # before anything is spoken or written
                 report = BuildReport(Counts.of(plan), plan)
-                await _publish(plan, report, engines, progress or _quiet, exchange, inputs, store)
+                await _publish(
+                    plan, report, engines, progress or speak.quiet, exchange, inputs, store
+                )
             if export.wanted(config):
                 # Archive, upload and Connect prompts ([publish]) once the set is in place; after
                 # a no-op too (each export checks what it must do, and does nothing if nothing).
@@ -180,10 +177,6 @@ def _unchanged_manifest(plan: Plan) -> Manifest | None:
     return manifest if manifest == plan.previous else None
 
 
-def _quiet(event: str, pair: Pair) -> None:
-    return None
-
-
 async def _produce(
     plan: Plan,
     engines: Engines,
@@ -195,7 +188,6 @@ async def _produce(
     """Synthesize what is missing, process, validate and stage every pair; failures go to the
     report."""
     previous = plan.previous_records
-    gates: dict[ResolvedEngine, asyncio.Semaphore] = {}
     # Processing and checking are CPU work in threads, one per core. The pool's shutdown waits
     # for running work, so no thread writes into the staging folder after the build has ended.
     cores = os.cpu_count() or 1
@@ -212,24 +204,8 @@ async def _produce(
         for pair in todo:  # one shared iterator: each pair goes to exactly one worker
             await _one(pair)
 
-    async def speak(pair: Pair, request: SynthesisRequest) -> cache.AudioEntry:
-        """One synthesis through the pair's engine (within its gate), checked and cached."""
-        engine = engines.get(pair.engine)
-        gate = gates.setdefault(pair.engine, asyncio.Semaphore(engine.max_concurrency))
-        async with gate:
-            progress("synthesize", pair)
-            made = await engine.synthesize(request)
-        report.synthesized += 1
-        # Noise, a tone or silence passes every file check: refuse it before the cache.
-        verdict = await loop.run_in_executor(pool, speech.classify, made.samples, made.sample_rate)
-        if not verdict.is_speech:
-            raise EngineError(_not_speech(pair, verdict, made.meta))
-        synth = cache.AudioEntry(audio.to_pcm16(made.samples), made.sample_rate, dict(made.meta))
-        # Off the event loop: a local write, and a wait when uploads are backed up.
-        await loop.run_in_executor(pool, store.put, "synth", request.cache_key, synth)
-        return synth
-
-    parts = build_parts.Parts(store, speak)
+    speaker = Speaker(engines, store, pool, progress)
+    parts = build_parts.Parts(store, speaker)
 
     async def _one(pair: Pair) -> None:
         try:
@@ -268,7 +244,8 @@ async def _produce(
         except IvrPromptsError as exc:
             fail(pair, [f"{pair.name}: {exc.message}"])
 
-    remote_ids = await _prepare(plan, engines)
+    speaking = (p for p in plan.pairs if p.action == "synthesize")
+    remote_ids = await speak.prepare(plan, engines, speaking)
     for pair in plan.pairs:
         if pair.action in ("reuse", "keep"):
             old = previous[pair.key]
@@ -284,15 +261,10 @@ async def _produce(
     # A fixed number of workers, each taking the next pair when it is done with one: the pairs
     # under way (and their audio) are as many as the engines can serve plus a few per thread,
     # whatever the size of the set, and no engine waits for work.
-    tasks = [asyncio.create_task(worker()) for _ in range(window(plan, engines))]
     try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+        await speak.together(worker, window(plan, engines))
     finally:
+        report.synthesized += speaker.synthesized
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -301,16 +273,6 @@ def window(plan: Plan, engines: Engines) -> int:
     plus four per core for processing, checking and writing."""
     used = {p.engine for p in plan.pairs if p.action in BUSY and not p.generated}
     return sum(engines.get(e).max_concurrency for e in used) + 4 * (os.cpu_count() or 1)
-
-
-def _not_speech(pair: Pair, verdict: speech.SpeechVerdict, meta: Mapping[str, str]) -> str:
-    request_id = meta.get("request_id")
-    quoted = f" (X-Request-Id {request_id})" if request_id else ""
-    return (
-        f"{pair.engine} answered with {verdict.kind}, not speech{quoted}: {verdict.detail}; "
-        "it was neither cached nor published. Check the voice and the text; if they are right, "
-        "the engine is at fault: rebuild, or report the answer to its vendor"
-    )
 
 
 def _stage(
@@ -368,21 +330,6 @@ def _files_of(record: PromptRecord) -> list[PlannedFile]:
         PlannedFile(f["path"], f["target"], f["format"])  # type: ignore[arg-type]
         for f in record["files"]
     ]
-
-
-async def _prepare(plan: Plan, engines: Engines) -> dict[tuple[str, str], str]:
-    """Let each engine that will speak get ready (Waves: voices, dictionaries); (engine, locale)
-    -> remote dictionary id."""
-    speaking: dict[ResolvedEngine, set[str]] = {}
-    for pair in plan.pairs:
-        if pair.action == "synthesize" and not pair.generated:
-            speaking.setdefault(pair.engine, set()).add(pair.locale.code)
-    ids: dict[tuple[str, str], str] = {}
-    for name, codes in speaking.items():
-        lexicons = {c: plan.lexicons[c] for c in sorted(codes)}
-        found = await engines.get(name).prepare(plan.config, lexicons)
-        ids.update(((name, code), dict_id) for code, dict_id in found.items())
-    return ids
 
 
 def _process(config: Config, synth: cache.AudioEntry | list[Made]) -> cache.AudioEntry:
