@@ -12,7 +12,7 @@ from ivr_prompts import cache, config, versions
 from ivr_prompts.errors import UsageError
 from ivr_prompts.publish.manifest import read_manifest
 
-from .conftest import Project
+from .conftest import BASE_TOML, Project
 from .engines import CountingEngine, build_with
 
 
@@ -225,3 +225,25 @@ def test_make_key_covers_schema_version() -> None:
     assert cache.make_key(fields) == hashlib.sha256(canonical.encode()).hexdigest()
     without = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     assert cache.make_key(fields) != hashlib.sha256(without.encode()).hexdigest()
+
+
+def test_build_one_text_said_by_two_pairs_far_apart_is_synthesized_once(
+    make_project: Project,
+) -> None:
+    """Two prompts with the same words, with more pairs of equal length between them than the
+    build works on at once (so the first is cached before the second starts): one synthesis,
+    read back for the second, never billed twice."""
+    toml = BASE_TOML.split("[locales.es-US]")[0] + "\n".join(
+        f'[[prompts]]\nid = "p{i:02d}"\ntext = "{text}"\n'
+        for i, text in enumerate(
+            ["Please hold the line."]
+            + [f"Option number {i:02d} now." for i in range(60)]
+            + ["Please hold the line."]
+        )
+    )
+    cfg = config.load(make_project(toml))
+    engine = CountingEngine()
+    report = build_with(cfg, engine)
+    assert report.published
+    assert engine.texts.count("Please hold the line.") == 1
+    assert report.synthesized == 61

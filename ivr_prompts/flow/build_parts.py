@@ -24,12 +24,13 @@ Speak = Callable[[Pair, SynthesisRequest], Awaitable[cache.AudioEntry]]
 
 class Parts:
     """The syntheses of one build (whole pairs and spoken parts): each key synthesized at most
-    once, even when several pairs say it at the same time."""
+    once, whether several pairs say it at the same time or one after the other."""
 
     def __init__(self, store: cache.LayeredCache, speak: Speak) -> None:
         self.store = store
         self.speak = speak
         self._under_way: dict[str, asyncio.Future[cache.AudioEntry]] = {}
+        self._made: set[str] = set()  # keys this build has put in the cache
 
     async def made(self, pair: Pair, remote_ids: Mapping[tuple[str, str], str]) -> list[Made]:
         """Every part of `pair`: read from the cache, or synthesized (one after the other: the
@@ -51,6 +52,10 @@ class Parts:
         waiting = self._under_way.get(key)
         if waiting is not None:
             return await asyncio.shield(waiting)  # a waiter cancelled leaves it to the others
+        if key in self._made:  # said by an earlier pair of this build: read, never bill again
+            entry = await asyncio.to_thread(self.store.get, "synth", key)
+            if entry is not None:
+                return entry
         future = self._under_way[key] = asyncio.get_running_loop().create_future()
         try:
             made = await self.speak(pair, request)
@@ -65,6 +70,7 @@ class Parts:
             # Done: it is in the cache (or failed, and the next pair that says it asks again);
             # the build holds no audio for it.
             del self._under_way[key]
+        self._made.add(key)
         future.set_result(made)
         return made
 
