@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import audio, cache, validate
+from ..audio import nonspeech
 from ..config import Config, PromptConfig
 from ..errors import IvrPromptsError
 from ..export import hd
@@ -18,7 +19,6 @@ from ..publish import targets
 from ..publish.layout import PlannedFile
 from ..publish.manifest import PromptRecord
 from ..validate.rules import profile_rules, prompt_rules
-from . import nonspeech
 
 # Problems of the sound itself show in every file of a prompt: they are reported once per prompt.
 _SIGNAL_CHECKS = frozenset(

@@ -9,9 +9,9 @@ target and format like spoken audio, and checked by build_rules.Checks (containe
 from __future__ import annotations
 
 from .. import cache
+from ..audio import nonspeech
 from ..export import hd
 from ..publish.stage import PublishItem, Stager
-from . import nonspeech
 from .plan import Pair, Plan
 
 

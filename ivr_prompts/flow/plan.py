@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .. import cache
+from ..audio import nonspeech
 from ..audio.chain import settings_key
 from ..config import Config, LocaleConfig
 from ..engines.registry import Engines, door, speaker
@@ -22,7 +23,7 @@ from ..text import lexicon, render
 from ..text.parts import Pause
 from ..text.textdiff import word_diff_line
 from ..validate.pace import words_per_minute
-from . import nonspeech, preflight, spoken_parts
+from . import preflight, spoken_parts
 from .build_rules import Checks
 from .options import BuildOptions
 from .selection import RenderAll, load_lexicons, select, selected

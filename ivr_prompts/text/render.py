@@ -14,9 +14,9 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from ..audio.nonspeech import describe
 from ..config import Config, LocaleConfig, PromptConfig, check_prompt_id
 from ..errors import ConfigError, PreflightFailed, Problem
-from ..flow.nonspeech import describe
 from . import locate
 from .filters import FILTERS
 from .markup import MarkupError

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ..flow.nonspeech import check
+from ..audio.nonspeech import check
 from .checks import Finding
 
 
