@@ -165,7 +165,8 @@ async def _publish(
         report.manifest_in(stager.out)  # read only if asked: it may hold 100,000 records
         report.prompts = len(stager)
         # The staging folder now holds the replaced set: keep what `review` compares with.
-        keep_before_image(stager.out, stager.staging, stager.records())
+        previous = plan.previous.records() if plan.previous is not None else None
+        keep_before_image(stager.out, stager.staging, stager.records(), previous)
         report.published = True
 
 

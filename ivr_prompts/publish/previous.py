@@ -69,6 +69,11 @@ class PreviousSet(Mapping[Key, PromptRecord]):
         nesting indent)."""
         return self._source.blob(self._where[key])
 
+    def records(self) -> Iterator[PromptRecord]:
+        """Every record in manifest order, parsed one at a time (a key listed twice, twice)."""
+        for n in range(len(self._source.entries)):
+            yield self._source.record(n)
+
     def listed(self) -> Iterator[tuple[PromptRecord, bool]]:
         """Every record in manifest order, parsed one at a time, and whether it is the one
         its key finds (a manifest edited by hand may list a key twice: the last is found)."""
