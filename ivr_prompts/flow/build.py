@@ -24,7 +24,7 @@ from ..export import hd
 from ..export.recorded import forget, remember
 from ..publish.layout import PlannedFile
 from ..publish.lock import check_location, remove_leftovers
-from ..publish.manifest import Manifest, PromptRecord, new_manifest
+from ..publish.manifest import PromptRecord, new_manifest
 from ..publish.stage import PublishItem, Stager, output_lock
 from ..publish.swap import Exchange, renameat2_exchange
 from ..review.before import keep_before_image
@@ -141,9 +141,8 @@ async def _publish(
     store: cache.LayeredCache,
 ) -> None:
     """Produce and swap in the planned set, unless it is already what is published."""
-    same = _unchanged_manifest(plan)
-    if same is not None:
-        report.manifest = same
+    if _unchanged_manifest(plan):
+        report.manifest_in(plan.config.project.output)  # read only if asked
         record_noop(plan.config.project.output.resolve(), inputs, plan)
         for pair in plan.pairs:
             progress("done", pair)
@@ -163,18 +162,18 @@ async def _publish(
         report.manifest_in(stager.out)  # read only if asked: it may hold 100,000 records
         report.prompts = len(stager)
         # The staging folder now holds the replaced set: keep what `review` compares with.
-        keep_before_image(stager.out, stager.staging, stager.records())
+        previous = plan.previous.records() if plan.previous is not None else None
+        keep_before_image(stager.out, stager.staging, stager.records(), previous)
         report.published = True
 
 
-def _unchanged_manifest(plan: Plan) -> Manifest | None:
-    """The published manifest when this build would publish exactly it again (nothing to do)."""
+def _unchanged_manifest(plan: Plan) -> bool:
+    """Whether this build would publish exactly the published manifest again (nothing to do):
+    `new_manifest(config, kept records) == published manifest`, compared without parsing it."""
     if plan.previous is None or plan.changes:
-        return None
-    previous = plan.previous_records
-    records = [previous[p.key] for p in plan.pairs if p.action in ("reuse", "keep")]
-    manifest = new_manifest(plan.config, records)
-    return manifest if manifest == plan.previous else None
+        return False
+    keys = [p.key for p in plan.pairs if p.action in ("reuse", "keep")]
+    return plan.previous.same_as(new_manifest(plan.config, []), keys)
 
 
 async def _produce(
@@ -187,7 +186,7 @@ async def _produce(
 ) -> None:
     """Synthesize what is missing, process, validate and stage every pair; failures go to the
     report."""
-    previous = plan.previous_records
+    previous = plan.previous
     # Processing and checking are CPU work in threads, one per core. The pool's shutdown waits
     # for running work, so no thread writes into the staging folder after the build has ended.
     cores = os.cpu_count() or 1
@@ -248,11 +247,12 @@ async def _produce(
     remote_ids = await speak.prepare(plan, engines, speaking)
     for pair in plan.pairs:
         if pair.action in ("reuse", "keep"):
+            assert previous is not None
             old = previous[pair.key]
-            kept = pair.files if pair.action == "reuse" else _files_of(old)
+            # A reused record lists exactly the planned paths (stale_reasons saw to it).
             # Reused files passed these very rules when made (the record's checks key says so).
-            stager.write(PublishItem(old, kept, None))
-            stager.admit(old)
+            stager.write(PublishItem(old, _files_of(old), None))
+            stager.admit(old, previous.blob(pair.key))  # its bytes, not encoded again
             progress("done", pair)
     # Longest text first: an answer's time grows with its text, so the last round is short
     # and every request slot stays busy to the end (stable: equal lengths keep plan order).

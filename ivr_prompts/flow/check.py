@@ -223,19 +223,19 @@ def _staleness(plan: Plan) -> list[Problem]:
             issues.append(_finding(file, line, "warning", "pace", _pair(pair), pace))
     issues.extend(_strays(plan))
     keys = {(p.rendered.id, p.locale.code) for p in plan.pairs}
-    for (pid, code), record in sorted(previous.items()):
-        if (pid, code) not in keys:
-            issues.append(
-                _finding(
-                    cfg.path.name,
-                    0,
-                    "error",
-                    "orphan",
-                    (pid, code),
-                    f"published but no longer defined ({record['text']!r}); "
-                    "run ivr-prompts build to remove it",
-                )
+    for pid, code in sorted(k for k in previous if k not in keys):  # parse only these
+        record = previous[(pid, code)]
+        issues.append(
+            _finding(
+                cfg.path.name,
+                0,
+                "error",
+                "orphan",
+                (pid, code),
+                f"published but no longer defined ({record['text']!r}); "
+                "run ivr-prompts build to remove it",
             )
+        )
     return issues
 
 
@@ -275,11 +275,15 @@ def _strays(plan: Plan) -> list[Problem]:
     out = cfg.project.output
     if plan.previous is None or not out.is_dir():
         return []
-    known = {f["path"] for r in plan.previous_records.values() for f in r["files"]}
+    known = {MANIFEST, INDEX, FINGERPRINT}
     # The indexes publish wrote for the records whose locale is still configured.
-    kept = [r for r in plan.previous["prompts"] if r["locale"] in cfg.locales]
+    kept: list[dict[str, str]] = []
+    for record, current in plan.previous.listed():  # each parsed once, then dropped
+        if current:
+            known.update(f["path"] for f in record["files"])
+        if record["locale"] in cfg.locales:
+            kept.append({k: record[k] for k in ("id", "locale", "text")})
     known |= set(layout.index_files(cfg, kept))
-    known |= {MANIFEST, INDEX, FINGERPRINT}
     found: list[Problem] = []
     for path in sorted(p for p in out.rglob("*") if not p.is_dir()):
         relative = path.relative_to(out).as_posix()

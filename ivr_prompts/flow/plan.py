@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,7 +16,8 @@ from ..export.hd import hd_key
 from ..kinds import NonSpeechKind, ResolvedEngine
 from ..publish import targets
 from ..publish.layout import PlannedFile, planned_files
-from ..publish.manifest import Manifest, PromptRecord, intact, read_manifest
+from ..publish.manifest import PromptRecord, file_problem, read_index
+from ..publish.previous import PreviousSet, read_previous
 from ..publish.stage import check_output
 from ..text import lexicon, render
 from ..text.parts import Pause
@@ -129,7 +129,7 @@ class Plan:
     config: Config
     pairs: list[Pair]
     lexicons: dict[str, lexicon.Lexicon]
-    previous: Manifest | None
+    previous: PreviousSet | None
     checks: Checks
     removed: list[tuple[str, str]] = field(default_factory=list)
     # Synthesis keys of the spoken parts (of pairs with pauses) the cache holds.
@@ -140,11 +140,11 @@ class Plan:
     def count(self, action: Action) -> int:
         return sum(1 for p in self.pairs if p.action == action)
 
-    @functools.cached_property
-    def previous_records(self) -> dict[tuple[str, str], PromptRecord]:
-        """The published set's records by (id, locale); empty before the first build."""
-        records = self.previous["prompts"] if self.previous is not None else []
-        return {(r["id"], r["locale"]): r for r in records}
+    @property
+    def previous_records(self) -> Mapping[tuple[str, str], PromptRecord]:
+        """The published set's records by (id, locale), each parsed when asked; empty before
+        the first build."""
+        return self.previous if self.previous is not None else {}
 
     def __repr__(self) -> str:
         # Compact on purpose: Python 3.11's asyncio.run repr()s the finished main task (and so
@@ -180,7 +180,7 @@ def make_plan(
     render_all: RenderAll = render.render_all,
 ) -> Plan:
     """Render every pair and key it; decide for each whether to synthesize, process or reuse."""
-    previous = read_manifest(config.project.output)
+    previous = read_previous(config.project.output)
     check_output(config, previous)  # before anything is synthesized (and paid for)
     lexicons = load_lexicons(config)
     rendered = select(config, options, render_all)
@@ -337,13 +337,14 @@ def stale_reasons(pair: Pair, record: PromptRecord) -> list[str]:
 
 def _decide(plan: Plan, store: cache.LayeredCache) -> None:
     previous = plan.previous_records
-    whole_set = intact(plan.previous, plan.config.project.output)
+    index = read_index(plan.config.project.output)
     keys = {p.key for p in plan.pairs}
     plan.removed = sorted(k for k in previous if k not in keys)
     rest: list[Pair] = []
     for pair in plan.pairs:
-        old = previous.get(pair.key)
-        whole = pair.key in whole_set
+        old = previous.get(pair.key)  # parsed here, once per pair
+        # Its files all still hold exactly the bytes the manifest lists.
+        whole = old is not None and not any(file_problem(f, index) for f in old["files"])
         if not pair.selected and old is None:
             pair.action = "skip"
         elif not pair.selected and whole:

@@ -95,20 +95,26 @@ def read_manifest(out: Path) -> Manifest | None:
 
 
 def _well_formed(data: Any) -> bool:
+    if not well_formed_head(data) or not isinstance(data.get("prompts"), list):
+        return False
+    return all(well_formed_record(record) for record in data["prompts"])
+
+
+def well_formed_head(data: Any) -> bool:
+    """Whether `data` (a manifest, its prompts aside) is one of ours, of this version."""
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
         return False
-    if data.get("version") != MANIFEST_VERSION or not isinstance(data.get("prompts"), list):
+    return data.get("version") == MANIFEST_VERSION
+
+
+def well_formed_record(record: Any) -> bool:
+    """Whether `record` has every key a record of this version has."""
+    if not isinstance(record, dict) or not record.keys() >= _RECORD_KEYS:
         return False
-    for record in data["prompts"]:
-        if not isinstance(record, dict) or not record.keys() >= _RECORD_KEYS:
-            return False
-        files = record.get("files")
-        if not isinstance(files, list):
-            return False
-        for f in files:
-            if not isinstance(f, dict) or not f.keys() >= _FILE_KEYS:
-                return False
-    return True
+    files = record.get("files")
+    if not isinstance(files, list):
+        return False
+    return all(isinstance(f, dict) and f.keys() >= _FILE_KEYS for f in files)
 
 
 def manifest_bytes(manifest: Manifest) -> bytes:
@@ -219,15 +225,3 @@ def write_stat_index(handle: BinaryIO, root: Path, files: Iterable[FileRecord]) 
         handle.write(separator + f"{path}:[{st.st_size},{st.st_mtime_ns},{sha}]".encode())
         separator = b","
     handle.write(b"{}" if separator == b"{" else b"}")
-
-
-def intact(previous: Manifest | None, out: Path) -> dict[tuple[str, str], PromptRecord]:
-    """Previous records whose files all still hold exactly the bytes the manifest lists."""
-    if previous is None:
-        return {}
-    index = read_index(out)
-    return {
-        (r["id"], r["locale"]): r
-        for r in previous["prompts"]
-        if not any(file_problem(f, index) for f in r["files"])
-    }

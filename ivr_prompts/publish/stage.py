@@ -40,6 +40,7 @@ from .manifest import (
     write_manifest,
     write_stat_index,
 )
+from .previous import PreviousSet
 from .swap import Exchange, renameat2_exchange, swap
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,9 @@ class PublishItem:
     pcm_hd: npt.NDArray[np.int16] | None = None  # 16 kHz, for the HD formats
 
 
-def check_output(config: Config, manifest: Manifest | None) -> Path:
+def check_output(config: Config, manifest: Manifest | PreviousSet | None) -> Path:
     """The output folder, refusing any whose replacement would destroy the user's files (or
-    the cache); `manifest` is what read_manifest found there."""
+    the cache); `manifest` is what read_manifest (or read_previous) found there."""
     out = check_location(config)
     if out.exists() and (not out.is_dir() or (manifest is None and any(out.iterdir()))):
         raise UsageError(
@@ -139,9 +140,10 @@ class Stager:
         except OSError as exc:
             raise self._error(exc, file_error) from exc
 
-    def admit(self, record: PromptRecord) -> None:
-        """Make one written (and, if new, validated) pair part of the set."""
-        blob = record_json(record)
+    def admit(self, record: PromptRecord, blob: bytes | None = None) -> None:
+        """Make one written (and, if new, validated) pair part of the set; `blob` is the record
+        as record_json writes it, when the caller has those bytes (a kept record)."""
+        blob = record_json(record) if blob is None else blob
         with self._guard:
             assert self._spool is not None, "admit() outside the with block"
             try:
