@@ -78,3 +78,12 @@ def test_inserted_samples_away_from_a_join_differ() -> None:
     rec = played(a[:9000], np.full(40, -1, np.int16), a[9000:], b)
     match = match_frames(rec, np.concatenate([a, b]), FRAME, joins=[a.size])
     assert match.differs
+
+
+def test_the_last_files_padded_frame_is_accepted_only_when_its_end_is_a_join() -> None:
+    a = signal(32_845, 9)
+    rec = played(padded_join(a, 125))
+    match = match_frames(rec, a, FRAME, joins=[a.size])
+    assert not match.differs
+    assert match.padded == 1
+    assert match_frames(rec, a, FRAME).differs
