@@ -126,6 +126,16 @@ def expected_shares(project: Path, count: int) -> list[int]:
     return [len(sharding.share(plan, sharding.Shard(k, count))) for k in range(1, count + 1)]
 
 
+def expected_processing(project: Path) -> tuple[int, int]:
+    """(whole syntheses the shards process, pairs the final build makes: those spoken in parts,
+    which it joins, and the silence it generates)."""
+    cfg = config.load(project)
+    store = cache.LayeredCache(cache.Cache(project.parent / "plan-cache"))
+    plan = make_plan(cfg, BuildOptions(), Engines(cfg), store)
+    whole = {p.synth_key for p in plan.pairs if not p.generated and not p.parts}
+    return len(whole), sum(1 for p in plan.pairs if p.generated or p.parts)
+
+
 def test_shards_four_processes_synthesize_each_unit_once_then_build_synthesizes_nothing(
     tmp_path: Path, s3: S3Server, remote: str
 ) -> None:
@@ -155,7 +165,13 @@ def test_shards_four_processes_synthesize_each_unit_once_then_build_synthesizes_
         final = make(tmp_path / "final", remote)
         done = run_cli("build", "--config", str(final), "--json", env=environ)
         assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["synthesized"] == 0
+        final_report = json.loads(done.stdout)
+        assert final_report["synthesized"] == 0
+        # The shards processed every whole pair's audio; the final build only joins the pairs
+        # spoken in parts (their parts may lie in different shards) and makes the silence.
+        whole, in_parts = expected_processing(projects[0])
+        assert sum(r["processed"] for r in reports) == whole
+        assert final_report["processed"] == in_parts
         assert len(server.tts_records()) == UNITS  # the final build asked Waves nothing
     manifest = json.loads((final.parent / "dist/manifest.json").read_text(encoding="utf-8"))
     assert len(manifest["prompts"]) == PAIRS

@@ -146,6 +146,7 @@ def shard_json(report: ShardReport) -> dict[str, Any]:
         "syntheses": report.units,
         "share": report.share,
         "synthesized": report.synthesized,
+        "processed": report.processed,
         "already_cached": report.already,
         "published": False,
     }

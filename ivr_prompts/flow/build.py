@@ -291,7 +291,7 @@ def _stage(
     processed = entry is None
     if entry is None:
         assert synth is not None
-        entry = _process(plan.config, synth)
+        entry = build_parts.processed(plan.config, synth)
         store.put("audio", pair.audio_key, entry)
     wide = _hd_audio(plan.config, pair, store, synth) if plan.config.publish.hd else None
     item = PublishItem(pair.record(entry.meta), pair.files, entry.samples, wide)
@@ -330,17 +330,3 @@ def _files_of(record: PromptRecord) -> list[PlannedFile]:
         PlannedFile(f["path"], f["target"], f["format"])  # type: ignore[arg-type]
         for f in record["files"]
     ]
-
-
-def _process(config: Config, synth: cache.AudioEntry | list[Made]) -> cache.AudioEntry:
-    if isinstance(synth, list):
-        return build_parts.process(config, synth)
-    processed = audio.process(audio.to_float(synth.samples), synth.sample_rate, config.audio)
-    meta = {
-        **synth.meta,
-        "duration_s": round(processed.duration_s, 3),
-        "level_dbov": round(processed.level_dbov, 2),
-        "peak_dbfs": round(processed.peak_dbfs, 2),
-        "speech_s": round(processed.speech_s, 3),
-    }
-    return cache.AudioEntry(processed.pcm, 8000, meta)

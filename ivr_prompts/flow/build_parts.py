@@ -131,6 +131,21 @@ def process(config: Config, made: Sequence[Made]) -> cache.AudioEntry:
     return cache.AudioEntry(processed.pcm, audio.RATE, meta)
 
 
+def processed(config: Config, synth: cache.AudioEntry | Sequence[Made]) -> cache.AudioEntry:
+    """The pair's 8 kHz prompt, from its whole synthesis or its parts."""
+    if not isinstance(synth, cache.AudioEntry):
+        return process(config, synth)
+    done = audio.process(audio.to_float(synth.samples), synth.sample_rate, config.audio)
+    meta = {
+        **synth.meta,
+        "duration_s": round(done.duration_s, 3),
+        "level_dbov": round(done.level_dbov, 2),
+        "peak_dbfs": round(done.peak_dbfs, 2),
+        "speech_s": round(done.speech_s, 3),
+    }
+    return cache.AudioEntry(done.pcm, audio.RATE, meta)
+
+
 def process_hd(made: Sequence[Made], settings: AudioSettings) -> cache.AudioEntry:
     """The pair's 16 kHz prompt, joined as the 8 kHz one is."""
     for entry in made:

@@ -150,6 +150,7 @@ class ShardReport:
     units: int = 0  # spoken syntheses of the whole build
     share: int = 0  # of them, this shard's
     synthesized: int = 0  # made and cached by this shard
+    processed: int = 0  # telephony audio made from them and cached, for the final build
     failures: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
 
@@ -210,12 +211,26 @@ async def _synthesize(
     parts = build_parts.Parts(store, speaker)
     remote_ids = await speak.prepare(plan, engines, (s.pair for s in todo))
     units = iter(todo)  # one shared iterator: each unit goes to exactly one worker
+    loop = asyncio.get_running_loop()
+    # A whole pair's synthesis is also processed here, so the final build only reads, checks
+    # and stages it: the processing is shared by the shards too. (A pair spoken in parts is
+    # joined by the final build, whose shard may not hold every part.)
+    processes = {p.synth_key: p for p in plan.pairs if p.action == "synthesize" and not p.parts}
 
     async def worker() -> None:
         for said in units:
             try:
-                await parts.once(said.pair, build_parts.request(said.pair, remote_ids, said.part))
+                request = build_parts.request(said.pair, remote_ids, said.part)
+                synth = await parts.once(said.pair, request)
                 report.synthesized += 1
+                # A part keyed as a whole prompt of its text is that prompt's synthesis too.
+                pair = processes.get(request.cache_key)
+                if pair is not None:
+                    entry = await loop.run_in_executor(
+                        pool, build_parts.processed, plan.config, synth
+                    )
+                    await loop.run_in_executor(pool, store.put, "audio", pair.audio_key, entry)
+                    report.processed += 1
                 progress("done", said.pair)
             except (EngineUnavailable, UsageError, PublishError):
                 raise  # the shard cannot go on (no key, unwritable cache...)
