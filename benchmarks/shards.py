@@ -284,6 +284,22 @@ def run(sizes: Sizes, work: Path) -> Section:
         f"{fmt_s(single.stats.nominal_s / c)} unsharded, "
         f"{fmt_s(shards.stats.nominal_s / (c * n))} for the shards."
     )
+    heads = shards.s3.get("HEAD", 0)
+    section.notes.append(
+        f"S3 lookups: the {n} shards sent {heads:,} HEAD requests ({heads / n:,.0f} each) for "
+        f"{total:,} syntheses; the unsharded build sent {single.s3.get('HEAD', 0):,} for the "
+        f"same {unsharded['synthesized']:,}. Shard CPU is process CPU of the shard only; moto "
+        "and the stand-in run in other processes on the same cores."
+    )
+    final_wall, final_cpu = final.children[0].wall_s, final.children[0].cpu_s
+    section.notes.append(
+        f"The final build synthesized {last['synthesized']} but took {fmt_s(final_wall)} "
+        f"({final_wall / single.children[0].wall_s:.0%} of the unsharded build's wall) and "
+        f"{final_cpu:.1f} s of CPU: it fetched {final.s3.get('GET', 0):,} objects, put "
+        f"{final.s3.get('PUT', 0):,} (the shards put {shards.s3.get('PUT', 0):,}: one per "
+        "synthesis, the unsharded build "
+        f"{single.s3.get('PUT', 0):,}), and processed and published every pair."
+    )
     if unit_count != expected:
         section.notes.append(
             f"The shards reported {sorted(r['syntheses'] for r in shards.reports)} syntheses "
