@@ -23,6 +23,8 @@ class Sizes:
     scale_budget_s: float = 600.0
     pool_prompts: int = 100
     sim_pairs: tuple[int, ...] = (500, 2000)
+    shard_pairs: int = 2000
+    shard_count: int = 4
 
 
 FULL = Sizes()
@@ -42,4 +44,5 @@ SMOKE = Sizes(
     scale_budget_s=60.0,
     pool_prompts=4,
     sim_pairs=(8,),
+    shard_pairs=8,
 )

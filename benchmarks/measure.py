@@ -25,13 +25,15 @@ REPO = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Child:
-    """One finished child process: wall time, its own peak RSS, exit code and output."""
+    """One finished child process: wall time, its own peak RSS, exit code and output, and the
+    CPU time (user + system) it used."""
 
     wall_s: float
     max_rss_mb: float
     returncode: int
     stdout: str
     stderr: str
+    cpu_s: float = 0.0
 
 
 # Starts the command and reports its exit status and peak RSS. A child's ru_maxrss starts from
@@ -43,7 +45,8 @@ import os, sys
 pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as report:
-    report.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+    cpu = usage.ru_utime + usage.ru_stime
+    report.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss} {cpu}")
 """
 
 
@@ -64,15 +67,16 @@ def run_child(
         wall = time.perf_counter() - start
         if proc.returncode != 0:
             raise RuntimeError(f"the launcher failed (exit {proc.returncode}) for {argv[0]}")
-        code, max_rss_kib = (int(v) for v in report.read().split())
+        code, max_rss_kib, cpu = report.read().split()
         out.seek(0)
         err.seek(0)
         return Child(
             wall,
-            max_rss_kib / 1024.0,  # Linux reports KiB
-            code,
+            int(max_rss_kib) / 1024.0,  # Linux reports KiB
+            int(code),
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
+            float(cpu),
         )
 
 

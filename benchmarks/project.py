@@ -40,10 +40,12 @@ def write_project(
     max_attempts: int = 6,
     version: int = 1,
     varied: bool = False,
+    remote_cache: str | None = None,
 ) -> Project:
     """`pairs` prompt x locale pairs (even, >= 4): one editable prompt plus a matrix prompt.
     `varied`: the matrix prompt's texts run from 30 to 150 characters (a thanks repeated
-    n % 6 times), as the lengths of a real set vary."""
+    n % 6 times), as the lengths of a real set vary. `remote_cache`: an `s3://bucket/prefix`
+    shared cache under the local one."""
     if pairs < 4 or pairs % LOCALES:
         raise ValueError(f"pairs must be even and >= 4, got {pairs}")
     matrix = ", ".join(str(1000 + i) for i in range(pairs // LOCALES - 1))
@@ -51,12 +53,13 @@ def write_project(
     tail = "{{ thanks * (n % 6) }}" if varied else ""
     en_thanks = ', thanks = " Thank you for calling."' if varied else ""
     es_thanks = ', thanks = " Gracias por llamar."' if varied else ""
+    remote = f'remote_cache = "{remote_cache}"\n' if remote_cache else ""
     text = f"""\
 [project]
 name = "bench"
 output = "dist"
 cache = ".ivr-cache"
-
+{remote}
 [synth]
 engine = "{engine}"
 voice = "magnus"

@@ -48,36 +48,41 @@ def render(
     )
     lines.extend(_table(Table(("section", "figure", "value", "target", "verdict"), rows)))
     for section in sections:
-        lines.extend([f"## {section.title}", "", section.intro, ""])
-        for table in section.tables:
-            lines.extend(_table(table))
-        if section.targets:
-            lines.extend(
-                _table(
-                    Table(
-                        ("figure", "value", "target", "verdict"),
-                        tuple(
-                            (t.figure, t.value, t.target, VERDICT[t.met]) for t in section.targets
-                        ),
-                    )
+        lines.extend(section_lines(section))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def section_lines(section: Section) -> list[str]:
+    """One section as it appears in the report (also printed by a section run alone)."""
+    lines: list[str] = []
+    lines.extend([f"## {section.title}", "", section.intro, ""])
+    for table in section.tables:
+        lines.extend(_table(table))
+    if section.targets:
+        lines.extend(
+            _table(
+                Table(
+                    ("figure", "value", "target", "verdict"),
+                    tuple((t.figure, t.value, t.target, VERDICT[t.met]) for t in section.targets),
                 )
             )
-        for note in section.notes:
-            lines.extend([f"- {note}"])
-        if section.notes:
-            lines.append("")
-        for what, text in section.profiles:
-            lines.extend(
-                [
-                    f"<details><summary>{what}</summary>",
-                    "",
-                    "```",
-                    text,
-                    "```",
-                    "",
-                    "</details>",
-                    "",
-                ]
-            )
-        lines.extend([f"*Section time: {fmt_s(section.seconds)}.*", ""])
-    return "\n".join(lines).rstrip() + "\n"
+        )
+    for note in section.notes:
+        lines.extend([f"- {note}"])
+    if section.notes:
+        lines.append("")
+    for what, text in section.profiles:
+        lines.extend(
+            [
+                f"<details><summary>{what}</summary>",
+                "",
+                "```",
+                text,
+                "```",
+                "",
+                "</details>",
+                "",
+            ]
+        )
+    lines.extend([f"*Section time: {fmt_s(section.seconds)}.*", ""])
+    return lines

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from ivr_prompts.cli import malloc
 
-from . import audio_bench, cold, incremental, local_pool, machine, scale, slot_sim
+from . import audio_bench, cold, incremental, local_pool, machine, scale, shards, slot_sim
 from .analysis import ANALYSIS
 from .config import FULL, SMOKE, Sizes
 from .model import Section
 from .report import render
 
-SECTION_KEYS = ("cold", "slots", "noop", "change", "audio", "memory", "scale", "pool")
+SECTION_KEYS = ("cold", "slots", "noop", "change", "audio", "memory", "scale", "pool", "shards")
 
 
 def measure(sizes: Sizes, work: Path, log: Callable[[str], None] = print) -> list[Section]:
@@ -27,7 +27,7 @@ def measure(sizes: Sizes, work: Path, log: Callable[[str], None] = print) -> lis
     done: dict[str, Section] = {}
 
     start = time.perf_counter()
-    log("1/6 cold builds against the Waves stand-in ...")
+    log("1/7 cold builds against the Waves stand-in ...")
     done["cold"] = cold.run(sizes, work)
     done["cold"].seconds = time.perf_counter() - start
 
@@ -37,7 +37,7 @@ def measure(sizes: Sizes, work: Path, log: Callable[[str], None] = print) -> lis
     done["slots"].seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    log("2/6 no-op rebuilds, one-prompt change, memory ...")
+    log("2/7 no-op rebuilds, one-prompt change, memory ...")
     noop, change, memory = incremental.run(sizes, work)
     elapsed = time.perf_counter() - start
     for section in (noop, change, memory):
@@ -45,19 +45,24 @@ def measure(sizes: Sizes, work: Path, log: Callable[[str], None] = print) -> lis
     done.update(noop=noop, change=change, memory=memory)
 
     start = time.perf_counter()
-    log("3/6 audio processing and local engines ...")
+    log("3/7 audio processing and local engines ...")
     done["audio"] = audio_bench.run(sizes, work)
     done["audio"].seconds = time.perf_counter() - start
     start = time.perf_counter()
-    log("4/6 no-op build and check, memory at 10,000-100,000 pairs ...")
+    log("4/7 no-op build and check, memory at 10,000-100,000 pairs ...")
     done["scale"] = scale.run(sizes, work)
     done["scale"].seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    log("5/6 local engines in a process pool ...")
+    log("5/7 local engines in a process pool ...")
     done["pool"] = local_pool.run(sizes, work)
     done["pool"].seconds = time.perf_counter() - start
-    log("6/6 writing the report")
+
+    start = time.perf_counter()
+    log("6/7 sharded builds: the shards, then the final build ...")
+    done["shards"] = shards.run(sizes, work)
+    done["shards"].seconds = time.perf_counter() - start
+    log("7/7 writing the report")
     return [done[key] for key in SECTION_KEYS]
 
 

@@ -3,6 +3,7 @@ share the benchmarked process's GIL."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import multiprocessing.connection
 from collections import Counter
@@ -19,6 +20,8 @@ class ServerStats:
     """What the server saw, summarised when it stops."""
 
     tts_requests: int = 0
+    # Distinct request bodies answered 200: what was synthesized, each text and voice once.
+    distinct_ok: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     faults: dict[str, int] = field(default_factory=dict)
     max_in_flight: int = 0
@@ -55,6 +58,7 @@ def _serve(conn: multiprocessing.connection.Connection, knobs: dict[str, Any]) -
         conn.send(
             {
                 "tts_requests": len(records),
+                "distinct_ok": len({_unit(r.body) for r in records if r.status == 200}),
                 "statuses": dict(Counter(r.status for r in records)),
                 "faults": dict(Counter(r.fault for r in records if r.fault)),
                 "max_in_flight": server.max_in_flight,
@@ -72,6 +76,13 @@ def _serve(conn: multiprocessing.connection.Connection, knobs: dict[str, Any]) -
 def _piece(body: Any) -> str:
     piece = body.get("request_id") if isinstance(body, dict) else None
     return piece if isinstance(piece, str) else ""
+
+
+def _unit(body: Any) -> str:
+    """What a TTS request asks for (text, voice, settings), without its per-attempt id."""
+    if not isinstance(body, dict):
+        return repr(body)
+    return json.dumps({k: v for k, v in body.items() if k != "request_id"}, sort_keys=True)
 
 
 def _nominal(body: Any, knobs: dict[str, Any]) -> float:

@@ -17,6 +17,7 @@ SECTIONS = (
     "## 5. Memory as the set grows",
     "## 6. At scale: no-op `build` and `check`, and the cold build's memory",
     "## 7. Local engines in a process pool",
+    "## 8. Sharded builds: 4 shards of 8 pairs, then the final build",
 )
 
 
@@ -36,6 +37,7 @@ def test_benchmarks_smoke_run_reports_every_section(tmp_path: Path) -> None:
         "peak RSS",
         "lost prompts",
         "slots busy",
+        "syntheses of the final build",
     ):
         assert figure in text, figure
 
@@ -48,3 +50,23 @@ def test_benchmarks_verbalize_smoke_reports_both_costs(tmp_path: Path) -> None:
     assert "| render every pair (in process) |" in text
     assert "| `plan` (child process, wall) |" in text
     assert "| verbalizing 8 pairs, against a no-op build of 10,000 (272 ms) |" in text
+
+
+def test_benchmarks_shards_smoke_every_synthesis_once_and_none_in_the_final_build(
+    tmp_path: Path,
+) -> None:
+    from benchmarks import shards
+    from benchmarks.config import SMOKE
+    from benchmarks.report import section_lines
+
+    section = shards.run(SMOKE, tmp_path)
+
+    verdicts = {t.figure.split(" (")[0]: t for t in section.targets}
+    assert verdicts["syntheses over the 4 shards"].value == "8"
+    assert verdicts["syntheses over the 4 shards"].met is True
+    assert verdicts["syntheses of the final build"].value == "0"
+    assert verdicts["syntheses of the final build"].met is True
+    assert verdicts["shares"].value == "2 / 2 / 2 / 2"
+    text = "\n".join(section_lines(section))
+    assert "| `build --shard 4/4` |" in text
+    assert "| final `build` (after the shards) |" in text
