@@ -297,8 +297,10 @@ def run(sizes: Sizes, work: Path) -> Section:
         f"({final_wall / single.children[0].wall_s:.0%} of the unsharded build's wall) and "
         f"{final_cpu:.1f} s of CPU: it fetched {final.s3.get('GET', 0):,} objects, put "
         f"{final.s3.get('PUT', 0):,} (the shards put {shards.s3.get('PUT', 0):,}: one per "
-        "synthesis, the unsharded build "
-        f"{single.s3.get('PUT', 0):,}), and processed and published every pair."
+        "synthesis and one per processed audio, the unsharded build "
+        f"{single.s3.get('PUT', 0):,}), processed {last['processed']} pairs (the shards "
+        f"processed {sum(int(r['processed']) for r in shards.reports):,}) and published every "
+        "pair."
     )
     if unit_count != expected:
         section.notes.append(
