@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tests.aws import aws_env, new_bucket
+
 from .config import Sizes
 from .measure import PYTHON, Child, child_env, run_child
 from .model import Section, Table, Target, fmt_s
@@ -30,10 +32,6 @@ from .server import API_KEY, ServerStats, waves_server
 
 if TYPE_CHECKING:
     from tests.s3_server import S3Server
-
-# The shape of an AWS key id and secret key; moto accepts any.
-KEY_ID = "AKIAEXAMPLEKEYID4242"
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
 
 
 @dataclass(frozen=True)
@@ -55,41 +53,18 @@ class Phase:
 def s3_server() -> Iterator[tuple[S3Server, str]]:
     """moto's S3 server on loopback (tests/s3_server.py) and a new bucket on it (moto keeps its
     buckets in the process: a second run in one process must not find the first one's)."""
-    import uuid
-
-    import boto3
-
     from tests.s3_server import S3Server
 
     server = S3Server().start()
     try:
-        boto3.client(
-            "s3",
-            endpoint_url=server.endpoint,
-            aws_access_key_id=KEY_ID,
-            aws_secret_access_key=SECRET,
-            region_name="us-east-1",
-        ).create_bucket(Bucket=(bucket := f"ivr-bench-shards-{uuid.uuid4().hex[:12]}"))
-        yield server, bucket
+        yield server, new_bucket(server.endpoint, "ivr-bench-shards")
     finally:
         server.stop()
 
 
 def _env(waves_url: str, s3_url: str) -> dict[str, str]:
     """The child's environment: the stand-in, and the S3 server as the only AWS there is."""
-    env = child_env(SMALLEST_API_KEY=API_KEY, SMALLEST_BASE_URL=waves_url)
-    for key in [k for k in env if k.startswith("AWS_")]:
-        del env[key]
-    env.update(
-        AWS_ENDPOINT_URL=s3_url,
-        AWS_ACCESS_KEY_ID=KEY_ID,
-        AWS_SECRET_ACCESS_KEY=SECRET,
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    return env
+    return aws_env(s3_url, child_env(SMALLEST_API_KEY=API_KEY, SMALLEST_BASE_URL=waves_url))
 
 
 def _cmd(project: Project, *extra: str) -> list[str]:

@@ -15,6 +15,8 @@ from xdist.scheduler import LoadScopeScheduling
 
 import ivr_prompts
 
+from .aws import new_bucket
+
 if TYPE_CHECKING:
     from ivr_prompts.config import Config
 
@@ -137,27 +139,10 @@ def s3() -> Iterator[S3Server]:
     server.stop()
 
 
-# Test credentials for the S3 server (the shape of an AWS key id and secret key).
-KEY_ID = "AKIAEXAMPLEKEYID4242"
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
-
-
 @pytest.fixture
 def bucket(s3: S3Server) -> str:
     """A new bucket on the module's S3 server."""
-    import uuid
-
-    import boto3
-
-    name = f"cli-{uuid.uuid4().hex[:12]}"
-    boto3.client(
-        "s3",
-        endpoint_url=s3.endpoint,
-        aws_access_key_id=KEY_ID,
-        aws_secret_access_key=SECRET,
-        region_name="us-east-1",
-    ).create_bucket(Bucket=name)
-    return name
+    return new_bucket(s3.endpoint, "cli")
 
 
 def build_sample_set(work: Path, *, hd: bool = False, cache: Path | None = None) -> Config:

@@ -5,7 +5,6 @@ real S3 API server (moto) on loopback that counts the requests it serves."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import boto3
 
+from . import aws
 from .conftest import BASE_TOML, Project, run_cli
 from .s3_server import S3Server
 
@@ -34,17 +34,7 @@ print(json.dumps({"code": code, "boto3": "boto3" in sys.modules}), file=sys.stde
 
 
 def aws_env(endpoint: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID=KEY_ID,
-        AWS_SECRET_ACCESS_KEY=SECRET,
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    return env
+    return aws.aws_env(endpoint, key_id=KEY_ID, secret=SECRET)
 
 
 def probe(env: dict[str, str], *args: str) -> tuple[int, bool, str]:

@@ -16,7 +16,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from .conftest import BASE_TOML, DEFAULT_FILES, KEY_ID, SECRET, run_cli
+from . import aws
+from .aws import KEY_ID, SECRET
+from .conftest import BASE_TOML, DEFAULT_FILES, run_cli
 from .s3_server import S3Server
 
 TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKENvalue0123456789"
@@ -25,19 +27,7 @@ API_KEY = "sk_live_remote_cache_test_0123456789abcdef"
 
 def aws_env(endpoint: str) -> dict[str, str]:
     """A clean environment: credentials and endpoint only from the standard AWS variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID=KEY_ID,
-        AWS_SECRET_ACCESS_KEY=SECRET,
-        AWS_SESSION_TOKEN=TOKEN,
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
-        SMALLEST_API_KEY=API_KEY,
-    )
-    return env
+    return aws.aws_env(endpoint, AWS_SESSION_TOKEN=TOKEN, SMALLEST_API_KEY=API_KEY)
 
 
 def project(root: Path, url: str, extra: str = "") -> Path:
