@@ -142,6 +142,7 @@ def test_shards_four_processes_synthesize_each_unit_once_then_build_synthesizes_
     with waves() as server:
         environ = env(s3, server)
         projects = [make(tmp_path / f"shard{k}", remote) for k in range(1, 5)]
+        before = len(s3.requests)
         procs = [
             start(p, "--shard", f"{k}/4", "--json", environ=environ)
             for k, p in enumerate(projects, 1)
@@ -152,6 +153,9 @@ def test_shards_four_processes_synthesize_each_unit_once_then_build_synthesizes_
             assert proc.returncode == 0, err
             reports.append(json.loads(out))
         sent = ok_tts(server)
+        # Each shard asks the shared cache about its own share only, not about the whole set.
+        heads = [p for m, p in s3.requests[before:] if m == "HEAD" and "/synth/" in p]
+        assert len(heads) == UNITS, heads
         assert len(sent) == UNITS  # every unit exactly once, over the four shards
         assert len(set(sent)) == UNITS
         shares = expected_shares(projects[0], 4)

@@ -114,7 +114,7 @@ def share(plan: Plan, shard: Shard) -> list[str]:
 
 def missing(plan: Plan) -> set[str]:
     """The syntheses this build would make: those of the pairs it must synthesize that the
-    cache did not hold when planned (a pair published or cached as audio needs none)."""
+    cache it was planned with did not hold (a pair published or cached as audio needs none)."""
     keys = {k for p in plan.pairs if p.action == "synthesize" for k in _keys(p)}
     return keys - plan.cached_parts
 
@@ -179,13 +179,17 @@ async def run_shard(
     engines = engines or Engines(config)
     report = ShardReport(shard)
     try:
-        plan = make_plan(config, options, engines, store, render_all)
+        # Planned against the local cache only: the shared one is asked about this shard's
+        # share alone (N shards asking about the whole set would be N times the lookups).
+        plan = make_plan(config, options, engines, cache.LayeredCache(store.local), render_all)
         refuse_secrets(config, plan.lexicons)  # before anything is spoken
         said = spoken(plan)
         mine = share(plan, shard)
         report.units, report.share = len(said), len(mine)
         needed = missing(plan)
-        todo = [said[k] for k in mine if k in needed]
+        candidates = [k for k in mine if k in needed]
+        shared = await asyncio.to_thread(store.present, "synth", candidates)
+        todo = [said[k] for k in candidates if k not in shared]
         await _synthesize(plan, engines, store, todo, report=report, progress=progress)
         await asyncio.to_thread(store.flush)  # the share is in the shared cache, or this fails
     finally:
