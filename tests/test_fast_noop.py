@@ -59,6 +59,17 @@ def built(make_project: Project, toml: str = BASE_TOML) -> Path:
     return path
 
 
+def test_build_noop_drawing_its_table_imports_rich_and_nothing_else_heavy(
+    make_project: Project,
+) -> None:
+    """The plain no-op draws its table with rich, and loads nothing else of HEAVY (the table's
+    module once pulled in the numeric stack through the plan's usage estimate)."""
+    path = built(make_project)
+    code, heavy, out = probe("build", "--config", str(path))
+    assert (code, heavy) == (0, ["rich"])
+    assert "up to date" in out
+
+
 def test_build_noop_imports_nothing_heavy(make_project: Project) -> None:
     path = built(make_project)
     code, heavy, out = probe("build", "--json", "--config", str(path))

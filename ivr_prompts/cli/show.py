@@ -15,7 +15,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ..flow.outcome import BuildReport
-from ..flow.plan_usage import planned_usage
 
 if TYPE_CHECKING:
     from ..flow import plan as planner
@@ -90,6 +89,8 @@ def print_plan(the_plan: planner.Plan, lines: list[tuple[str, str, str]]) -> Non
         f"by Waves){generate}, {counts['process'] + counts['cached']} from cache, "
         f"{counts['reuse']} unchanged, {len(the_plan.removed)} to remove"
     )
+    from ..flow.plan_usage import planned_usage  # only when a plan was made (numpy)
+
     waves = planned_usage(the_plan)
     if waves is not None and waves.requests:
         click.echo(waves.summary())
