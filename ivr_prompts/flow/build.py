@@ -294,12 +294,7 @@ def _stage(
         entry = build_parts.processed(plan.config, synth)
         store.put("audio", pair.audio_key, entry)
     wide = _hd_audio(plan.config, pair, store, synth) if plan.config.publish.hd else None
-    item = PublishItem(pair.record(entry.meta), pair.files, entry.samples, wide)
-    stager.write(item)
-    problems = plan.checks.check(stager.staging, item.record, item.files, pair.rendered.prompt)
-    if not problems:
-        stager.admit(item.record)
-    return problems, processed
+    return build_parts.stage_checked(plan, pair, stager, entry, wide), processed
 
 
 def _hd_audio(

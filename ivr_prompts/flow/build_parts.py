@@ -1,10 +1,14 @@
-"""Building a pair spoken in parts: each spoken part synthesized (or read from the cache) under
-its own key, once per build however many pairs say it, then joined by exact silence."""
+"""The build's work on one pair: its syntheses (each key once per build however many pairs say
+it; a pair spoken in parts, part by part, joined by exact silence), its processing, and its
+files staged, checked and admitted."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 from .. import audio, cache
 from ..audio import join
@@ -12,8 +16,9 @@ from ..config import AudioSettings, Config
 from ..engines.base import SynthesisRequest
 from ..errors import IvrPromptsError
 from ..export import hd
+from ..publish.stage import PublishItem, Stager
 from ..text.parts import Pause
-from .plan import Pair
+from .plan import Pair, Plan
 from .spoken_parts import SpokenPart, speech_parts
 
 # A pair's parts as made: each spoken part's synthesis, or a pause in milliseconds.
@@ -144,6 +149,24 @@ def processed(config: Config, synth: cache.AudioEntry | Sequence[Made]) -> cache
         "speech_s": round(done.speech_s, 3),
     }
     return cache.AudioEntry(done.pcm, audio.RATE, meta)
+
+
+def stage_checked(
+    plan: Plan,
+    pair: Pair,
+    stager: Stager,
+    entry: cache.AudioEntry,
+    wide: npt.NDArray[np.int16] | None,
+) -> list[str]:
+    """Write the pair's files (from its 8 kHz audio, and its 16 kHz render when published) into
+    the staging folder, check them there and admit them into the set if they pass; the
+    problems found."""
+    item = PublishItem(pair.record(entry.meta), pair.files, entry.samples, wide)
+    stager.write(item)
+    problems = plan.checks.check(stager.staging, item.record, item.files, pair.rendered.prompt)
+    if not problems:
+        stager.admit(item.record)
+    return problems
 
 
 def process_hd(made: Sequence[Made], settings: AudioSettings) -> cache.AudioEntry:

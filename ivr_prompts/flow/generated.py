@@ -11,7 +11,8 @@ from __future__ import annotations
 from .. import cache
 from ..audio import nonspeech
 from ..export import hd
-from ..publish.stage import PublishItem, Stager
+from ..publish.stage import Stager
+from . import build_parts
 from .plan import Pair, Plan
 
 
@@ -38,9 +39,4 @@ def stage(
     wide = None
     if plan.config.publish.hd:
         wide = audio(pair, store, hd.HD_RATE, hd.hd_key(pair.audio_key)).samples
-    item = PublishItem(pair.record(entry.meta), pair.files, entry.samples, wide)
-    stager.write(item)
-    problems = plan.checks.check(stager.staging, item.record, item.files, pair.rendered.prompt)
-    if not problems:
-        stager.admit(item.record)
-    return problems, made
+    return build_parts.stage_checked(plan, pair, stager, entry, wide), made

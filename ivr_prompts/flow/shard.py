@@ -11,7 +11,7 @@ import asyncio
 import concurrent.futures
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import cache
@@ -31,7 +31,7 @@ from .plan import Pair, Plan, make_plan
 from .secret_guard import refuse_secrets
 from .selection import RenderAll
 from .speak import Progress, Speaker
-from .spoken_parts import SpokenPart, speech_parts
+from .spoken_parts import SpokenPart, speech_parts, synth_keys
 
 _SPEC = re.compile(r"(\d+)/(\d+)")
 
@@ -107,7 +107,11 @@ def partition(units: Sequence[Unit], count: int) -> list[list[Unit]]:
 
 def share(plan: Plan, shard: Shard) -> list[str]:
     """The keys of `shard`'s share of the plan's syntheses, longest text first."""
-    said = spoken(plan)
+    return share_of(spoken(plan), shard)
+
+
+def share_of(said: Mapping[str, Said], shard: Shard) -> list[str]:
+    """The keys of `shard`'s share of these syntheses (`spoken`'s answer), longest text first."""
     units = [Unit(key, len(text_of(s))) for key, s in said.items()]
     return [u.key for u in partition(units, shard.count)[shard.index - 1]]
 
@@ -115,12 +119,8 @@ def share(plan: Plan, shard: Shard) -> list[str]:
 def missing(plan: Plan) -> set[str]:
     """The syntheses this build would make: those of the pairs it must synthesize that the
     cache it was planned with did not hold (a pair published or cached as audio needs none)."""
-    keys = {k for p in plan.pairs if p.action == "synthesize" for k in _keys(p)}
+    keys = {k for p in plan.pairs if p.action == "synthesize" for k in synth_keys(p)}
     return keys - plan.cached_parts
-
-
-def _keys(pair: Pair) -> list[str]:
-    return [p.synth_key for p in speech_parts(pair.parts)] if pair.parts else [pair.synth_key]
 
 
 def require_writable(config: Config, store: cache.LayeredCache, shard: Shard) -> None:
@@ -184,7 +184,7 @@ async def run_shard(
         plan = make_plan(config, options, engines, cache.LayeredCache(store.local), render_all)
         refuse_secrets(config, plan.lexicons)  # before anything is spoken
         said = spoken(plan)
-        mine = share(plan, shard)
+        mine = share_of(said, shard)
         report.units, report.share = len(said), len(mine)
         needed = missing(plan)
         candidates = [k for k in mine if k in needed]
