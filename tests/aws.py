@@ -24,8 +24,8 @@ def aws_env(
     """`base` (this process's environment by default) without its AWS_* variables, with
     `endpoint` as the only AWS there is: test credentials, no config file, no metadata service;
     `extra` variables added last."""
-    env = {k: v for k, v in (os.environ if base is None else base).items()}
-    env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
+    source = os.environ if base is None else base
+    env = {k: v for k, v in source.items() if not k.startswith("AWS_")}
     env.update(
         AWS_ENDPOINT_URL=endpoint,
         AWS_ACCESS_KEY_ID=key_id,
